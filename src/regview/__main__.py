@@ -1,0 +1,3 @@
+from regview.cli import main
+
+raise SystemExit(main())

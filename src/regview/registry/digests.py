@@ -1,0 +1,70 @@
+"""Content digests: validation, computation and verification (sha256 and sha512)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from regview.registry.errors import DigestMismatch, InvalidReference
+
+_HEX_LENGTH = {"sha256": 64, "sha512": 128}
+_DIGEST_RE = re.compile(r"^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$")
+
+
+def parse_digest(value: object) -> str:
+    """Return ``value`` if it is a well-formed digest we can verify, else raise.
+
+    Only ``sha256`` and ``sha512`` with lower-case hex of the right length are accepted:
+    anything else could not be verified, and unverifiable content is never trusted.
+    """
+    if not isinstance(value, str):
+        raise InvalidReference(f"digest must be a string, got {type(value).__name__}")
+    match = _DIGEST_RE.match(value)
+    if match is None:
+        raise InvalidReference(f"invalid digest {_clip(value)!r}: expected sha256:<64 hex>")
+    algorithm, encoded = match.groups()
+    expected_length = _HEX_LENGTH.get(algorithm)
+    if expected_length is None:
+        raise InvalidReference(f"unsupported digest algorithm {_clip(algorithm)!r}")
+    if len(encoded) != expected_length or not re.fullmatch(r"[0-9a-f]+", encoded):
+        raise InvalidReference(
+            f"invalid {algorithm} digest {_clip(value)!r}: expected {expected_length} hex digits"
+        )
+    return value
+
+
+def is_digest(value: str) -> bool:
+    try:
+        parse_digest(value)
+    except InvalidReference:
+        return False
+    return True
+
+
+def compute_digest(data: bytes, algorithm: str = "sha256") -> str:
+    return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
+
+
+def verify_digest(data: bytes, expected: str, *, what: str = "content") -> None:
+    """Raise :class:`DigestMismatch` unless ``data`` hashes to ``expected``."""
+    algorithm = parse_digest(expected).split(":", 1)[0]
+    actual = compute_digest(data, algorithm)
+    if actual != expected:
+        raise DigestMismatch(
+            f"{what} does not match its digest: expected {short_digest(expected)}, "
+            f"got {short_digest(actual)}; the registry or a proxy served other bytes",
+            expected=expected,
+            actual=actual,
+        )
+
+
+def short_digest(digest: str, length: int = 12) -> str:
+    """``sha256:0123456789ab`` style abbreviation."""
+    algorithm, _, encoded = digest.partition(":")
+    if not encoded:
+        return _clip(digest, length)
+    return f"{algorithm}:{encoded[:length]}"
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
