@@ -155,9 +155,7 @@ def describe_oci_errors(body: object) -> tuple[str, list[str]]:
         message = entry.get("message")
         if isinstance(code, str) and code:
             codes.append(code[:64])
-        text = " ".join(
-            str(x)[:200] for x in (code, message) if isinstance(x, str) and x
-        )
+        text = " ".join(str(x)[:200] for x in (code, message) if isinstance(x, str) and x)
         if text:
             parts.append(text)
     return "; ".join(parts), codes

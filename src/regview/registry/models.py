@@ -297,9 +297,7 @@ class _Fields:
         self.path = path
 
     def _bad(self, key: str, expected: str, value: object) -> MalformedContent:
-        return MalformedContent(
-            f"{self.path}.{key} must be {expected}, not {_type_name(value)}"
-        )
+        return MalformedContent(f"{self.path}.{key} must be {expected}, not {_type_name(value)}")
 
     def text(self, key: str, *, required: bool = False) -> str | None:
         value = self.obj.get(key)
@@ -471,8 +469,7 @@ def parse_manifest(data: bytes, media_type_hint: str | None = None) -> Manifest:
             raise MalformedContent("manifest.config is missing")
         config = parse_descriptor(config_obj, "manifest.config")
         layers = tuple(
-            parse_descriptor(e, f"manifest.layers[{i}]")
-            for i, e in enumerate(f.array("layers"))
+            parse_descriptor(e, f"manifest.layers[{i}]") for i, e in enumerate(f.array("layers"))
         )
         effective_type = artifact_type
         if effective_type is None and not mt.is_image_config(config.media_type):

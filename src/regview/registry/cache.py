@@ -1,0 +1,191 @@
+"""The content-addressed cache (forever) and the reference cache (revalidated).
+
+Layout under the cache root::
+
+    blobs/sha256/<hex>     manifest and config bytes, named by their digest; verified on read
+    refs/<sha256 of key>   JSON: tag -> descriptor, or a tag list, with fetch time and ETag
+
+Only content that was verified against its digest is stored. Files are written to a
+temporary name and renamed, so a crash never leaves a half-written entry. A corrupt
+entry (bytes that no longer hash to their name) is deleted and reported as a miss.
+Nothing here ever sees a credential: callers store bodies and descriptors only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from regview.registry.digests import compute_digest, parse_digest
+from regview.registry.errors import InvalidReference
+
+__all__ = ["ContentCache", "RefEntry", "default_cache_dir"]
+
+CACHE_VERSION = "v1"
+
+
+def default_cache_dir() -> Path:
+    """``$REGVIEW_CACHE_DIR`` if set, else the platform's user cache directory."""
+    override = os.environ.get("REGVIEW_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("regview", appauthor=False))
+
+
+@dataclass(frozen=True, slots=True)
+class RefEntry:
+    """What a mutable key (a tag, a tag list) pointed to when we last asked."""
+
+    value: Any
+    fetched_at: float
+    etag: str | None = None
+
+    def age(self) -> float:
+        return time.time() - self.fetched_at
+
+
+class ContentCache:
+    """Memory + disk cache. ``root=None`` keeps everything in memory only."""
+
+    def __init__(self, root: Path | None, *, memory_bytes: int = 256 * 1024 * 1024) -> None:
+        self.root = root / CACHE_VERSION if root is not None else None
+        self.memory_bytes = memory_bytes
+        self._blobs: OrderedDict[str, bytes] = OrderedDict()
+        self._blob_total = 0
+        self._refs: dict[str, RefEntry] = {}
+        self.disk_errors = 0
+
+    # --- content by digest -------------------------------------------------------------
+
+    def _blob_path(self, digest: str) -> Path | None:
+        if self.root is None:
+            return None
+        algorithm, _, encoded = digest.partition(":")
+        return self.root / "blobs" / algorithm / encoded
+
+    def get(self, digest: str) -> bytes | None:
+        """Verified bytes for ``digest``, or None."""
+        try:
+            parse_digest(digest)
+        except InvalidReference:
+            return None
+        data = self._blobs.get(digest)
+        if data is not None:
+            self._blobs.move_to_end(digest)
+            return data
+        path = self._blob_path(digest)
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if compute_digest(data, digest.split(":", 1)[0]) != digest:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            self.disk_errors += 1
+            return None
+        self._remember(digest, data)
+        return data
+
+    def put(self, digest: str, data: bytes) -> None:
+        """Store ``data`` under ``digest``; the caller has verified it already."""
+        parse_digest(digest)
+        if compute_digest(data, digest.split(":", 1)[0]) != digest:
+            raise ValueError("refusing to cache bytes under a digest they do not have")
+        self._remember(digest, data)
+        path = self._blob_path(digest)
+        if path is not None and not path.exists():
+            self._write(path, data)
+
+    def _remember(self, digest: str, data: bytes) -> None:
+        if len(data) > self.memory_bytes // 4:
+            return
+        if digest in self._blobs:
+            self._blobs.move_to_end(digest)
+            return
+        self._blobs[digest] = data
+        self._blob_total += len(data)
+        while self._blob_total > self.memory_bytes and self._blobs:
+            _, old = self._blobs.popitem(last=False)
+            self._blob_total -= len(old)
+
+    # --- mutable references --------------------------------------------------------------
+
+    def _ref_path(self, key: str) -> Path | None:
+        if self.root is None:
+            return None
+        name = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        return self.root / "refs" / name[:2] / name
+
+    def get_ref(self, key: str) -> RefEntry | None:
+        entry = self._refs.get(key)
+        if entry is not None:
+            return entry
+        path = self._ref_path(key)
+        if path is None:
+            return None
+        try:
+            obj = json.loads(path.read_bytes())
+            if not isinstance(obj, dict) or obj.get("key") != key:
+                raise ValueError("not ours")
+            fetched_at = obj["fetched_at"]
+            etag = obj.get("etag")
+            if not isinstance(fetched_at, (int, float)) or not (
+                etag is None or isinstance(etag, str)
+            ):
+                raise ValueError("bad types")
+            entry = RefEntry(obj["value"], float(fetched_at), etag)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError):
+            with contextlib.suppress(OSError):
+                path.unlink()
+            self.disk_errors += 1
+            return None
+        self._refs[key] = entry
+        return entry
+
+    def put_ref(self, key: str, value: Any, *, etag: str | None = None) -> RefEntry:
+        entry = RefEntry(value, time.time(), etag)
+        self._refs[key] = entry
+        path = self._ref_path(key)
+        if path is not None:
+            payload = {"key": key, "fetched_at": entry.fetched_at, "etag": etag, "value": value}
+            self._write(path, json.dumps(payload, separators=(",", ":")).encode())
+        return entry
+
+    def drop_ref(self, key: str) -> None:
+        self._refs.pop(key, None)
+        path = self._ref_path(key)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    # --- disk --------------------------------------------------------------------------
+
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            # A read-only or full disk degrades to a memory cache; it is not an error.
+            self.disk_errors += 1

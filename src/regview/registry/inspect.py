@@ -1,0 +1,211 @@
+"""Walk a reference into a JSON-ready description: the ``inspect`` command's engine.
+
+Works on any :class:`~regview.registry.source.Source`. Index nesting is bounded and
+cycles are detected, so a hostile index that contains itself ends with a
+:class:`~regview.registry.errors.CycleError`, not a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from regview.registry.errors import CycleError, NotFound
+from regview.registry.models import (
+    Artifact,
+    Descriptor,
+    ImageConfig,
+    ImageIndex,
+    ImageManifest,
+    Platform,
+    Schema1Manifest,
+)
+from regview.registry.source import FetchedManifest, Source
+
+__all__ = ["DEFAULT_PLATFORM", "choose_platform", "config_json", "inspect", "resolve_image"]
+
+DEFAULT_PLATFORM = Platform("linux", "amd64")
+
+
+def choose_platform(index: ImageIndex, wanted: Platform | None) -> Descriptor:
+    """The index entry for ``wanted`` (default linux/amd64, or the only image)."""
+    images = [d for d in index.images if d.platform is None or not d.platform.is_unknown]
+    if wanted is None:
+        if len(images) == 1:
+            return images[0]
+        wanted = DEFAULT_PLATFORM
+    for d in images:
+        if d.platform is not None and d.platform.matches(wanted):
+            return d
+    available = ", ".join(str(d.platform) for d in images if d.platform) or "none"
+    raise NotFound(f"no image for platform {wanted} in this index (available: {available})")
+
+
+async def resolve_image(
+    source: Source,
+    repository: str,
+    reference: str,
+    platform: Platform | None = None,
+    *,
+    max_depth: int = 8,
+) -> FetchedManifest:
+    """Follow indexes down to one image manifest for ``platform``."""
+    fetched = await source.manifest(repository, reference)
+    seen = {fetched.digest}
+    depth = 0
+    while isinstance(fetched.manifest, ImageIndex):
+        depth += 1
+        if depth > max_depth:
+            raise CycleError(f"indexes nest deeper than {max_depth} levels; refusing to follow")
+        child = choose_platform(fetched.manifest, platform)
+        if child.digest in seen:
+            raise CycleError(f"index {child.digest[:19]}… contains itself")
+        seen.add(child.digest)
+        fetched = await source.manifest(repository, child.digest)
+    return fetched
+
+
+async def inspect(
+    source: Source,
+    repository: str,
+    reference: str,
+    *,
+    display: str,
+    platform: Platform | None = None,
+    recursive: bool = False,
+    max_depth: int = 8,
+) -> dict[str, Any]:
+    """The ``inspect --json`` object for ``repository`` at ``reference``."""
+    if platform is not None:
+        fetched = await resolve_image(source, repository, reference, platform, max_depth=max_depth)
+    else:
+        fetched = await source.manifest(repository, reference)
+    return await _describe(
+        source, fetched, display, recursive, path=(fetched.digest,), max_depth=max_depth
+    )
+
+
+async def _describe(
+    source: Source,
+    fetched: FetchedManifest,
+    display: str,
+    recursive: bool,
+    *,
+    path: tuple[str, ...],
+    max_depth: int,
+) -> dict[str, Any]:
+    m = fetched.manifest
+    out: dict[str, Any] = {
+        "reference": display,
+        "digest": fetched.digest,
+        "mediaType": fetched.media_type,
+        "size": fetched.size,
+    }
+    if m.annotations:
+        out["annotations"] = dict(m.annotations)
+    if isinstance(m, ImageIndex):
+        out["manifests"] = [_entry_json(d) for d in m.manifests]
+        if recursive:
+            if len(path) > max_depth:
+                raise CycleError(f"indexes nest deeper than {max_depth} levels; refusing to follow")
+            for d in m.manifests:
+                if d.digest in path:
+                    raise CycleError(f"index {d.digest[:19]}… contains itself")
+
+            async def child(d: Descriptor) -> dict[str, Any]:
+                child_fetched = await source.manifest(fetched.repository, d.digest)
+                return await _describe(
+                    source,
+                    child_fetched,
+                    _pinned(display, d.digest),
+                    recursive,
+                    path=(*path, d.digest),
+                    max_depth=max_depth,
+                )
+
+            children = await asyncio.gather(*(child(d) for d in m.manifests))
+            for entry, image in zip(out["manifests"], children, strict=True):
+                entry["image"] = image
+    elif isinstance(m, ImageManifest):
+        if isinstance(m, Artifact):
+            out["artifactType"] = m.artifact_type
+        out["layers"] = [
+            {"digest": d.digest, "mediaType": d.media_type, "size": d.size} for d in m.layers
+        ]
+        out["layersSize"] = m.layers_size
+        if m.subject is not None:
+            out["subject"] = {
+                "digest": m.subject.digest,
+                "mediaType": m.subject.media_type,
+                "size": m.subject.size,
+            }
+        if isinstance(m, Artifact):
+            out["config"] = {
+                "digest": m.config.digest,
+                "mediaType": m.config.media_type,
+                "size": m.config.size,
+            }
+        else:
+            fetched_config = await source.config(fetched.repository, m.config)
+            out["config"] = config_json(m.config, fetched_config.config)
+    elif isinstance(m, Schema1Manifest):
+        out["name"] = m.name
+        out["tag"] = m.tag
+        out["architecture"] = m.architecture
+        out["layers"] = [{"digest": d, "mediaType": None, "size": None} for d in m.fs_layers]
+        out["signed"] = m.signed
+    return out
+
+
+def config_json(descriptor: Descriptor, c: ImageConfig) -> dict[str, Any]:
+    return {
+        "digest": descriptor.digest,
+        "mediaType": descriptor.media_type,
+        "size": descriptor.size,
+        "os": c.os,
+        "architecture": c.architecture,
+        "variant": c.variant,
+        "created": c.created,
+        "author": c.author,
+        "user": c.user,
+        "workingDir": c.working_dir,
+        "entrypoint": list(c.entrypoint) if c.entrypoint is not None else None,
+        "cmd": list(c.cmd) if c.cmd is not None else None,
+        "env": list(c.env),
+        "labels": dict(c.labels),
+        "exposedPorts": list(c.exposed_ports),
+        "volumes": list(c.volumes),
+        "stopSignal": c.stop_signal,
+        "history": [
+            {
+                "created": h.created,
+                "createdBy": h.created_by,
+                "emptyLayer": h.empty_layer,
+                "comment": h.comment,
+                "layerIndex": h.layer_index,
+            }
+            for h in c.history
+        ],
+    }
+
+
+def _entry_json(d: Descriptor) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "digest": d.digest,
+        "mediaType": d.media_type,
+        "size": d.size,
+        "platform": str(d.platform) if d.platform is not None else None,
+        "annotations": dict(d.annotations),
+    }
+    if d.artifact_type:
+        entry["artifactType"] = d.artifact_type
+    return entry
+
+
+def _pinned(display: str, digest: str) -> str:
+    base = display.split("@", 1)[0]
+    slash = base.rfind("/")
+    colon = base.rfind(":")
+    if colon > slash:
+        base = base[:colon]
+    return f"{base}@{digest}"
