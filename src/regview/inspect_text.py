@@ -1,0 +1,98 @@
+"""Readable text for the ``inspect`` command, built from its JSON object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from regview.registry.media_types import short_name
+
+__all__ = ["render_inspect"]
+
+
+def _size(n: object) -> str:
+    if not isinstance(n, int):
+        return "?"
+    import humanize
+
+    return f"{humanize.naturalsize(n, binary=False)} ({n:,} B)" if n >= 1000 else f"{n} B"
+
+
+def _field(lines: list[str], label: str, value: object, indent: str = "") -> None:
+    if value is None or value == [] or value == {}:
+        return
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    lines.append(f"{indent}{label:<13}{value}")
+
+
+def render_inspect(obj: Mapping[str, Any], indent: str = "") -> list[str]:
+    """Lines describing an inspect object; callers make them terminal-safe."""
+    lines: list[str] = []
+    media_type = obj.get("mediaType")
+    _field(lines, "Reference", obj.get("reference"), indent)
+    _field(lines, "Digest", obj.get("digest"), indent)
+    _field(lines, "Media type", f"{short_name(media_type)}  ({media_type})", indent)
+    _field(lines, "Size", _size(obj.get("size")), indent)
+    if "artifactType" in obj:
+        _field(lines, "Artifact", obj.get("artifactType"), indent)
+    subject = obj.get("subject")
+    if isinstance(subject, Mapping):
+        _field(lines, "Subject", subject.get("digest"), indent)
+    for key, value in (obj.get("annotations") or {}).items():
+        _field(lines, "Annotation", f"{key}={value}", indent)
+    manifests = obj.get("manifests")
+    if isinstance(manifests, list):
+        lines.append(f"{indent}Manifests")
+        for entry in manifests:
+            annotations = entry.get("annotations") or {}
+            kind = annotations.get("vnd.docker.reference.type")
+            label = entry.get("platform") or "-"
+            if kind == "attestation-manifest":
+                attests = str(annotations.get("vnd.docker.reference.digest", ""))
+                label = f"attestation for {attests[:19]}…"
+            lines.append(
+                f"{indent}  {label:<28} {entry.get('digest')}  "
+                f"{short_name(entry.get('mediaType'))}  {_size(entry.get('size'))}"
+            )
+            image = entry.get("image")
+            if isinstance(image, Mapping):
+                lines.extend(render_inspect(image, indent + "      "))
+    config = obj.get("config")
+    if isinstance(config, Mapping) and "os" in config:
+        platform = "/".join(
+            str(p)
+            for p in (config.get("os"), config.get("architecture"), config.get("variant"))
+            if p
+        )
+        lines.append(f"{indent}Config         {config.get('digest')}  {_size(config.get('size'))}")
+        _field(lines, "  Platform", platform, indent)
+        _field(lines, "  Created", config.get("created"), indent)
+        _field(lines, "  User", config.get("user"), indent)
+        _field(lines, "  WorkingDir", config.get("workingDir"), indent)
+        _field(lines, "  Entrypoint", config.get("entrypoint"), indent)
+        _field(lines, "  Cmd", config.get("cmd"), indent)
+        for env in config.get("env") or []:
+            _field(lines, "  Env", env, indent)
+        _field(lines, "  Ports", config.get("exposedPorts"), indent)
+        _field(lines, "  Volumes", config.get("volumes"), indent)
+        _field(lines, "  StopSignal", config.get("stopSignal"), indent)
+        for key, value in (config.get("labels") or {}).items():
+            _field(lines, "  Label", f"{key}={value}", indent)
+    layers = obj.get("layers")
+    if isinstance(layers, list):
+        lines.append(f"{indent}Layers ({len(layers)}, {_size(obj.get('layersSize'))})")
+        for i, layer in enumerate(layers):
+            lines.append(
+                f"{indent}  {i:>3}  {layer.get('digest')}  {_size(layer.get('size')):<22}"
+                f"{short_name(layer.get('mediaType'))}"
+            )
+    if isinstance(config, Mapping):
+        history = config.get("history") or []
+        if history:
+            lines.append(f"{indent}History")
+            for h in history:
+                where = "empty" if h.get("emptyLayer") else f"layer {h.get('layerIndex')}"
+                created_by = " ".join(str(h.get("createdBy") or "").split())[:160]
+                lines.append(f"{indent}  {where:<9} {created_by}")
+    return lines
