@@ -176,8 +176,16 @@ class FakeRegistry:
             blob = self.blobs.get(ref)
             if blob is None:
                 return _error(404, "BLOB_UNKNOWN", "blob unknown")
-            headers["Content-Length"] = str(len(blob))
             headers["Docker-Content-Digest"] = ref
+            wanted = request.headers.get("range", "")
+            if wanted.startswith("bytes=") and request.method == "GET":
+                first, _, last = wanted[len("bytes=") :].partition("-")
+                end = int(last) + 1 if last else len(blob)
+                part = blob[int(first) : end]
+                headers["Content-Length"] = str(len(part))
+                headers["Content-Range"] = f"bytes {first}-{end - 1}/{len(blob)}"
+                return httpx.Response(206, content=part, headers=headers)
+            headers["Content-Length"] = str(len(blob))
             return httpx.Response(
                 200, content=b"" if request.method == "HEAD" else blob, headers=headers
             )

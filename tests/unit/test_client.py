@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.support.fake_registry import FakeRegistry, digest_of, make_image
 
 from regview.registry import media_types as mt
 from regview.registry.client import RegistryClient
@@ -29,6 +28,7 @@ from regview.registry.errors import (
 )
 from regview.registry.models import ImageManifest
 from regview.registry.options import ClientOptions
+from tests.support.fake_registry import FakeRegistry, digest_of, make_image
 
 FAST = dict(backoff_base=0.001, retry_after_cap=5.0)
 
@@ -562,3 +562,42 @@ async def test_referrers_fall_back_to_the_tag_schema() -> None:
     assert [d.digest for d in again] == [sig_digest]
     # the referrers API 404 is remembered: asked once only
     assert sum("/referrers/" in r.url for r in fake.requests) == 1
+
+
+# --- streaming blobs ---------------------------------------------------------------------
+
+
+async def test_blob_stream_is_verified_at_the_end() -> None:
+    fake = FakeRegistry()
+    layer = bytes(range(256)) * 4000
+    digest = digest_of(layer)
+    fake.blobs[digest] = layer
+    async with client_for(fake) as client, client.open_blob("team/app", digest) as stream:
+        data = b"".join([chunk async for chunk in stream.chunks()])
+    assert data == layer and stream.read == len(layer) and stream.size == len(layer)
+    fake.blobs[digest] = layer[:-1] + b"X"
+    async with client_for(fake) as client, client.open_blob("team/app", digest) as stream:
+        with pytest.raises(DigestMismatch, match="discarded"):
+            [chunk async for chunk in stream.chunks()]
+
+
+async def test_blob_range_reads_only_that_part() -> None:
+    fake = FakeRegistry(auth="basic", users={"alice": "s3cret-pw"})
+    layer = b"0123456789" * 100
+    digest = digest_of(layer)
+    fake.blobs[digest] = layer
+    async with (
+        client_for(fake, credential=user()) as client,
+        client.open_blob("team/app", digest, offset=990, length=10) as stream,
+    ):
+        data = b"".join([chunk async for chunk in stream.chunks()])
+    assert data == b"0123456789" and stream.ranged
+    assert fake.requests[-1].headers["range"] == "bytes=990-999"
+
+
+async def test_missing_blob_stream_is_not_found() -> None:
+    fake = FakeRegistry()
+    async with client_for(fake) as client:
+        with pytest.raises(NotFound, match="not found in team/app"):
+            async with client.open_blob("team/app", "sha256:" + "9" * 64):
+                pass

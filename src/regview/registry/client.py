@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import re
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from regview.registry import media_types as mt
+from regview.registry.blobs import BlobStream, HttpBlobStream
 from regview.registry.cache import ContentCache, default_cache_dir
 from regview.registry.credentials import Credential, CredentialStore
 from regview.registry.digests import compute_digest, is_digest, parse_digest, verify_digest
@@ -551,6 +553,33 @@ class RegistryClient:
             raise ProtocolError(f"{self.registry} gave no size for blob {digest[:19]}…")
         self._blob_sizes[digest] = size
         return size
+
+    @contextlib.asynccontextmanager
+    async def open_blob(
+        self, repository: str, digest: str, *, offset: int = 0, length: int | None = None
+    ) -> AsyncIterator[BlobStream]:
+        """Stream a blob (e.g. a layer), or ``length`` bytes of it from ``offset``."""
+        parse_digest(digest)
+        ranged = offset > 0 or length is not None
+        headers: dict[str, str] = {}
+        if ranged:
+            end = "" if length is None else str(offset + length - 1)
+            headers["Range"] = f"bytes={offset}-{end}"
+        url = self._transport.url(f"/v2/{_repo_path(repository)}/blobs/{_segment(digest)}")
+        async with self._transport.open_stream(
+            url,
+            scope=f"repository:{repository}:pull",
+            headers=headers,
+            what=f"blob {digest[:19]}…",
+            not_found=f"blob {digest[:19]}… not found in {repository}",
+        ) as response:
+            if ranged and response.status_code != 206:
+                raise ProtocolError(f"{self.registry} does not serve byte ranges of blobs")
+
+            def count(n: int) -> None:
+                self._stats.bytes_received += n
+
+            yield HttpBlobStream(response, digest, ranged=ranged, on_bytes=count)
 
     # --- referrers ---------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ repository named by its path relative to PATH. Tags come from the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import AsyncIterator, Mapping
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from regview.registry import media_types as mt
+from regview.registry.blobs import BlobStream, FileBlobStream
 from regview.registry.digests import compute_digest, parse_digest, verify_digest
 from regview.registry.errors import (
     InvalidReference,
@@ -196,6 +198,22 @@ class OciLayoutSource:
             return path.stat().st_size
         except FileNotFoundError:
             raise NotFound(f"blob {digest} not found in {self.name}/{repository}") from None
+
+    @contextlib.asynccontextmanager
+    async def open_blob(
+        self, repository: str, digest: str, *, offset: int = 0, length: int | None = None
+    ) -> AsyncIterator[BlobStream]:
+        path = self._layout(repository).blob_path(digest)
+        try:
+            stream = FileBlobStream(path, digest, offset=offset, length=length)
+        except FileNotFoundError:
+            raise NotFound(f"blob {digest} not found in {self.name}/{repository}") from None
+        self._stats.requests += 1
+        yield stream
+
+    def invalidate(self, repository: str | None = None) -> None:
+        """Forget what was read of the layouts, so the next listing reads them again."""
+        self._layouts = None
 
     async def referrers(self, repository: str, digest: str) -> list[Descriptor]:
         layout = self._layout(repository)

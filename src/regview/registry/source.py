@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from regview.registry.blobs import BlobStream
 from regview.registry.models import Descriptor, ImageConfig, Manifest
 
 __all__ = ["FetchedConfig", "FetchedManifest", "RateLimit", "Source", "Stats"]
@@ -108,6 +110,16 @@ class Source(Protocol):
 
     async def referrers(self, repository: str, digest: str) -> list[Descriptor]:
         """Manifests whose ``subject`` is ``digest``: signatures, SBOMs, attestations."""
+        ...
+
+    def open_blob(
+        self, repository: str, digest: str, *, offset: int = 0, length: int | None = None
+    ) -> AbstractAsyncContextManager[BlobStream]:
+        """Stream a blob (a layer), verified at the end; or a byte range of it."""
+        ...
+
+    def invalidate(self, repository: str | None = None) -> None:
+        """Drop cached listings (the tag list of ``repository``) so they are read anew."""
         ...
 
     async def aclose(self) -> None: ...

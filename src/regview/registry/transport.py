@@ -22,7 +22,7 @@ import random
 import ssl
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
@@ -198,6 +198,66 @@ class Transport:
                     continue
                 raise error_for(response, what)
             return response
+
+    @contextlib.asynccontextmanager
+    async def open_stream(
+        self,
+        url: httpx.URL,
+        *,
+        scope: str | None,
+        headers: Mapping[str, str] | None = None,
+        what: str = "blob",
+        not_found: str | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """GET ``url`` and yield the response with its body still unread (for large blobs).
+
+        Authenticates like :meth:`request` (one retry after a 401) and holds a place in
+        the host's semaphore while the caller reads. Only 200 and 206 are yielded; any
+        other status raises the matching error. Reading has no overall deadline (a layer
+        can be large) but each read still has the read timeout, and the caller may
+        cancel at any time.
+        """
+        auth_header = await self.auth.header(scope)
+        for attempt in (1, 2):
+            request = self.http.build_request("GET", url, headers=dict(headers or {}))
+            if auth_header is not None and self.same_origin(url):
+                request.headers["Authorization"] = auth_header
+            started = time.perf_counter()
+            status: int | None = None
+            challenge: list[str] = []
+            async with self._semaphore:
+                self.stats.in_flight += 1
+                self.stats.requests += 1
+                try:
+                    try:
+                        async with asyncio.timeout(self.options.request_deadline):
+                            response = await self.http.send(request, stream=True)
+                    except TimeoutError:
+                        raise Timeout(f"{self.registry} did not answer in time ({what})") from None
+                    except httpx.TooManyRedirects:
+                        raise ProtocolError(f"{self.registry} redirected too many times") from None
+                    except httpx.TransportError as exc:
+                        raise NetworkError(_network_message(self.registry, exc, what)) from None
+                    status = response.status_code
+                    self._log("GET", url, status, started, "stream")
+                    try:
+                        self._note_rate_limit(response.headers)
+                        if status in (200, 206):
+                            yield response
+                            return
+                        body = await self._read_body(response, _ERROR_BODY_LIMIT, what)
+                    finally:
+                        await response.aclose()
+                finally:
+                    self.stats.in_flight -= 1
+            final = Response(status, response.headers, body, response.url, 0.0)
+            if status == 401 and attempt == 1:
+                challenge = response.headers.get_list("www-authenticate")
+                auth_header = await self.auth.handle_challenge(challenge, scope)
+                continue
+            if status == 401:
+                raise await self.auth.rejected(scope)
+            raise error_for(final, what, not_found=not_found)
 
     def _backoff(self, tries: int) -> float:
         base = self.options.backoff_base * (2 ** (tries - 1))
@@ -406,6 +466,3 @@ def error_for(response: Response, what: str, *, not_found: str | None = None) ->
 def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)[:300]
 
-
-def header_values(headers: httpx.Headers, name: str) -> Iterable[str]:
-    return headers.get_list(name)
