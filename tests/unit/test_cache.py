@@ -6,13 +6,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tests.support.fake_registry import FakeRegistry
-from tests.unit.test_client import client_for
 
 from regview.registry.cache import ContentCache
 from regview.registry.credentials import Credential
 from regview.registry.digests import compute_digest
 from regview.registry.singleflight import SingleFlight
+from tests.support.fake_registry import FakeRegistry
+from tests.unit.test_client import client_for
 
 
 def test_content_survives_a_new_cache_and_is_verified(tmp_path: Path) -> None:
