@@ -1,0 +1,136 @@
+"""The regview explorer app, and the one factory that builds it (CLI and tests alike)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import BindingType
+from textual.screen import Screen
+from textual.worker import Worker
+
+from regview.registry.source import Source
+from regview.tui.bindings import APP_BINDINGS, KeymapError, default_keymap_path, load_keymap
+from regview.tui.commands import ExplorerCommands
+from regview.tui.screens.help import HelpScreen
+from regview.tui.screens.main import MainScreen
+from regview.tui.text import visible
+from regview.tui.workers import report_failure
+
+__all__ = ["RegviewApp", "create_app", "run_tui"]
+
+
+class RegviewApp(App[int]):
+    """Browse a registry (or OCI layouts): repositories, tags, manifests, details."""
+
+    CSS_PATH = "regview.tcss"
+    TITLE = "regview"
+    BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
+    COMMANDS = App.COMMANDS | {ExplorerCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        repository: str | None = None,
+        reference: str | None = None,
+        keymap: dict[str, str] | None = None,
+        keymap_error: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.start_repository = repository
+        self.start_reference = reference
+        self.user_keymap = dict(keymap or {})
+        self.keymap_error = keymap_error
+        #: Every reference copied, newest last (tests and the status line read it).
+        self.copied: list[str] = []
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(
+            self.source, repository=self.start_repository, reference=self.start_reference
+        )
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        if self.keymap_error:
+            self.notify(self.keymap_error, title="keymap ignored", severity="warning",
+                        markup=False, timeout=8)
+
+    # --- what the command palette needs -----------------------------------------------
+
+    def repository_names(self) -> list[str]:
+        return list(self.main.repositories.list.items)
+
+    def tag_names(self) -> list[str]:
+        return list(self.main.tags.list.items)
+
+    def current_repository(self) -> str | None:
+        return self.main.tags.repository
+
+    def open_reference(self, repository: str, reference: str | None) -> None:
+        self.main.open_reference(repository, reference)
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.user_keymap))
+
+    def copy_reference(self, reference: str) -> None:
+        """Copy ``host/reference`` with OSC 52 (works over SSH)."""
+        text = f"{self.source.name}/{reference}"
+        self.copy_to_clipboard(text)
+        self.copied.append(text)
+        self.notify(f"Copied {visible(text, 200)}", markup=False, timeout=3)
+
+    # --- one place for worker failures ------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
+
+
+def create_app(
+    source: Source,
+    *,
+    repository: str | None = None,
+    reference: str | None = None,
+    keymap_path: Path | None = None,
+) -> RegviewApp:
+    """Build the explorer on ``source``; ``reference`` (tag or digest) opens that manifest."""
+    path = keymap_path if keymap_path is not None else default_keymap_path()
+    keymap: dict[str, str] = {}
+    keymap_error: str | None = None
+    try:
+        keymap = load_keymap(path)
+    except KeymapError as exc:
+        keymap_error = str(exc)
+    return RegviewApp(
+        source,
+        repository=repository,
+        reference=reference,
+        keymap=keymap,
+        keymap_error=keymap_error,
+    )
+
+
+def run_tui(
+    source: Source,
+    *,
+    repository: str | None = None,
+    reference: str | None = None,
+    keymap_path: Path | None = None,
+) -> int:
+    """Run the explorer until the user quits; returns the process exit code."""
+    app = create_app(source, repository=repository, reference=reference, keymap_path=keymap_path)
+    result = app.run()
+    return result if isinstance(result, int) else 0

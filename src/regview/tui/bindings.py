@@ -1,0 +1,111 @@
+"""Every key binding of the app, each with an id, and the user's keymap file.
+
+The keymap file (``~/.config/regview/keys.toml``) maps binding ids to keys::
+
+    [keys]
+    "app.quit" = "q,ctrl+q"
+    "list.down" = ["j", "down", "ctrl+n"]
+
+A top-level mapping (without ``[keys]``) is accepted too.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.binding import Binding
+
+__all__ = [
+    "APP_BINDINGS",
+    "MAIN_BINDINGS",
+    "KeymapError",
+    "all_bindings",
+    "default_keymap_path",
+    "load_keymap",
+]
+
+APP_BINDINGS: list[Binding] = [
+    Binding("q", "quit", "Quit", id="app.quit"),
+    Binding("question_mark", "help", "Keys", id="app.help"),
+    Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette"),
+]
+
+MAIN_BINDINGS: list[Binding] = [
+    Binding("escape,left,h,backspace", "back", "Back", id="main.back"),
+    Binding("tab", "next_pane", "Next pane", show=False, id="main.next-pane"),
+    Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="main.previous-pane"),
+    Binding("slash", "filter", "Filter", id="main.filter"),
+    Binding("y", "copy_digest", "Copy @digest", id="main.copy-digest"),
+    Binding("Y", "copy_tag", "Copy :tag", show=False, id="main.copy-tag"),
+    Binding("J", "raw_json", "JSON", id="main.raw-json"),
+    Binding("r", "revalidate", "Reload", id="main.revalidate"),
+]
+
+
+@dataclass(frozen=True)
+class BindingInfo:
+    """One row of the help screen."""
+
+    id: str
+    keys: str
+    description: str
+    where: str
+
+
+def all_bindings() -> list[tuple[str, list[Binding]]]:
+    """Every binding the app defines, grouped by where it applies."""
+    from regview.tui.widgets.manifest_tree import ManifestTree
+    from regview.tui.widgets.virtual_list import VirtualList
+
+    def only(bindings: object) -> list[Binding]:
+        return [b for b in bindings if isinstance(b, Binding)]  # type: ignore[attr-defined]
+
+    return [
+        ("Everywhere", APP_BINDINGS),
+        ("Main screen", MAIN_BINDINGS),
+        ("Lists", only(VirtualList.BINDINGS)),
+        ("Manifest tree", only(ManifestTree.BINDINGS)),
+    ]
+
+
+class KeymapError(Exception):
+    """The keymap file cannot be used; ``str()`` says why."""
+
+
+def default_keymap_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path("~/.config").expanduser())
+    return Path(base) / "regview" / "keys.toml"
+
+
+def load_keymap(path: Path) -> dict[str, str]:
+    """Read ``path`` into a Textual keymap (binding id -> comma-separated keys).
+
+    A missing file is an empty keymap; anything else wrong raises :class:`KeymapError`.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise KeymapError(f"cannot read keymap {path}: {exc}") from None
+    table = data.get("keys", data)
+    if not isinstance(table, dict):
+        raise KeymapError(f"{path}: [keys] must be a table of binding id = keys")
+    known = {b.id for _, group in all_bindings() for b in group if b.id}
+    keymap: dict[str, str] = {}
+    for binding_id, keys in table.items():
+        if binding_id not in known:
+            raise KeymapError(f"{path}: unknown binding id {binding_id!r}")
+        if isinstance(keys, str):
+            value = keys
+        elif isinstance(keys, list) and all(isinstance(k, str) for k in keys):
+            value = ",".join(keys)
+        else:
+            raise KeymapError(f"{path}: keys for {binding_id!r} must be a string or a list")
+        if not value.strip():
+            raise KeymapError(f"{path}: no keys given for {binding_id!r}")
+        keymap[binding_id] = value
+    return keymap

@@ -1,0 +1,87 @@
+"""What the Tags pane shows next to each tag, read lazily and cached.
+
+Pure registry logic: no Textual here, so it is easy to test on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from regview.registry import media_types as mt
+from regview.registry.errors import RegistryError
+from regview.registry.models import (
+    Artifact,
+    Descriptor,
+    ImageIndex,
+    ImageManifest,
+    Platform,
+    parse_timestamp,
+)
+from regview.registry.source import Source
+
+__all__ = ["TagInfo", "preferred_platform", "read_tag_info"]
+
+
+@dataclass(frozen=True, slots=True)
+class TagInfo:
+    """Columns of one tag; ``error`` set when the tag could not be read."""
+
+    digest: str | None = None
+    kind: str = ""  # "image", "index", "artifact", "schema1"
+    platforms: int | None = None
+    size: int | None = None
+    created: datetime | None = None
+    error: str | None = None
+
+
+_PREFERRED = Platform("linux", "amd64")
+
+
+def preferred_platform(index: ImageIndex) -> Descriptor | None:
+    """The entry a person most likely means: linux/amd64, else the first real image."""
+    images = [d for d in index.images if d.platform is None or not d.platform.is_unknown]
+    for d in images:
+        if d.platform is not None and d.platform.matches(_PREFERRED):
+            return d
+    return images[0] if images else None
+
+
+async def _image_info(source: Source, repository: str, manifest: ImageManifest) -> tuple[
+    int, datetime | None
+]:
+    size = manifest.layers_size
+    if isinstance(manifest, Artifact) or not mt.is_image_config(manifest.config.media_type):
+        created = parse_timestamp(manifest.annotations.get(mt.ANNOTATION_CREATED))
+        return size, created
+    config = await source.config(repository, manifest.config)
+    return size, config.config.created_at
+
+
+async def read_tag_info(source: Source, repository: str, tag: str) -> TagInfo:
+    """Digest, platform count, compressed size and creation date of ``tag``.
+
+    For an index the size and date are those of its preferred platform (linux/amd64
+    or the first image). Registry errors become ``TagInfo(error=...)``.
+    """
+    try:
+        fetched = await source.manifest(repository, tag)
+        m = fetched.manifest
+        if isinstance(m, ImageIndex):
+            chosen = preferred_platform(m)
+            size: int | None = None
+            created: datetime | None = None
+            if chosen is not None and mt.is_image_manifest(chosen.media_type):
+                sub = (await source.manifest(repository, chosen.digest)).manifest
+                if isinstance(sub, ImageManifest):
+                    size, created = await _image_info(source, repository, sub)
+            return TagInfo(fetched.digest, "index", len(m.images), size, created)
+        if isinstance(m, Artifact):
+            size, created = await _image_info(source, repository, m)
+            return TagInfo(fetched.digest, "artifact", None, size, created)
+        if isinstance(m, ImageManifest):
+            size, created = await _image_info(source, repository, m)
+            return TagInfo(fetched.digest, "image", 1, size, created)
+        return TagInfo(fetched.digest, "schema1", 1, None, None)
+    except RegistryError as exc:
+        return TagInfo(error=str(exc))

@@ -1,0 +1,1 @@
+"""Screens shown over the explorer: keys help and raw JSON."""

@@ -1,0 +1,378 @@
+"""The explorer: Repositories -> Tags -> Manifest tree -> Details.
+
+On a wide terminal the panes stand side by side; on a narrower one a window of three
+or two of them slides along as focus moves (the breadcrumb says where you are).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Tree
+from textual.worker import Worker, get_current_worker
+
+from regview.registry.oci_layout import descriptor_json
+from regview.registry.source import Source
+from regview.tui.bindings import MAIN_BINDINGS
+from regview.tui.screens.raw_json import RawJsonScreen
+from regview.tui.text import visible
+from regview.tui.widgets.details import DetailsPane
+from regview.tui.widgets.filter_input import FilterInput
+from regview.tui.widgets.manifest_tree import ManifestPane, ManifestTree, NodeData
+from regview.tui.widgets.pane import Pane
+from regview.tui.widgets.repositories import RepositoriesPane, RepositoryList
+from regview.tui.widgets.status import Breadcrumb, StatusBar
+from regview.tui.widgets.tags import TagList, TagsPane
+from regview.tui.widgets.virtual_list import VirtualList
+from regview.tui.workers import report_failure
+
+if TYPE_CHECKING:
+    from regview.tui.app import RegviewApp
+
+__all__ = ["MainScreen", "pane_window"]
+
+PANE_IDS = ("repositories", "tags", "manifest", "details")
+PANE_WEIGHTS = (1.0, 1.4, 1.6, 1.8)
+WIDE = 160  # all four panes from this width
+MEDIUM = 100  # three panes from this width, else two
+
+
+def pane_window(width: int, level: int) -> range:
+    """Which panes are shown at ``width`` columns when pane ``level`` has focus."""
+    n = 4 if width >= WIDE else 3 if width >= MEDIUM else 2
+    start = min(max(level - (n - 2), 0), 4 - n)
+    return range(start, start + n)
+
+
+class MainScreen(Screen[None]):
+    """The four panes, the breadcrumb header and the status bar."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(MAIN_BINDINGS)
+    AUTO_FOCUS = ""  # we focus a pane ourselves; auto-focus would pick a hidden input
+
+    def __init__(
+        self, source: Source, *, repository: str | None = None, reference: str | None = None
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.start_repository = repository
+        self.start_reference = reference
+        self.level = 0
+
+    def compose(self) -> ComposeResult:
+        yield Breadcrumb(id="header")
+        with Horizontal(id="panes"):
+            yield RepositoriesPane(
+                self.source, preselect=self.start_repository, id="repositories"
+            )
+            yield TagsPane(self.source, id="tags")
+            yield ManifestPane(self.source, id="manifest")
+            yield DetailsPane(self.source, id="details")
+        yield StatusBar(self.source, id="status")
+        yield Footer(compact=True)
+
+    # --- accessors --------------------------------------------------------------------
+
+    @property
+    def repositories(self) -> RepositoriesPane:
+        return self.query_one(RepositoriesPane)
+
+    @property
+    def tags(self) -> TagsPane:
+        return self.query_one(TagsPane)
+
+    @property
+    def manifest(self) -> ManifestPane:
+        return self.query_one(ManifestPane)
+
+    @property
+    def details(self) -> DetailsPane:
+        return self.query_one(DetailsPane)
+
+    @property
+    def panes(self) -> list[Pane]:
+        return [self.repositories, self.tags, self.manifest, self.details]
+
+    @property
+    def explorer(self) -> RegviewApp:
+        from regview.tui.app import RegviewApp
+
+        assert isinstance(self.app, RegviewApp)
+        return self.app
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
+
+    # --- start ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.update_breadcrumb()
+        repo = self.start_repository
+        if repo is None:
+            self.focus_pane(0)
+            return
+        self.tags.load(repo)
+        if self.start_reference:
+            self.tags.select_when_loaded(self.start_reference)
+            self.manifest.load(repo, self.start_reference)
+            self.focus_pane(2)
+        else:
+            self.focus_pane(1)
+
+    def open_reference(self, repository: str, reference: str | None) -> None:
+        """Jump to a repository, and to a tag or digest in it if given."""
+        if not self.repositories.select(repository):
+            self.repositories.add_repository(repository)
+        self.tags.load(repository)
+        if reference:
+            self.tags.select_when_loaded(reference)
+            self.manifest.load(repository, reference)
+            self.focus_pane(2)
+        else:
+            self.focus_pane(1)
+
+    # --- layout -----------------------------------------------------------------------
+
+    def focus_pane(self, level: int) -> None:
+        level = max(0, min(level, 3))
+        self.level = level
+        self.apply_layout()
+        target = self.panes[level].focus_target
+        self.set_focus(target)
+
+    def apply_layout(self) -> None:
+        window = pane_window(self.size.width, self.level)
+        for i, pane in enumerate(self.panes):
+            shown = i in window
+            pane.display = shown
+            if shown:
+                pane.styles.width = f"{PANE_WEIGHTS[i]}fr"
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.apply_layout()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        node: Widget | None = event.widget
+        while node is not None and not isinstance(node, Pane):
+            parent = node.parent
+            node = parent if isinstance(parent, Widget) else None
+        if node is not None:
+            level = self.panes.index(node)
+            if level != self.level:
+                self.level = level
+                self.apply_layout()
+        self.update_breadcrumb()
+
+    def update_breadcrumb(self) -> None:
+        parts: list[str] = []
+        level = self.level
+        if self.tags.repository is not None and level >= 0:
+            parts.append(self.tags.repository)
+        if self.manifest.reference is not None and level >= 1:
+            ref = self.manifest.reference
+            parts.append(ref if ":" not in ref else ref.partition(":")[2][:12])
+        node = self.manifest.tree_widget.cursor_node
+        if level >= 2 and node is not None and node.data is not None and node.parent is not None:
+            data = node.data
+            if data.kind == "manifest" and data.descriptor and data.descriptor.platform:
+                parts.append(str(data.descriptor.platform))
+            elif data.kind in ("config", "layer"):
+                parent = node.parent.data if node.parent else None
+                if parent and parent.descriptor and parent.descriptor.platform:
+                    parts.append(str(parent.descriptor.platform))
+                parts.append(
+                    "config" if data.kind == "config" else f"layer {(data.layer_index or 0) + 1}"
+                )
+        self.query_one(Breadcrumb).set_path(self.source.name, parts)
+
+    # --- navigation -------------------------------------------------------------------
+
+    @on(VirtualList.Highlighted)
+    def _highlighted(self, event: VirtualList.Highlighted) -> None:
+        if isinstance(event.virtual_list, RepositoryList):
+            if event.value != self.tags.repository:
+                self.tags.load(event.value)
+                self.manifest.clear()
+                self.details.clear()
+        elif isinstance(event.virtual_list, TagList) and self.tags.repository is not None:
+            self.manifest.load(self.tags.repository, event.value)
+            self.details.clear("")
+        self.update_breadcrumb()
+
+    @on(VirtualList.Selected)
+    def _selected(self, event: VirtualList.Selected) -> None:
+        if isinstance(event.virtual_list, RepositoryList):
+            self.tags.load(event.value)
+            self.focus_pane(1)
+        elif isinstance(event.virtual_list, TagList) and self.tags.repository is not None:
+            self.manifest.load(self.tags.repository, event.value)
+            self.focus_pane(2)
+
+    @on(RepositoriesPane.Typed)
+    def _typed(self, event: RepositoriesPane.Typed) -> None:
+        self.tags.load(event.repository)
+        self.focus_pane(1)
+
+    @on(Tree.NodeHighlighted)
+    def _node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
+        self.details.show(event.node.data)
+        self.update_breadcrumb()
+
+    @on(ManifestTree.OpenLeaf)
+    def _open_leaf(self) -> None:
+        self.focus_pane(3)
+
+    @on(ManifestTree.Back)
+    def _tree_back(self) -> None:
+        self.focus_pane(1)
+
+    def action_next_pane(self) -> None:
+        self.focus_pane((self.level + 1) % 4)
+
+    def action_previous_pane(self) -> None:
+        self.focus_pane((self.level - 1) % 4)
+
+    def _list_pane(self) -> RepositoriesPane | TagsPane | None:
+        pane = self.panes[self.level]
+        return pane if isinstance(pane, RepositoriesPane | TagsPane) else None
+
+    def action_back(self) -> None:
+        pane = self._list_pane()
+        if pane is not None and pane.list.filter_query:
+            self._close_filter(pane, cleared=True)
+            return
+        if self.level > 0:
+            self.focus_pane(self.level - 1)
+
+    # --- filter -----------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        pane = self._list_pane()
+        if pane is None:
+            self.notify("Filtering works in the Repositories and Tags lists", markup=False)
+            return
+        pane.add_class("-filtering")
+        self.set_focus(pane.query_one(FilterInput))
+
+    @on(Input.Changed, "FilterInput")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        pane = event.input.parent
+        if isinstance(pane, RepositoriesPane | TagsPane):
+            pane.list.set_filter(event.value)
+
+    @on(FilterInput.Done)
+    def _filter_done(self, event: FilterInput.Done) -> None:
+        pane = event.filter_input.parent
+        if isinstance(pane, RepositoriesPane | TagsPane):
+            self._close_filter(pane, cleared=event.cleared or not pane.list.filter_query)
+
+    def _close_filter(self, pane: RepositoriesPane | TagsPane, *, cleared: bool) -> None:
+        if cleared:
+            pane.query_one(FilterInput).value = ""
+            pane.list.set_filter("")
+            pane.remove_class("-filtering")
+        self.set_focus(pane.list)
+
+    @on(VirtualList.FilterChanged)
+    def _filter_count(self, event: VirtualList.FilterChanged) -> None:
+        pane = event.virtual_list.parent
+        if not isinstance(pane, RepositoriesPane | TagsPane):
+            return
+        total = len(event.virtual_list.items)
+        repo = self.tags.repository
+        prefix = f"{repo} " if isinstance(pane, TagsPane) and repo else ""
+        if event.query:
+            more = "" if event.done else "…"
+            pane.set_title(f"{prefix}({event.matched:,}{more} of {total:,})")
+        else:
+            pane.set_title(f"{prefix}({total:,})")
+
+    # --- copy, raw JSON, revalidate ---------------------------------------------------
+
+    def _selected_node(self) -> NodeData | None:
+        if self.level < 2:
+            return None
+        node = self.manifest.tree_widget.cursor_node
+        return node.data if node is not None else None
+
+    def action_copy_digest(self) -> None:
+        node = self._selected_node()
+        if node is not None and node.digest is not None:
+            self.explorer.copy_reference(f"{node.repository}@{node.digest}")
+            return
+        if self.level >= 1 and self.tags.repository and self.tags.list.highlighted_value:
+            self._copy_tag_digest(self.tags.repository, self.tags.list.highlighted_value)
+            return
+        self.notify("Choose a tag or a manifest first", severity="warning", markup=False)
+
+    @work(group="copy", exclusive=True, exit_on_error=False)
+    async def _copy_tag_digest(self, repository: str, tag: str) -> None:
+        info = self.tags.list.infos.get(tag)
+        digest = info.digest if info is not None else None
+        if digest is None:
+            digest = (await self.source.resolve(repository, tag)).digest
+        if not get_current_worker().is_cancelled:
+            self.explorer.copy_reference(f"{repository}@{digest}")
+
+    def action_copy_tag(self) -> None:
+        repo = self.tags.repository
+        tag: str | None = None
+        if self.level >= 2 and self.manifest.reference and self.manifest.repository:
+            repo = self.manifest.repository
+            tag = self.manifest.reference
+        elif self.level >= 1:
+            tag = self.tags.list.highlighted_value
+        if repo is None or tag is None or tag.startswith(("sha256:", "sha512:")):
+            self.notify("Choose a tag first", severity="warning", markup=False)
+            return
+        self.explorer.copy_reference(f"{repo}:{tag}")
+
+    def action_raw_json(self) -> None:
+        node = self._selected_node()
+        if node is not None:
+            self._raw_json_of_node(node)
+        elif self.level == 1 and self.tags.repository and self.tags.list.highlighted_value:
+            self._raw_json_of_tag(self.tags.repository, self.tags.list.highlighted_value)
+        else:
+            self.notify("Choose a tag or a node to see its JSON", severity="warning", markup=False)
+
+    @work(group="raw-json", exclusive=True, exit_on_error=False)
+    async def _raw_json_of_tag(self, repository: str, tag: str) -> None:
+        fetched = await self.source.manifest(repository, tag)
+        if not get_current_worker().is_cancelled:
+            self.app.push_screen(RawJsonScreen(f"{repository}:{tag} manifest", fetched.raw))
+
+    @work(group="raw-json", exclusive=True, exit_on_error=False)
+    async def _raw_json_of_node(self, node: NodeData) -> None:
+        repo = node.repository
+        d = node.descriptor
+        title = f"{repo}@{node.digest}"
+        if node.kind == "manifest" and node.fetched is not None:
+            raw = node.fetched.raw
+            title += " manifest"
+        elif node.kind == "manifest" and d is not None:
+            raw = (await self.source.manifest(repo, d.digest)).raw
+            title += " manifest"
+        elif node.kind == "config" and d is not None:
+            raw = (await self.source.config(repo, d)).raw
+            title += " config"
+        elif d is not None:
+            raw = json.dumps(descriptor_json(d)).encode()
+            title += " descriptor"
+        else:
+            self.notify("Nothing to show for this node", severity="warning", markup=False)
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.push_screen(RawJsonScreen(title, raw))
+
+    def action_revalidate(self) -> None:
+        pane = self.panes[self.level]
+        pane.revalidate()
+        self.notify(f"Reloading {visible(pane.title)}", markup=False, timeout=2)

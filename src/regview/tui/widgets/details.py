@@ -1,0 +1,328 @@
+"""The Details pane: what the node under the tree's cursor is, in full."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+
+import humanize
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from regview.registry import media_types as mt
+from regview.registry.errors import RegistryError
+from regview.registry.models import (
+    Artifact,
+    Descriptor,
+    ImageConfig,
+    ImageIndex,
+    ImageManifest,
+    Schema1Manifest,
+    parse_timestamp,
+)
+from regview.registry.source import FetchedConfig, Source
+from regview.tui.text import error_text, literal
+from regview.tui.widgets.manifest_tree import NodeData
+from regview.tui.widgets.pane import Pane
+
+__all__ = ["DetailsPane", "config_renderables"]
+
+
+def _size(n: int | None) -> Text:
+    if n is None:
+        return Text("?")
+    if n < 1000:
+        return Text(f"{n} bytes")
+    return Text(f"{humanize.naturalsize(n, format='%.1f')} ({n:,} bytes)")
+
+
+def _fields(rows: Iterable[tuple[str, Text | str | None]], title: str | None = None) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    if title:
+        table.title = Text(title, style="bold underline")
+        table.title_justify = "left"
+    for key, value in rows:
+        if value is None or value == "":
+            continue
+        table.add_row(Text(key), value if isinstance(value, Text) else literal(value))
+    return table
+
+
+def _lines(values: Iterable[str], limit: int = 300) -> Text:
+    return Text("\n").join(literal(v, limit=limit) for v in values)
+
+
+def _mapping(values: Mapping[str, str]) -> Text | None:
+    if not values:
+        return None
+    out = Text()
+    for i, (k, v) in enumerate(sorted(values.items())):
+        if i:
+            out.append("\n")
+        out.append_text(literal(k, limit=120, style="cyan"))
+        out.append("=")
+        out.append_text(literal(v, limit=300))
+    return out
+
+
+def _when(value: str | None) -> Text | None:
+    if not value:
+        return None
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        return literal(value, limit=80)
+    return Text(parsed.strftime("%Y-%m-%d %H:%M:%S %Z").strip())
+
+
+def _command(args: tuple[str, ...] | None) -> Text | None:
+    if args is None:
+        return None
+    return literal(" ".join(args) if args else "[]", limit=500)
+
+
+def descriptor_rows(d: Descriptor) -> list[tuple[str, Text | str | None]]:
+    return [
+        ("Digest", Text(d.digest, style="cyan")),
+        ("Media type", literal(d.media_type)),
+        ("Size", _size(d.size)),
+        ("Platform", literal(str(d.platform)) if d.platform else None),
+        ("Artifact type", literal(d.artifact_type) if d.artifact_type else None),
+        ("URLs", _lines(d.urls) if d.urls else None),
+        ("Annotations", _mapping(d.annotations)),
+    ]
+
+
+def config_renderables(config: ImageConfig, manifest: ImageManifest | None) -> list[RenderableType]:
+    """Config summary, then the history mapped to layers (empty layers marked)."""
+    summary = _fields(
+        [
+            ("Platform", literal(str(config.platform)) if config.platform else None),
+            ("Created", _when(config.created)),
+            ("Author", literal(config.author) if config.author else None),
+            ("Entrypoint", _command(config.entrypoint)),
+            ("Cmd", _command(config.cmd)),
+            ("User", literal(config.user) if config.user else None),
+            ("Workdir", literal(config.working_dir) if config.working_dir else None),
+            ("Env", _lines(config.env) if config.env else None),
+            ("Ports", _lines(config.exposed_ports) if config.exposed_ports else None),
+            ("Volumes", _lines(config.volumes) if config.volumes else None),
+            ("Stop signal", literal(config.stop_signal) if config.stop_signal else None),
+            ("Labels", _mapping(config.labels)),
+        ],
+        title="Config",
+    )
+    history = Table(
+        title=Text("History", style="bold underline"),
+        title_justify="left",
+        box=None,
+        padding=(0, 1),
+        show_edge=False,
+    )
+    history.add_column("#", justify="right", style="dim", no_wrap=True)
+    history.add_column("layer", no_wrap=True)
+    history.add_column("size", justify="right", no_wrap=True)
+    history.add_column("created by", overflow="fold")
+    layers = manifest.layers if manifest else ()
+    for i, entry in enumerate(config.history):
+        if entry.empty_layer or entry.layer_index is None:
+            layer_cell = Text("(empty)", style="dim italic")
+            size_cell = Text("")
+        else:
+            layer_cell = Text(f"layer {entry.layer_index + 1}")
+            layer = layers[entry.layer_index] if entry.layer_index < len(layers) else None
+            size_cell = Text(
+                humanize.naturalsize(layer.size, format="%.1f") if layer else "?",
+                style="green",
+            )
+        created_by = entry.created_by or entry.comment or ""
+        history.add_row(Text(str(i + 1)), layer_cell, size_cell, literal(created_by, limit=400))
+    out: list[RenderableType] = [summary, Text("")]
+    if config.history:
+        out.append(history)
+    return out
+
+
+class DetailsPane(Pane):
+    """Config summary, history, blob facts, platform tables, artifact facts."""
+
+    title = "Details"
+
+    def __init__(self, source: Source, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.source = source
+        self.node: NodeData | None = None
+        self.configs: dict[str, FetchedConfig] = {}
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="details-scroll", can_focus=True):
+            yield Static(Text("nothing selected", style="italic dim"), id="details-body")
+
+    @property
+    def focus_target(self) -> Widget:
+        return self.query_one("#details-scroll")
+
+    def _set(self, *renderables: RenderableType) -> None:
+        self.query_one("#details-body", Static).update(Group(*renderables))
+
+    def clear(self, message: str = "nothing selected") -> None:
+        self.workers.cancel_node(self)
+        self.node = None
+        self._set(Text(message, style="italic dim"))
+
+    def revalidate(self) -> None:
+        if self.node is not None:
+            self.configs.clear()
+            self.show(self.node)
+
+    def show(self, node: NodeData | None) -> None:
+        self.node = node
+        if node is None:
+            self.clear()
+            return
+        self._show(node)
+
+    @work(group="details", exclusive=True, exit_on_error=False)
+    async def _show(self, node: NodeData) -> None:
+        worker = get_current_worker()
+        heading = Text()
+        parts: list[RenderableType] = []
+        fetched = node.fetched if node.kind == "manifest" else None
+        m = fetched.manifest if fetched else None
+        if node.kind == "error":
+            self._set(error_text(node.error or "error"))
+            return
+        if node.kind in ("placeholder", "group"):
+            self._set(Text(node.extra.get("group", "loading…"), style="italic dim"))
+            return
+        if node.kind in ("config", "layer", "blob", "schema1-layer") and node.descriptor:
+            heading.append(node.kind, style="bold")
+            if node.layer_index is not None:
+                heading.append(f" {node.layer_index + 1}", style="bold")
+            parts.append(heading)
+            parts.append(_fields(descriptor_rows(node.descriptor)))
+            parent = node.parent.manifest if node.parent else None
+            if node.kind == "layer" and isinstance(parent, ImageManifest):
+                parts.extend(self._layer_history(node, parent))
+            self._set(*parts)
+            return
+        if fetched is None or m is None:
+            # A manifest node not loaded yet: show its descriptor.
+            if node.descriptor is not None:
+                self._set(Text("manifest (expand to load)", style="bold"),
+                          _fields(descriptor_rows(node.descriptor)))
+            return
+        top = [
+            ("Repository", literal(node.repository)),
+            ("Tag", literal(node.tag) if node.tag and node.role == "root" else None),
+            ("Digest", Text(fetched.digest, style="cyan")),
+            ("Media type", literal(fetched.media_type)),
+            ("Manifest size", _size(fetched.size)),
+            ("Subject", Text(m.subject.digest, style="cyan") if m.subject else None),
+        ]
+        if isinstance(m, ImageIndex):
+            parts.append(_fields(top, title="Index"))
+            parts.append(Text(""))
+            parts.append(_platforms_table(m))
+            parts.append(_fields([("Annotations", _mapping(m.annotations))]))
+            self._set(*parts)
+            return
+        if isinstance(m, Schema1Manifest):
+            parts.append(_fields([*top, ("Name", literal(m.name)), ("Tag", literal(m.tag)),
+                                  ("Architecture", literal(m.architecture)),
+                                  ("Layers", Text(str(len(m.fs_layers)))),
+                                  ("Signed", Text("yes" if m.signed else "no"))],
+                                 title="Docker schema1 manifest"))
+            self._set(*parts)
+            return
+        assert isinstance(m, ImageManifest)
+        total = m.layers_size
+        if isinstance(m, Artifact):
+            parts.append(_fields([
+                *top,
+                ("Artifact type", literal(m.artifact_type or "")),
+                ("Kind", Text(m.kind)),
+                ("Config type", literal(m.config.media_type)),
+                ("Blobs", Text(f"{len(m.layers)}, {humanize.naturalsize(total)}")),
+                ("Annotations", _mapping(m.annotations)),
+            ], title="Artifact"))
+            self._set(*parts)
+            return
+        parts.append(_fields([
+            *top,
+            ("Layers", Text(str(len(m.layers)))),
+            ("Compressed size", _size(total)),
+            ("Annotations", _mapping(m.annotations)),
+        ], title="Image"))
+        self._set(*parts, Text(""), Text("loading config…", style="italic dim"))
+        await asyncio.sleep(0.03)
+        if worker.is_cancelled:
+            return
+        try:
+            config = await self._config(node.repository, m.config)
+        except RegistryError as exc:
+            self._set(*parts, Text(""), Text("config: ") + error_text(str(exc)))
+            raise
+        if worker.is_cancelled:
+            return
+        self._set(*parts, Text(""), *config_renderables(config.config, m))
+
+    async def _config(self, repository: str, descriptor: Descriptor) -> FetchedConfig:
+        cached = self.configs.get(descriptor.digest)
+        if cached is None:
+            cached = await self.source.config(repository, descriptor)
+            self.configs[descriptor.digest] = cached
+        return cached
+
+    def _layer_history(self, node: NodeData, manifest: ImageManifest) -> list[RenderableType]:
+        config = self.configs.get(manifest.config.digest)
+        if config is None or node.layer_index is None:
+            return []
+        steps = [h for h in config.config.history if h.layer_index == node.layer_index]
+        if not steps:
+            return []
+        rows: list[tuple[str, Text | str | None]] = []
+        for h in steps:
+            rows.append(("Created by", literal(h.created_by or h.comment or "", limit=600)))
+            rows.append(("Created", _when(h.created)))
+        diff_id = (
+            config.config.diff_ids[node.layer_index]
+            if node.layer_index < len(config.config.diff_ids)
+            else None
+        )
+        rows.append(("Diff ID", Text(diff_id, style="cyan") if diff_id else None))
+        return [Text(""), _fields(rows, title="History")]
+
+
+def _platforms_table(index: ImageIndex) -> Table:
+    table = Table(
+        title=Text("Platforms", style="bold underline"),
+        title_justify="left",
+        box=None,
+        padding=(0, 1),
+        show_edge=False,
+    )
+    table.add_column("platform", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("digest", no_wrap=True, style="cyan")
+    for d in index.manifests:
+        if d.is_attestation:
+            name = Text("attestation", style="yellow")
+        else:
+            name = literal(str(d.platform) if d.platform else "?")
+        table.add_row(
+            name,
+            literal(mt.short_name(d.media_type), limit=40),
+            Text(humanize.naturalsize(d.size, format="%.1f")),
+            Text(d.digest.partition(":")[2][:12]),
+        )
+    return table

@@ -1,0 +1,47 @@
+"""The one-line input that filters a list as you type."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input
+
+__all__ = ["FilterInput", "SteadyInput"]
+
+
+class SteadyInput(Input):
+    """An input whose cursor does not blink when nobody can see it (headless runs)."""
+
+    def on_mount(self) -> None:
+        if self.app.is_headless:
+            self.cursor_blink = False
+
+
+class FilterInput(SteadyInput):
+    """``/`` shows it; typing filters; Enter or Down goes back to the list; Esc clears."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear_filter", "Clear filter", id="filter.clear"),
+        Binding("down,enter", "accept_filter", "To the list", show=False, id="filter.accept"),
+    ]
+
+    class Done(Message):
+        """The user left the filter input; ``cleared`` if they pressed Esc."""
+
+        def __init__(self, filter_input: FilterInput, cleared: bool) -> None:
+            super().__init__()
+            self.filter_input = filter_input
+            self.cleared = cleared
+
+        @property
+        def control(self) -> FilterInput:
+            return self.filter_input
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        self.post_message(self.Done(self, cleared=True))
+
+    def action_accept_filter(self) -> None:
+        self.post_message(self.Done(self, cleared=False))

@@ -1,0 +1,44 @@
+"""What every pane shares: a border title, a filterable list, worker error handling."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.worker import Worker
+
+from regview.tui.text import literal
+from regview.tui.workers import report_failure
+
+__all__ = ["Pane"]
+
+
+class Pane(Vertical):
+    """A titled column of the explorer. Subclasses say which widget takes focus."""
+
+    DEFAULT_CSS = """
+    Pane { border: round $panel-lighten-2; }
+    Pane:focus-within { border: round $accent; }
+    """
+
+    title: str = ""
+
+    def on_mount(self) -> None:
+        self.set_title()
+
+    def set_title(self, detail: str = "") -> None:
+        title = Text(self.title, style="bold")
+        if detail:
+            title.append(" ")
+            title.append_text(literal(detail, limit=60))
+        self.border_title = title
+
+    @property
+    def focus_target(self) -> Widget:
+        return self
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
+
+    def revalidate(self) -> None:
+        """Forget what this pane shows and read it again (``r``)."""

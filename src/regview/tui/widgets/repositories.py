@@ -1,0 +1,146 @@
+"""The Repositories pane: the catalog, streamed page by page into a virtual list."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
+
+from regview.registry.errors import AuthError, NotFound, RegistryError
+from regview.registry.source import Source
+from regview.tui.text import error_text, literal
+from regview.tui.widgets.filter_input import FilterInput, SteadyInput
+from regview.tui.widgets.pane import Pane
+from regview.tui.widgets.virtual_list import VirtualList
+
+__all__ = ["RepositoriesPane", "RepositoryList"]
+
+PAGE_SIZE = 1000
+
+
+class RepositoryList(VirtualList):
+    """The list of repository names."""
+
+
+class RepositoriesPane(Pane):
+    """Repository names; a prompt to type one when the registry refuses ``_catalog``."""
+
+    title = "Repositories"
+
+    class Typed(Message):
+        """The user typed a repository name into the catalog-denied prompt."""
+
+        def __init__(self, repository: str) -> None:
+            super().__init__()
+            self.repository = repository
+
+    def __init__(
+        self, source: Source, *, preselect: str | None = None, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        self.source = source
+        self.catalog_denied: str | None = None
+        self.loaded = False
+        #: A repository to put the cursor on as soon as it shows up (or to add if denied).
+        self.preselect = preselect
+
+    def compose(self) -> ComposeResult:
+        yield FilterInput(placeholder="filter (substring, then fuzzy)", classes="filter")
+        with Vertical(id="catalog-denied"):
+            yield Static(id="catalog-message")
+            yield SteadyInput(placeholder="repository name, e.g. library/alpine", id="repo-input")
+        yield RepositoryList(empty_text="loading…", id="repo-list")
+
+    @property
+    def list(self) -> RepositoryList:
+        return self.query_one(RepositoryList)
+
+    @property
+    def focus_target(self) -> Widget:
+        if self.catalog_denied is not None and not self.list.row_count:
+            return self.query_one("#repo-input", Input)
+        return self.list
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.load()
+
+    def revalidate(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        self.loaded = False
+        self.list.clear("loading…")
+        self.set_title()
+        self._load()
+
+    @work(group="repositories", exclusive=True, exit_on_error=False)
+    async def _load(self) -> None:
+        worker = get_current_worker()
+        repo_list = self.list
+        try:
+            async for page in self.source.repositories(page_size=PAGE_SIZE):
+                if worker.is_cancelled:
+                    return
+                repo_list.append_items(page)
+                self.set_title(f"({len(repo_list.items):,}…)")
+                if self.preselect is not None and self.preselect in page:
+                    self.select(self.preselect)
+                    self.preselect = None
+        except (AuthError, NotFound) as exc:
+            self.show_catalog_denied(str(exc))
+            return
+        except RegistryError as exc:
+            repo_list.set_empty_text(error_text(str(exc)))
+            raise
+        self.loaded = True
+        self.set_title(f"({len(repo_list.items):,})")
+        if not repo_list.items:
+            repo_list.set_empty_text("no repositories")
+
+    def show_catalog_denied(self, message: str) -> None:
+        """The registry will not list its repositories: ask for a name instead."""
+        self.catalog_denied = message
+        text = Text("This registry does not list its repositories", style="bold")
+        text.append("\n")
+        text.append_text(literal(message, limit=300))
+        text.append("\nType a repository name and press Enter.", style="italic")
+        self.query_one("#catalog-message", Static).update(text)
+        self.add_class("-denied")
+        self.list.set_empty_text("")
+        if self.preselect is not None:
+            self.add_repository(self.preselect)
+            self.preselect = None
+        if self.screen.focused is None or self.screen.focused is self.list:
+            self.query_one("#repo-input", Input).focus()
+
+    def add_repository(self, name: str) -> None:
+        """Put a name the user typed (or asked for) into the list and on the cursor."""
+        repo_list = self.list
+        if name not in repo_list.items:
+            repo_list.append_items([name])
+        self.select(name)
+
+    def select(self, name: str) -> bool:
+        repo_list = self.list
+        try:
+            index = list(repo_list.items).index(name)
+        except ValueError:
+            return False
+        repo_list.set_filter("")
+        repo_list.move_cursor(index)
+        return True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "repo-input":
+            return
+        event.stop()
+        name = event.value.strip()
+        if name:
+            self.add_repository(name)
+            self.post_message(self.Typed(name))

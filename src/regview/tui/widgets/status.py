@@ -1,0 +1,72 @@
+"""The header (breadcrumb) and the status bar (registry, identity, requests, budget)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+from regview.registry.source import Source
+from regview.tui.text import literal
+
+__all__ = ["Breadcrumb", "StatusBar", "status_text"]
+
+
+class Breadcrumb(Static):
+    """``regview  registry › repository › tag › platform``."""
+
+    def set_path(self, source_name: str, parts: Sequence[str]) -> None:
+        text = Text("regview ", style="bold")
+        text.append_text(literal(source_name, limit=60, style="bold cyan"))
+        for part in parts:
+            text.append(" › ", style="dim")
+            text.append_text(literal(part, limit=60))
+        self.update(text)
+
+
+def status_text(source: Source, workers: int) -> Text:
+    stats = source.stats
+    text = Text(end="")
+    text.append_text(literal(source.name, limit=50, style="bold"))
+    text.append(" as ", style="dim")
+    text.append_text(literal(source.identity, limit=40, style="bold"))
+    text.append(f" │ {stats.requests:,} requests · {stats.cache_hits:,} cached")
+    busy = stats.in_flight + workers
+    if busy:
+        text.append(f" │ ⟳ {stats.in_flight} in flight, {workers} tasks", style="yellow")
+    else:
+        text.append(" │ idle", style="dim")
+    rate = stats.rate_limit
+    if rate is not None and (rate.limit is not None or rate.remaining is not None):
+        remaining = "?" if rate.remaining is None else f"{rate.remaining:,}"
+        limit = "?" if rate.limit is None else f"{rate.limit:,}"
+        style = "bold red" if rate.remaining is not None and rate.remaining < 10 else ""
+        text.append(f" │ pulls left {remaining}/{limit}", style=style)
+        if rate.window_seconds:
+            text.append(f" per {rate.window_seconds // 3600 or 1}h"
+                        if rate.window_seconds >= 3600 else f" per {rate.window_seconds}s")
+    return text
+
+
+class StatusBar(Static):
+    """Refreshed a few times a second from ``source.stats``."""
+
+    def __init__(self, source: Source, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.source = source
+        self._last: str = ""
+
+    def on_mount(self) -> None:
+        self.tick()
+        self.set_interval(0.25, self.tick)
+
+    def tick(self) -> None:
+        from textual.worker import WorkerState
+
+        running = sum(1 for w in self.app.workers if w.state is WorkerState.RUNNING
+                      and w.group not in ("filter",))
+        text = status_text(self.source, running)
+        if text.plain != self._last:
+            self._last = text.plain
+            self.update(text)

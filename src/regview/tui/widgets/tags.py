@@ -1,0 +1,240 @@
+"""The Tags pane: tags in natural order, with columns filled lazily for visible rows."""
+
+from __future__ import annotations
+
+import asyncio
+
+import humanize
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from regview.registry.errors import RegistryError
+from regview.registry.source import Source
+from regview.tui.info import TagInfo, read_tag_info
+from regview.tui.natural import sort_tags
+from regview.tui.text import error_text, literal
+from regview.tui.widgets.filter_input import FilterInput
+from regview.tui.widgets.pane import Pane
+from regview.tui.widgets.virtual_list import VirtualList
+
+__all__ = ["TagList", "TagsPane", "columns_for"]
+
+#: (name, width) of the columns after the tag name, in the order they are dropped last.
+_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("digest", 12),
+    ("size", 9),
+    ("plat", 4),
+    ("created", 10),
+)
+_MIN_NAME = 14
+PREFETCH_MARGIN = 10  # rows above and below the screen whose columns are read ahead
+CONCURRENCY = 4
+_SORT_IN_THREAD = 50_000
+
+
+def columns_for(width: int) -> list[tuple[str, int]]:
+    """The columns that fit next to a tag name at least ``_MIN_NAME`` wide."""
+    cols = list(_COLUMNS)
+    while cols and width - sum(w + 1 for _, w in cols) < _MIN_NAME:
+        cols.pop()
+    return cols
+
+
+def _cell(info: TagInfo, column: str) -> Text:
+    if column == "digest":
+        return Text(info.digest.partition(":")[2][:12] if info.digest else "", style="cyan")
+    if column == "size":
+        value = humanize.naturalsize(info.size, format="%.1f") if info.size is not None else ""
+        return Text(value, justify="right")
+    if column == "plat":
+        if info.kind == "artifact":
+            return Text("art", style="magenta", justify="right")
+        return Text("" if info.platforms is None else str(info.platforms), justify="right")
+    if column == "created":
+        return Text(info.created.strftime("%Y-%m-%d") if info.created else "", style="dim")
+    return Text("")
+
+
+class TagList(VirtualList):
+    """Tag names plus digest, size, platform count and creation date when known."""
+
+    def __init__(self, *, empty_text: str = "", id: str | None = None) -> None:
+        super().__init__(empty_text=empty_text, id=id)
+        self.infos: dict[str, TagInfo] = {}
+
+    def render_row(self, index: int, width: int) -> Text:
+        tag = self.items[index]
+        cols = columns_for(width)
+        name_width = width - sum(w + 1 for _, w in cols)
+        row = literal(tag, limit=200)
+        row.truncate(name_width, overflow="ellipsis", pad=True)
+        info = self.infos.get(tag)
+        if info is None:
+            if cols:
+                row.append(" " + "…".rjust(cols[0][1]), style="dim")
+            return row
+        if info.error is not None:
+            row.append(" ")
+            row.append_text(error_text(info.error, limit=80))
+            return row
+        for name, col_width in cols:
+            cell = _cell(info, name)
+            right = cell.justify == "right"
+            cell.truncate(col_width, overflow="ellipsis")
+            padding = " " * (col_width - cell.cell_len)
+            cell = Text(padding) + cell if right else cell + Text(padding)
+            row.append(" ")
+            row.append_text(cell)
+        return row
+
+
+class TagsPane(Pane):
+    """Tags of the repository under the cursor in the Repositories pane."""
+
+    title = "Tags"
+
+    def __init__(self, source: Source, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.source = source
+        self.repository: str | None = None
+        self.loaded = False
+        self._select_after_load: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield FilterInput(placeholder="filter tags", classes="filter")
+        yield Static(id="tag-header")
+        yield TagList(empty_text="select a repository", id="tag-list")
+
+    @property
+    def list(self) -> TagList:
+        return self.query_one(TagList)
+
+    @property
+    def focus_target(self) -> Widget:
+        return self.list
+
+    def on_resize(self) -> None:
+        self._update_header()
+
+    def _update_header(self) -> None:
+        width = self.list.size.width or self.size.width
+        cols = columns_for(width)
+        header = Text("tag".ljust(width - sum(w + 1 for _, w in cols)), style="bold")
+        for name, col_width in cols:
+            label = name.rjust(col_width) if name in ("size", "plat") else name.ljust(col_width)
+            header.append(" " + label, style="bold")
+        self.query_one("#tag-header", Static).update(header)
+
+    def load(self, repository: str, *, force: bool = False) -> None:
+        """Show the tags of ``repository`` (a no-op if they are already shown)."""
+        if repository == self.repository and not force:
+            return
+        self.repository = repository
+        self.loaded = False
+        tag_list = self.list
+        tag_list.infos = {}
+        tag_list.clear("loading…")
+        self.set_title(repository)
+        self._load(repository)
+
+    def select_when_loaded(self, tag: str) -> None:
+        """Put the cursor on ``tag`` now, or once the tags have arrived."""
+        if self.loaded:
+            self._select(tag)
+        else:
+            self._select_after_load = tag
+
+    def _select(self, tag: str) -> None:
+        tag_list = self.list
+        try:
+            index = list(tag_list.items).index(tag)
+        except ValueError:
+            return
+        tag_list.set_filter("")
+        tag_list.move_cursor(index)
+
+    def revalidate(self) -> None:
+        if self.repository is not None:
+            self.load(self.repository, force=True)
+
+    @work(group="tags", exclusive=True, exit_on_error=False)
+    async def _load(self, repository: str) -> None:
+        worker = get_current_worker()
+        await asyncio.sleep(0.05)  # moving on within 50 ms cancels us before any request
+        if worker.is_cancelled:
+            return
+        tag_list = self.list
+        tags: list[str] = []
+        try:
+            async for page in self.source.tags(repository):
+                if worker.is_cancelled:
+                    return
+                tags.extend(page)
+                if len(tags) < _SORT_IN_THREAD:
+                    tag_list.set_items(sort_tags(tags))
+                else:
+                    tag_list.set_items(tags)
+                self.set_title(f"{repository} ({len(tags):,}…)")
+        except RegistryError as exc:
+            tag_list.set_empty_text(error_text(str(exc)))
+            self.set_title(repository)
+            raise
+        if len(tags) >= _SORT_IN_THREAD:
+            ordered = await asyncio.to_thread(sort_tags, tags)
+            if worker.is_cancelled:
+                return
+            tag_list.set_items(ordered)
+        self.loaded = True
+        self.set_title(f"{repository} ({len(tags):,})")
+        if self._select_after_load is not None:
+            self._select(self._select_after_load)
+            self._select_after_load = None
+        if not tags:
+            tag_list.set_empty_text("no tags")
+
+    def on_virtual_list_visible_changed(self, event: VirtualList.VisibleChanged) -> None:
+        if event.virtual_list is self.list and self.repository is not None:
+            self.fill_columns(self.repository)
+
+    @work(group="tag-columns", exclusive=True, exit_on_error=False)
+    async def fill_columns(self, repository: str) -> None:
+        """Read the columns of the visible tags and their neighbours (not the others)."""
+        worker = get_current_worker()
+        await asyncio.sleep(0.05)
+        tag_list = self.list
+        if worker.is_cancelled or repository != self.repository:
+            return
+        items = tag_list.items
+        wanted = [
+            i for i in tag_list.visible_items(PREFETCH_MARGIN) if items[i] not in tag_list.infos
+        ]
+        if not wanted:
+            return
+        limit = asyncio.Semaphore(CONCURRENCY)
+        failures: list[str] = []
+
+        async def one(index: int) -> None:
+            async with limit:
+                if worker.is_cancelled:
+                    return
+                tag = items[index]
+                info = await read_tag_info(self.source, repository, tag)
+                if repository != self.repository:
+                    return
+                tag_list.infos[tag] = info
+                if info.error is not None:
+                    failures.append(f"{tag}: {info.error}")
+                tag_list.refresh_items([index])
+
+        await asyncio.gather(*(one(i) for i in wanted))
+        if failures:
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            raise TagColumnsError(failures[0] + more)
+
+
+class TagColumnsError(RegistryError):
+    """Some visible tags could not be read (each shows its error inline)."""

@@ -1,0 +1,112 @@
+"""Fake sources: a layout with a fixed name, injected errors, stalls, huge catalogs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from regview.registry.errors import RegistryError
+from regview.registry.models import Descriptor
+from regview.registry.oci_layout import OciLayoutSource
+from regview.registry.source import FetchedConfig, FetchedManifest, RateLimit, Stats
+
+Failure = Callable[[str], RegistryError | None]
+
+
+class FakeSource:
+    """An :class:`OciLayoutSource` wrapper whose name, catalog and failures we choose."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        name: str = "registry.test",
+        identity: str = "alice",
+        repositories: list[str] | None = None,
+        extra_tags: dict[str, list[str]] | None = None,
+        catalog_error: RegistryError | None = None,
+        fail: dict[str, RegistryError] | None = None,
+        stall: set[str] | None = None,
+        page_size: int = 1000,
+    ) -> None:
+        self.inner = OciLayoutSource(path)
+        self._name = name
+        self._identity = identity
+        self._repositories = repositories
+        self.extra_tags = extra_tags or {}
+        self.catalog_error = catalog_error
+        #: "op:repo:ref" keys (or prefixes of them) that raise the given error.
+        self.fail = fail or {}
+        #: keys that never answer (until cancelled).
+        self.stall = stall or set()
+        self.page_size = page_size
+        self.calls: list[str] = []
+        self._stats = Stats(rate_limit=RateLimit(limit=100, remaining=97, window_seconds=21600))
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def identity(self) -> str:
+        return self._identity
+
+    @property
+    def stats(self) -> Stats:
+        return self._stats
+
+    async def _check(self, key: str) -> None:
+        self.calls.append(key)
+        for prefix, error in self.fail.items():
+            if key.startswith(prefix):
+                raise error
+        for prefix in self.stall:
+            if key.startswith(prefix):
+                await asyncio.Event().wait()
+
+    async def repositories(self, *, page_size: int | None = None) -> AsyncIterator[list[str]]:
+        await self._check("repositories")
+        if self.catalog_error is not None:
+            raise self.catalog_error
+        if self._repositories is None:
+            async for page in self.inner.repositories(page_size=page_size):
+                yield page
+            return
+        step = page_size or self.page_size
+        for i in range(0, len(self._repositories), step):
+            yield self._repositories[i : i + step]
+            await asyncio.sleep(0)
+
+    async def tags(self, repository: str) -> AsyncIterator[list[str]]:
+        await self._check(f"tags:{repository}")
+        if repository in self.extra_tags:
+            yield self.extra_tags[repository]
+            return
+        async for page in self.inner.tags(repository):
+            yield page
+
+    async def resolve(self, repository: str, reference: str) -> Descriptor:
+        await self._check(f"resolve:{repository}:{reference}")
+        return await self.inner.resolve(repository, reference)
+
+    async def manifest(self, repository: str, reference: str) -> FetchedManifest:
+        await self._check(f"manifest:{repository}:{reference}")
+        self._stats.requests += 1
+        return await self.inner.manifest(repository, reference)
+
+    async def config(self, repository: str, descriptor: Descriptor) -> FetchedConfig:
+        await self._check(f"config:{repository}:{descriptor.digest}")
+        self._stats.requests += 1
+        return await self.inner.config(repository, descriptor)
+
+    async def blob_size(self, repository: str, digest: str) -> int:
+        await self._check(f"blob:{repository}:{digest}")
+        return await self.inner.blob_size(repository, digest)
+
+    async def referrers(self, repository: str, digest: str) -> list[Descriptor]:
+        await self._check(f"referrers:{repository}:{digest}")
+        return await self.inner.referrers(repository, digest)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

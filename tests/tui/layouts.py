@@ -1,0 +1,145 @@
+"""Deterministic OCI layouts for the TUI tests (a stand-in for ``regview.demo``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from regview.registry import media_types as mt
+from regview.registry.models import Descriptor
+from regview.registry.oci_layout import LayoutWriter, descriptor_json
+
+CREATED = "2024-03-05T10:20:30.123456789Z"
+
+
+def _layer(
+    writer: LayoutWriter, seed: str, size: int, media_type: str = mt.OCI_LAYER_GZIP
+) -> Descriptor:
+    block = hashlib.sha256(seed.encode()).digest()
+    data = (block * (size // len(block) + 1))[:size]
+    return writer.add_blob(data, media_type)
+
+
+def _config(arch: str, *, variant: str | None = None, docker: bool = False,
+            layers: int = 2, created: str = CREATED) -> dict[str, Any]:
+    history: list[dict[str, Any]] = []
+    for i in range(layers):
+        history.append({"created": created, "created_by": f"/bin/sh -c #(nop) ADD file:{i} in / "})
+        if i == 0:
+            history.append({"created": created, "created_by": '/bin/sh -c #(nop)  CMD ["/bin/sh"]',
+                            "empty_layer": True})
+    cfg: dict[str, Any] = {
+        "architecture": arch,
+        "os": "linux",
+        "created": created,
+        "config": {
+            "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                    "LANG=C.UTF-8"],
+            "Entrypoint": ["/docker-entrypoint.sh"],
+            "Cmd": ["nginx", "-g", "daemon off;"],
+            "User": "app",
+            "WorkingDir": "/srv",
+            "ExposedPorts": {"80/tcp": {}, "443/tcp": {}},
+            "Volumes": {"/data": {}},
+            "Labels": {"org.opencontainers.image.source": "https://example.test/app",
+                       "maintainer": "team@example.test"},
+        },
+        "rootfs": {"type": "layers",
+                   "diff_ids": [f"sha256:{hashlib.sha256(f'{arch}{i}'.encode()).hexdigest()}"
+                                for i in range(layers)]},
+        "history": history,
+    }
+    if variant:
+        cfg["variant"] = variant
+    if docker:
+        cfg["docker_version"] = "24.0.7"
+    return cfg
+
+
+def _image(writer: LayoutWriter, arch: str, *, variant: str | None = None, docker: bool = False,
+           layers: int = 2, seed: str = "", created: str = CREATED) -> Descriptor:
+    config_type = mt.DOCKER_CONFIG if docker else mt.OCI_CONFIG
+    layer_type = mt.DOCKER_LAYER if docker else mt.OCI_LAYER_GZIP
+    config = writer.add_json(_config(arch, variant=variant, docker=docker, layers=layers,
+                                     created=created), config_type)
+    blobs = [_layer(writer, f"{seed}{arch}{variant}{i}", 2048 * (i + 1) + 100 * len(arch),
+                    layer_type) for i in range(layers)]
+    manifest_type = mt.DOCKER_MANIFEST if docker else mt.OCI_MANIFEST
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": manifest_type,
+        "config": descriptor_json(config),
+        "layers": [descriptor_json(b) for b in blobs],
+    }
+    platform: dict[str, str] = {"os": "linux", "architecture": arch}
+    if variant:
+        platform["variant"] = variant
+    return writer.add_json(manifest, manifest_type, platform=platform)
+
+
+def _attestation(writer: LayoutWriter, subject: Descriptor) -> Descriptor:
+    config = writer.add_json({"architecture": "unknown", "os": "unknown"}, mt.OCI_CONFIG)
+    statement = writer.add_json({"_type": "https://in-toto.io/Statement/v0.1",
+                                 "predicateType": "https://slsa.dev/provenance/v0.2"},
+                                mt.IN_TOTO,
+                                annotations={"in-toto.io/predicate-type":
+                                             "https://slsa.dev/provenance/v0.2"})
+    manifest = {"schemaVersion": 2, "mediaType": mt.OCI_MANIFEST,
+                "config": descriptor_json(config), "layers": [descriptor_json(statement)]}
+    return writer.add_json(
+        manifest, mt.OCI_MANIFEST,
+        platform={"os": "unknown", "architecture": "unknown"},
+        annotations={mt.DOCKER_REFERENCE_TYPE: mt.ATTESTATION_MANIFEST,
+                     mt.DOCKER_REFERENCE_DIGEST: subject.digest},
+    )
+
+
+def _sbom(writer: LayoutWriter, subject: Descriptor) -> Descriptor:
+    empty = writer.add_blob(b"{}", mt.OCI_EMPTY)
+    doc = writer.add_json({"spdxVersion": "SPDX-2.3", "name": "app"}, mt.SPDX_JSON)
+    manifest = {"schemaVersion": 2, "mediaType": mt.OCI_MANIFEST,
+                "artifactType": mt.SPDX_JSON,
+                "config": descriptor_json(empty), "layers": [descriptor_json(doc)],
+                "subject": {"mediaType": subject.media_type, "digest": subject.digest,
+                            "size": subject.size},
+                "annotations": {mt.ANNOTATION_CREATED: "2024-03-06T00:00:00Z"}}
+    return writer.add_json(manifest, mt.OCI_MANIFEST, artifactType=mt.SPDX_JSON)
+
+
+def build_layouts(root: Path) -> Path:
+    """Three repositories: a multi-arch index, a Docker image with an SBOM, many tags."""
+    # library/alpine: multi-arch index with attestation manifests
+    w = LayoutWriter(root / "library" / "alpine")
+    amd64 = _image(w, "amd64", seed="alpine")
+    arm64 = _image(w, "arm64", variant="v8", seed="alpine")
+    index = {"schemaVersion": 2, "mediaType": mt.OCI_INDEX,
+             "manifests": [descriptor_json(amd64), descriptor_json(arm64),
+                           descriptor_json(_attestation(w, amd64)),
+                           descriptor_json(_attestation(w, arm64))]}
+    index_d = w.add_json(index, mt.OCI_INDEX)
+    for tag in ("3.9", "3.10", "3.19", "latest", "3.2"):
+        w.tag(index_d, tag)
+    w.close()
+
+    # team/app: Docker schema2 image, with an SBOM whose subject is v1.10
+    w = LayoutWriter(root / "team" / "app")
+    old = _image(w, "amd64", docker=True, layers=2, seed="old", created="2023-01-02T03:04:05Z")
+    new = _image(w, "amd64", docker=True, layers=3, seed="new")
+    for tag, d in (("v1.9", old), ("v1.10", new), ("v1.2", old)):
+        w.tag(d, tag)
+    w.tag(_sbom(w, new), None)
+    w.close()
+
+    # tools/many: many tags on one small image
+    w = LayoutWriter(root / "tools" / "many")
+    small = _image(w, "amd64", layers=1, seed="many")
+    for i in range(60):
+        w.tag(small, f"build-{i}")
+    w.close()
+    return root
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj))

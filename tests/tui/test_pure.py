@@ -1,0 +1,112 @@
+"""Pure helpers: natural tag order, literal text, filtering, references, columns."""
+
+from __future__ import annotations
+
+import pytest
+
+from regview.tui.commands import find_matches, parse_reference
+from regview.tui.filtering import fuzzy_pattern, match_chunk
+from regview.tui.natural import natural_key, sort_tags
+from regview.tui.screens.main import pane_window
+from regview.tui.screens.raw_json import pretty_json
+from regview.tui.text import error_text, literal, visible
+from regview.tui.widgets.tags import columns_for
+
+
+def test_natural_sort_numbers_compare_as_numbers() -> None:
+    assert sort_tags(["v1.10", "v1.9", "v1.2"]) == ["v1.2", "v1.9", "v1.10"]
+    assert sort_tags(["3.10", "3.9", "3.19", "3.2"]) == ["3.2", "3.9", "3.10", "3.19"]
+
+
+def test_natural_sort_latest_first_then_mixed() -> None:
+    tags = ["alpine", "1.0", "latest", "stable", "v2", "sha256-abc.sig", "10.0"]
+    assert sort_tags(tags) == ["latest", "stable", "1.0", "10.0", "alpine", "sha256-abc.sig", "v2"]
+
+
+def test_natural_sort_is_total_and_stable_for_odd_input() -> None:
+    tags = ["v01", "v1", "V1", "", "1" * 60, "a1b2", "a1b10", "-", "_"]
+    ordered = sort_tags(tags)
+    assert sorted(ordered, key=natural_key) == ordered
+    assert ordered.index("a1b2") < ordered.index("a1b10")
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("[bold]x[/]", "[bold]x[/]"),
+        ("[@click=app.quit]x[/]", "[@click=app.quit]x[/]"),
+        ("a\x1b]52;c;aGk=\x07b", "a␛]52;c;aGk=␇b"),
+        ("tab\there\nnl", "tab␉here␊nl"),
+        ("del\x7f c1\x9b", "del␡ c1\\x9b"),
+        ("bidi\u202eevil\u2066", "bidi\\u202eevil\\u2066"),
+        ("zero\u200bwidth\ufeff", "zero\\u200bwidth\\ufeff"),
+        ("ünïcødé 日本", "ünïcødé 日本"),
+    ],
+)
+def test_literal_makes_controls_visible_and_never_parses_markup(raw: str, shown: str) -> None:
+    text = literal(raw)
+    assert text.plain == shown
+    assert visible(raw) == shown
+    assert not text.spans or all(span.style for span in text.spans)
+
+
+def test_literal_clips_long_strings() -> None:
+    text = literal("x" * 1000, limit=10)
+    assert text.plain == "x" * 9 + "…"
+    assert literal("x" * 1000, limit=0).plain == "x" * 1000
+
+
+def test_error_text_is_literal() -> None:
+    assert error_text("[red]boom\x1b").plain == "⚠ [red]boom␛"
+
+
+def test_filter_substring_then_fuzzy() -> None:
+    items = ["alpine", "nginx", "apline", "team/alp", "xyz"]
+    lower = [s.lower() for s in items]
+    assert match_chunk(lower, None, 0, len(items), "alp", None) == [0, 3]
+    assert match_chunk(lower, None, 0, len(items), "alp", fuzzy_pattern("alp")) == [0, 3]
+    assert match_chunk(lower, None, 0, len(items), "apn", fuzzy_pattern("apn")) == [0, 2]
+    assert match_chunk(lower, [4, 2, 0], 0, 3, "p", None) == [2, 0]
+
+
+@pytest.mark.parametrize("query", ["]", "^", "\\", "a-b", ".*", "[x]"])
+def test_fuzzy_pattern_escapes_regex_syntax(query: str) -> None:
+    pattern = fuzzy_pattern(query)
+    assert pattern.search(query.lower())
+    assert not pattern.search("")
+
+
+def test_parse_reference() -> None:
+    assert parse_reference("library/alpine:3.19") == ("library/alpine", "3.19")
+    assert parse_reference("host:5000/app") == ("host:5000/app", None)
+    assert parse_reference("app@sha256:abc") == ("app", "sha256:abc")
+    assert parse_reference("a b") is None
+    assert parse_reference("") is None
+
+
+def test_find_matches_stops_early() -> None:
+    items = [f"repo-{i}" for i in range(1000)]
+    assert find_matches(items, "REPO-99", limit=3) == ["repo-99", "repo-990", "repo-991"]
+
+
+def test_pane_window_slides_with_focus() -> None:
+    assert list(pane_window(200, 0)) == [0, 1, 2, 3]
+    assert list(pane_window(120, 0)) == [0, 1, 2]
+    assert list(pane_window(120, 3)) == [1, 2, 3]
+    assert list(pane_window(80, 0)) == [0, 1]
+    assert list(pane_window(80, 2)) == [2, 3]
+    assert list(pane_window(80, 3)) == [2, 3]
+
+
+def test_columns_drop_when_narrow() -> None:
+    assert [c for c, _ in columns_for(80)] == ["digest", "size", "plat", "created"]
+    assert columns_for(20) == []
+
+
+def test_pretty_json_is_indented_and_made_visible() -> None:
+    text, is_json = pretty_json(b'{"a": "\\u001b[31m\\u202e", "b": [1]}')
+    assert is_json
+    assert '"a": "\\u001b[31m\\u202e"' in text
+    text, is_json = pretty_json(b"not json \x1b")
+    assert not is_json
+    assert text == "not json ␛"

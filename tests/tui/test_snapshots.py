@@ -1,0 +1,122 @@
+"""Snapshot tests of every screen at 120x40 and 80x24 (look at each SVG before accepting).
+
+Update with ``pytest tests/tui/test_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from regview.registry.errors import Denied, ServerError
+from regview.tui.app import RegviewApp, create_app
+from tests.tui.fakes import FakeSource
+from tests.tui.helpers import settle
+
+SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture(autouse=True)
+def _fixed_config_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The help screen shows the keymap path: keep it the same on every machine."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/home/user/.config")
+
+
+def _run_before(
+    *keys: str, quiet: bool = False
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot, rounds=2)
+        await settle(pilot)
+        if quiet:
+            # Two workers fail at once here, so their toasts come in either order; the
+            # inline markers are what this snapshot is about (pilot tests check toasts).
+            pilot.app.clear_notifications()
+            await pilot.pause()
+
+    return run
+
+
+def _check(snap_compare: SnapCompare, app: RegviewApp, size: tuple[int, int],
+           keys: Iterable[str] = (), *, quiet: bool = False) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=_run_before(*keys, quiet=quiet))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_repositories(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    _check(snap_compare, create_app(FakeSource(layouts)), size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tags(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    _check(snap_compare, create_app(FakeSource(layouts)), size, ["j", "enter"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_manifest_index(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    _check(snap_compare, create_app(FakeSource(layouts)), size, ["enter", "enter", "j", "l"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_image_details(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(layouts), repository="team/app", reference="v1.10")
+    _check(snap_compare, app, size, ["tab"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_layer_details(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(layouts), repository="team/app", reference="v1.10")
+    _check(snap_compare, app, size, ["j", "j", "j"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_filter(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(layouts), repository="tools/many")
+    _check(snap_compare, app, size, ["slash", "1", "2"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    _check(snap_compare, create_app(FakeSource(layouts)), size, ["question_mark"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_raw_json(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(layouts), repository="team/app", reference="v1.10")
+    _check(snap_compare, app, size, ["J"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_error(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    source = FakeSource(layouts, fail={"manifest:team/app:v1.9": ServerError(
+        "registry.test answered 503 Service Unavailable after 3 tries", status=503)})
+    app = create_app(source, repository="team/app")
+    _check(snap_compare, app, size, ["j"], quiet=True)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_catalog_denied(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    source = FakeSource(layouts, catalog_error=Denied(
+        "registry.test does not allow listing repositories (_catalog): DENIED"))
+    _check(snap_compare, create_app(source), size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_hostile(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    source = FakeSource(
+        layouts,
+        repositories=["[bold]x[/]", "[@click=app.quit]x[/]", "team/app"],
+        extra_tags={"[bold]x[/]": ["t\x1b]52;c;aGk=\x07\u202eevil", "[red]tag[/red]"]},
+        fail={"manifest:[bold]x[/]": ServerError("[b]boom[/b]\x1b[2J from\u202eserver",
+                                                 status=500)},
+    )
+    _check(snap_compare, create_app(source), size, quiet=True)
