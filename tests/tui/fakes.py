@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+from regview.registry.blobs import BlobStream
 from regview.registry.errors import RegistryError
 from regview.registry.models import Descriptor
 from regview.registry.oci_layout import OciLayoutSource
@@ -41,6 +43,8 @@ class FakeSource:
         #: keys that never answer (until cancelled).
         self.stall = stall or set()
         self.page_size = page_size
+        #: Pretend manifest GETs count against a pull budget (Docker Hub).
+        self.metered = False
         self.calls: list[str] = []
         self._stats = Stats(rate_limit=RateLimit(limit=100, remaining=97, window_seconds=21600))
 
@@ -107,6 +111,23 @@ class FakeSource:
     async def referrers(self, repository: str, digest: str) -> list[Descriptor]:
         await self._check(f"referrers:{repository}:{digest}")
         return await self.inner.referrers(repository, digest)
+
+    def open_blob(
+        self, repository: str, digest: str, *, offset: int = 0, length: int | None = None
+    ) -> AbstractAsyncContextManager[BlobStream]:
+        self.calls.append(f"blob-stream:{repository}:{digest}")
+        return self.inner.open_blob(repository, digest, offset=offset, length=length)
+
+    def peek_manifest(self, repository: str, digest: str) -> FetchedManifest | None:
+        return self.inner.peek_manifest(repository, digest)
+
+    @property
+    def meters_pulls(self) -> bool:
+        return self.metered
+
+    def invalidate(self, repository: str | None = None) -> None:
+        self.calls.append(f"invalidate:{repository}")
+        self.inner.invalidate(repository)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from regview.natural import natural_key, sort_tags
 from regview.tui.commands import find_matches, parse_reference
 from regview.tui.filtering import fuzzy_pattern, match_chunk
-from regview.tui.natural import natural_key, sort_tags
 from regview.tui.screens.main import pane_window
 from regview.tui.screens.raw_json import pretty_json
 from regview.tui.text import error_text, literal, visible

@@ -484,7 +484,7 @@ async def test_basic_auth_registry() -> None:
 async def test_registry_that_refuses_the_catalog_is_denied_with_advice() -> None:
     fake = FakeRegistry(auth="bearer", catalog_denied=True)
     async with client_for(fake) as client:
-        with pytest.raises(Denied, match="Open a repository by name"):
+        with pytest.raises(Denied, match=r"to anonymous users: log in .* or open a repository"):
             await collect(client)
 
 
@@ -601,3 +601,24 @@ async def test_missing_blob_stream_is_not_found() -> None:
         with pytest.raises(NotFound, match="not found in team/app"):
             async with client.open_blob("team/app", "sha256:" + "9" * 64):
                 pass
+
+
+async def test_invalidate_makes_tags_and_tag_lists_revalidate(tmp_path: Path) -> None:
+    fake = FakeRegistry()
+    fake.push_image("team/app", "1.0")
+    async with client_for(fake, tmp_path, tag_ttl=3600.0) as client:
+        await client.manifest("team/app", "1.0")
+        [t async for page in client.tags("team/app") for t in page]
+        await client.manifest("team/app", "1.0")
+        [t async for page in client.tags("team/app") for t in page]
+        assert [(r.method, r.url.rsplit("/", 1)[-1]) for r in fake.requests] == [
+            ("GET", "1.0"),
+            ("GET", "list?n=1000"),
+        ]
+        client.invalidate("team/app")
+        await client.manifest("team/app", "1.0")
+        [t async for page in client.tags("team/app") for t in page]
+    assert [(r.method, r.url.rsplit("/", 1)[-1]) for r in fake.requests[2:]] == [
+        ("HEAD", "1.0"),
+        ("GET", "list?n=1000"),
+    ]

@@ -16,6 +16,7 @@ import base64
 import contextlib
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -135,6 +136,7 @@ class RegistryClient:
         self._blob_flights: SingleFlight[bytes] = SingleFlight()
         self._blob_sizes: dict[str, int] = {}
         self._referrers_api: bool | None = None
+        self._stale_before: dict[str, float] = {}
         self._identity = "anonymous"
 
     # --- Source properties -------------------------------------------------------------
@@ -242,9 +244,17 @@ class RegistryClient:
         except AuthError as exc:
             if isinstance(exc, Denied):
                 raise
+            if self._identity == "anonymous":
+                raise Denied(
+                    f"{self.registry} does not list its repositories to anonymous users: "
+                    "log in (docker login, or -u with --password-stdin) or open a "
+                    "repository by name",
+                    codes=exc.codes,
+                ) from None
             raise Denied(
-                f"{self.registry} refuses to list its repositories: {exc}. "
-                "Open a repository by name instead"
+                f"{self.registry} does not list its repositories to {self._identity}: "
+                "open a repository by name",
+                codes=exc.codes,
             ) from None
 
     async def tags(self, repository: str) -> AsyncIterator[list[str]]:
@@ -254,6 +264,7 @@ class RegistryClient:
             entry is not None
             and isinstance(entry.value, list)
             and entry.age() < self.options.tag_ttl
+            and entry.fetched_at > self._stale_before.get("", 0.0)
         ):
             self._hit(f"/v2/{_repo_path(repository)}/tags/list")
             yield list(entry.value)
@@ -286,8 +297,17 @@ class RegistryClient:
         self.cache.put_ref(key, collected, etag=etag_holder[0] if pages == 1 else None)
 
     def invalidate(self, repository: str | None = None) -> None:
-        """Forget the tag list (and tag -> digest answers are revalidated on next use)."""
-        if repository is not None:
+        """Ask the registry again, next time, for tags (all repositories when None).
+
+        The tag list is dropped, and every tag -> digest answer fetched until now counts
+        as stale, so the next look at a tag is revalidated (a HEAD). Content addressed by
+        digest is never invalidated: it cannot change.
+        """
+        now = time.time()
+        if repository is None:
+            self._stale_before[""] = now
+        else:
+            self._stale_before[repository] = now
             self.cache.drop_ref(f"tags:{self.registry}/{repository}")
 
     async def _paginate(
@@ -365,8 +385,14 @@ class RegistryClient:
 
     def _cached_tag(self, repository: str, tag: str, *, fresh: bool) -> Descriptor | None:
         entry = self.cache.get_ref(self._tag_key(repository, tag))
-        if entry is None or (fresh and entry.age() >= self.options.tag_ttl):
+        if entry is None:
             return None
+        if fresh:
+            stale_before = max(
+                self._stale_before.get(repository, 0.0), self._stale_before.get("", 0.0)
+            )
+            if entry.age() >= self.options.tag_ttl or entry.fetched_at <= stale_before:
+                return None
         try:
             return parse_descriptor(entry.value, "cached tag")
         except RegistryError:
@@ -387,6 +413,15 @@ class RegistryClient:
             return None
         self._hit(f"/v2/{_repo_path(repository)}/manifests/{digest}")
         return FetchedManifest(repository, digest, manifest.media_type, raw, manifest)
+
+    def peek_manifest(self, repository: str, digest: str) -> FetchedManifest | None:
+        if not is_digest(digest):
+            return None
+        return self._from_cache(repository, digest)
+
+    @property
+    def meters_pulls(self) -> bool:
+        return self.registry == "docker.io" or self._stats.rate_limit is not None
 
     async def resolve(self, repository: str, reference: str) -> Descriptor:
         if is_digest(reference):
@@ -621,7 +656,12 @@ class RegistryClient:
     async def _referrers_via_tag(self, repository: str, digest: str) -> list[Descriptor]:
         tag = digest.replace(":", "-")
         try:
-            fetched = await self.manifest(repository, tag)
+            if self.meters_pulls:
+                # Most images have no referrers: find out with a HEAD, which is not a pull.
+                found = await self.resolve(repository, tag)
+                fetched = await self.manifest(repository, found.digest)
+            else:
+                fetched = await self.manifest(repository, tag)
         except NotFound:
             return []
         if not isinstance(fetched.manifest, ImageIndex):

@@ -187,6 +187,18 @@ class OciLayoutSource:
         media_type = getattr(manifest, "media_type", hint) or mt.OCI_MANIFEST
         return FetchedManifest(repository, digest, media_type, raw, manifest)
 
+    def peek_manifest(self, repository: str, digest: str) -> FetchedManifest | None:
+        try:
+            raw = self._layout(repository).read_blob(parse_digest(digest), "manifest")
+            manifest = parse_manifest(raw)
+        except RegistryError:
+            return None
+        return FetchedManifest(repository, digest, manifest.media_type, raw, manifest)
+
+    @property
+    def meters_pulls(self) -> bool:
+        return False
+
     async def config(self, repository: str, descriptor: Descriptor) -> FetchedConfig:
         raw = self._layout(repository).read_blob(descriptor.digest, "config")
         self._stats.requests += 1

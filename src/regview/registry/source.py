@@ -100,6 +100,16 @@ class Source(Protocol):
         """Fetch (or read from cache) and verify the manifest a tag or digest names."""
         ...
 
+    def peek_manifest(self, repository: str, digest: str) -> FetchedManifest | None:
+        """The manifest for ``digest`` if it can be had without a network request."""
+        ...
+
+    @property
+    def meters_pulls(self) -> bool:
+        """True when manifest GETs count against a pull budget (Docker Hub): callers
+        that only decorate a listing should then HEAD and peek instead of GET."""
+        ...
+
     async def config(self, repository: str, descriptor: Descriptor) -> FetchedConfig:
         """Fetch (or read from cache) and verify an image configuration blob."""
         ...

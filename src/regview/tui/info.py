@@ -15,6 +15,7 @@ from regview.registry.models import (
     Descriptor,
     ImageIndex,
     ImageManifest,
+    Manifest,
     Platform,
     parse_timestamp,
 )
@@ -63,16 +64,28 @@ async def read_tag_info(source: Source, repository: str, tag: str) -> TagInfo:
 
     For an index the size and date are those of its preferred platform (linux/amd64
     or the first image). Registry errors become ``TagInfo(error=...)``.
+
+    When the source meters pulls (Docker Hub counts every manifest GET against a
+    budget of ~100 per 6 hours), a listing must not spend them: the tag is resolved with
+    a HEAD (free) and only manifests already in the cache are read; the other columns
+    stay empty until the user opens the tag.
     """
     try:
-        fetched = await source.manifest(repository, tag)
+        if source.meters_pulls:
+            found = await source.resolve(repository, tag)
+            peeked = source.peek_manifest(repository, found.digest)
+            if peeked is None:
+                return TagInfo(found.digest, _kind_of(found.media_type), None, None, None)
+            fetched = peeked
+        else:
+            fetched = await source.manifest(repository, tag)
         m = fetched.manifest
         if isinstance(m, ImageIndex):
             chosen = preferred_platform(m)
             size: int | None = None
             created: datetime | None = None
             if chosen is not None and mt.is_image_manifest(chosen.media_type):
-                sub = (await source.manifest(repository, chosen.digest)).manifest
+                sub = await _child(source, repository, chosen.digest)
                 if isinstance(sub, ImageManifest):
                     size, created = await _image_info(source, repository, sub)
             return TagInfo(fetched.digest, "index", len(m.images), size, created)
@@ -85,3 +98,18 @@ async def read_tag_info(source: Source, repository: str, tag: str) -> TagInfo:
         return TagInfo(fetched.digest, "schema1", 1, None, None)
     except RegistryError as exc:
         return TagInfo(error=str(exc))
+
+
+async def _child(source: Source, repository: str, digest: str) -> Manifest | None:
+    if source.meters_pulls:
+        peeked = source.peek_manifest(repository, digest)
+        return peeked.manifest if peeked is not None else None
+    return (await source.manifest(repository, digest)).manifest
+
+
+def _kind_of(media_type: str) -> str:
+    if mt.is_index(media_type):
+        return "index"
+    if mt.is_schema1(media_type):
+        return "schema1"
+    return "image" if mt.is_image_manifest(media_type) else ""

@@ -234,6 +234,7 @@ class ManifestPane(Pane):
 
     def revalidate(self) -> None:
         if self.repository is not None and self.reference is not None:
+            self.source.invalidate(self.repository)
             self.load(self.repository, self.reference, force=True)
 
     @work(group="manifest", exclusive=True, exit_on_error=False)

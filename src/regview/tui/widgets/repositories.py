@@ -71,6 +71,7 @@ class RepositoriesPane(Pane):
         self.load()
 
     def revalidate(self) -> None:
+        self.source.invalidate(None)
         self.load()
 
     def load(self) -> None:

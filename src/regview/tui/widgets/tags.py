@@ -12,10 +12,10 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from regview.natural import sort_tags
 from regview.registry.errors import RegistryError
 from regview.registry.source import Source
 from regview.tui.info import TagInfo, read_tag_info
-from regview.tui.natural import sort_tags
 from regview.tui.text import error_text, literal
 from regview.tui.widgets.filter_input import FilterInput
 from regview.tui.widgets.pane import Pane
@@ -159,6 +159,7 @@ class TagsPane(Pane):
 
     def revalidate(self) -> None:
         if self.repository is not None:
+            self.source.invalidate(self.repository)
             self.load(self.repository, force=True)
 
     @work(group="tags", exclusive=True, exit_on_error=False)
