@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from regview.registry.options import ClientOptions, RequestRecord
     from regview.registry.source import Source
 
-COMMANDS = ("catalog", "tags", "manifest", "config", "referrers", "inspect")
+COMMANDS = ("catalog", "tags", "manifest", "config", "referrers", "inspect", "files", "cat")
 _VALUE_FLAGS = frozenset(
     {
         "--cache-dir",
@@ -36,6 +36,8 @@ _VALUE_FLAGS = frozenset(
         "--platform",
         "--page-size",
         "--keymap",
+        "--layer",
+        "--sort",
     }
 )
 
@@ -169,6 +171,8 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         "config": "print an image config's raw bytes, exactly as served",
         "referrers": "list signatures, SBOMs and attestations of an image",
         "inspect": "describe images, indexes and artifacts",
+        "files": "list the files of an image (merged) or of one layer, like tar -tv",
+        "cat": "write one file of an image to standard output",
     }
     for name in COMMANDS:
         sp = sub.add_parser(name, help=helps[name], description=helps[name])
@@ -188,7 +192,11 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
             sp.add_argument("references", nargs="+", metavar="REF")
         else:
             sp.add_argument("reference", metavar="REF")
-        if name in ("config", "inspect"):
+        if name == "cat":
+            sp.add_argument(
+                "path", metavar="PATH", help="path inside the image, e.g. /etc/os-release"
+            )
+        if name in ("config", "inspect", "files", "cat"):
             sp.add_argument(
                 "--platform",
                 default=None,
@@ -201,7 +209,38 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
                 action="store_true",
                 help="describe every manifest an index lists, too",
             )
-        if name in ("catalog", "tags", "referrers", "inspect"):
+        if name == "files":
+            sp.add_argument(
+                "--layer",
+                default=None,
+                metavar="DIGEST|INDEX",
+                help="one layer: its index (0 = bottom, -1 = top) or (a prefix of) its digest;"
+                " default: the merged filesystem of all layers",
+            )
+            sp.add_argument(
+                "--sort",
+                choices=("name", "size"),
+                default=None,
+                help="order of the listing (default: archive order for a layer, name when merged)",
+            )
+            sp.add_argument(
+                "--full",
+                action="store_true",
+                help="read whole layers even when they embed a table of contents (eStargz,"
+                " zstd:chunked)",
+            )
+        if name == "cat":
+            sp.add_argument(
+                "--force",
+                action="store_true",
+                help="write binary content even when standard output is a terminal",
+            )
+            sp.add_argument(
+                "--verify",
+                action="store_true",
+                help="read the rest of the layer to check its digest (fails after the output)",
+            )
+        if name in ("catalog", "tags", "referrers", "inspect", "files"):
             sp.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -400,6 +439,18 @@ def _source_for(pool: ClientPool, key: str) -> Source:
     return pool.get(key)
 
 
+async def _cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
+    from regview.cli_layers import cmd_files
+
+    return await cmd_files(pool, args)
+
+
+async def _cmd_cat(pool: ClientPool, args: argparse.Namespace) -> int:
+    from regview.cli_layers import cmd_cat
+
+    return await cmd_cat(pool, args)
+
+
 async def _run_command(command: str, args: argparse.Namespace) -> int:
     from regview.registry.reference import normalize_registry
 
@@ -420,6 +471,8 @@ async def _run_command(command: str, args: argparse.Namespace) -> int:
             "config": _cmd_config,
             "referrers": _cmd_referrers,
             "inspect": _cmd_inspect,
+            "files": _cmd_files,
+            "cat": _cmd_cat,
         }[command]
         return await handler(pool, args)
     finally:

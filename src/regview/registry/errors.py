@@ -16,7 +16,8 @@ No message ever contains a credential or a token.
     ├── TooLarge                a body larger than the configured cap
     ├── ProtocolError           a response that breaks the protocol or the image spec
     │   ├── MalformedContent    invalid JSON, wrong JSON types, missing fields
-    │   └── CycleError          an index that contains itself, or nests too deep
+    │   ├── CycleError          an index that contains itself, or nests too deep
+    │   └── LayerFormatError    a layer that is not a readable (compressed) tar
     └── NetworkError            connection refused/reset, TLS failure
         └── Timeout             no complete answer within the deadline
 """
@@ -33,6 +34,7 @@ __all__ = [
     "Denied",
     "DigestMismatch",
     "InvalidReference",
+    "LayerFormatError",
     "MalformedContent",
     "NetworkError",
     "NotFound",
@@ -125,6 +127,10 @@ class MalformedContent(ProtocolError):
 
 class CycleError(ProtocolError):
     """An index that (indirectly) contains itself, or that nests deeper than allowed."""
+
+
+class LayerFormatError(ProtocolError):
+    """A layer blob that does not decompress, or is not a well-formed tar archive."""
 
 
 class NetworkError(RegistryError):

@@ -1,0 +1,161 @@
+"""Index a generated 200 MiB layer through OciLayoutSource; report time and memory.
+
+    python benchmarks/layer_index.py [--size-mib 200] [--files 20000] [--codec gzip|zstd]
+
+The layer is a tar of many files of mixed sizes (most small, a few of several MiB),
+partly compressible, written once to a temporary OCI layout. The script then indexes it
+with :class:`regview.registry.layers.LayerIndexer` (no TOC cache) and prints wall time,
+throughput (compressed and uncompressed) and the growth of the resident set size
+measured during indexing (the target is under 50 MB). Not a test: numbers vary by
+machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import io
+import random
+import resource
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from regview.registry import media_types as mt
+from regview.registry.layers import LayerIndexer, TocStore, image_layers
+from regview.registry.oci_layout import LayoutWriter, OciLayoutSource
+
+MiB = 1024 * 1024
+
+
+def rss_bytes() -> int:
+    """Current resident set size (Linux /proc), falling back to the peak."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+        return pages * resource.getpagesize()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def make_layer(path: Path, size: int, files: int, codec: str) -> tuple[int, int]:
+    """Write a compressed tar of about ``size`` bytes of content to ``path``."""
+    rng = random.Random(1234)
+    noise = rng.randbytes(4 * MiB)
+    text = b"".join(b"line %d of some fairly repetitive text\n" % i for i in range(100_000))
+    sizes = [rng.choice((64, 512, 2048, 8192, 32768)) for _ in range(files)]
+    big_budget = max(size - sum(sizes), 0)
+    while big_budget > 0:
+        chunk = min(big_budget, rng.choice((1, 2, 4, 8)) * MiB)
+        sizes.append(chunk)
+        big_budget -= chunk
+    raw_total = 0
+    with path.open("wb") as out:
+        if codec == "zstd":
+            import zstandard
+
+            sink = zstandard.ZstdCompressor(level=3).stream_writer(out, closefd=False)
+        else:
+            sink = gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0)
+        with sink, tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            for i, n in enumerate(sizes):
+                info = tarfile.TarInfo(f"data/d{i % 97:02d}/file-{i:06d}.bin")
+                info.size = n
+                info.mtime = 1_700_000_000
+                source = noise if i % 3 == 0 else text
+                start = rng.randrange(0, max(len(source) - n, 1))
+                data = (source * (n // len(source) + 2))[start : start + n]
+                tar.addfile(info, io.BytesIO(data))
+                raw_total += n
+    return path.stat().st_size, raw_total
+
+
+async def run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="regview-bench-") as tmp:
+        root = Path(tmp)
+        layer_file = root / "layer"
+        t0 = time.monotonic()
+        compressed, content = make_layer(layer_file, args.size_mib * MiB, args.files, args.codec)
+        print(
+            f"generated {content / MiB:.0f} MiB of file content in {args.files}+ files, "
+            f"{compressed / MiB:.1f} MiB {args.codec} ({time.monotonic() - t0:.1f} s)"
+        )
+        writer = LayoutWriter(root / "img")
+        media = mt.OCI_LAYER_ZSTD if args.codec == "zstd" else mt.OCI_LAYER_GZIP
+        data = layer_file.read_bytes()
+        layer = writer.add_blob(data, media)
+        del data
+        layer_file.unlink()
+        config = writer.add_json({"architecture": "amd64", "os": "linux"}, mt.OCI_CONFIG)
+        manifest = writer.add_json(
+            {
+                "schemaVersion": 2,
+                "mediaType": mt.OCI_MANIFEST,
+                "config": {
+                    "mediaType": mt.OCI_CONFIG,
+                    "digest": config.digest,
+                    "size": config.size,
+                },
+                "layers": [{"mediaType": media, "digest": layer.digest, "size": layer.size}],
+            },
+            mt.OCI_MANIFEST,
+        )
+        writer.tag(manifest, "latest")
+        writer.close()
+
+        source = OciLayoutSource(root / "img")
+        _, layers = await image_layers(source, "img", "latest")
+        indexer = LayerIndexer(source, store=TocStore(None))
+
+        import gc
+
+        gc.collect()
+        baseline = rss_bytes()
+        peak = baseline
+        stop = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, rss_bytes())
+                time.sleep(0.01)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        start = time.monotonic()
+        toc = await indexer.index("img", layers[0])
+        elapsed = time.monotonic() - start
+        stop.set()
+        sampler.join()
+        peak = max(peak, rss_bytes())
+
+        growth = peak - baseline
+        uncompressed = toc.uncompressed_size or 0
+        print(f"entries:        {len(toc.entries):,}")
+        print(f"compressed:     {toc.compressed_size / MiB:8.1f} MiB")
+        print(f"uncompressed:   {uncompressed / MiB:8.1f} MiB")
+        print(f"time:           {elapsed:8.2f} s")
+        print(
+            f"throughput:     {toc.compressed_size / MiB / elapsed:8.1f} MiB/s compressed, "
+            f"{uncompressed / MiB / elapsed:.1f} MiB/s uncompressed"
+        )
+        print(f"RSS growth:     {growth / MiB:8.1f} MiB (baseline {baseline / MiB:.1f} MiB)")
+        verdict = "OK" if growth < 50 * 1000 * 1000 else "OVER the 50 MB target"
+        print(f"memory target:  {verdict}")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--size-mib", type=int, default=200)
+    p.add_argument("--files", type=int, default=20_000)
+    p.add_argument("--codec", choices=("gzip", "zstd"), default="gzip")
+    asyncio.run(run(p.parse_args()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

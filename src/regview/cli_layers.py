@@ -1,0 +1,228 @@
+"""The ``files`` and ``cat`` commands: what is inside an image's layers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from regview.cli import UsageError, _parse_ref, _print_json, _print_lines, _Ref, _source_for
+
+if TYPE_CHECKING:
+    from regview.registry.client import ClientPool
+    from regview.registry.layers.indexer import IndexProgress
+    from regview.registry.layers.store import TocStore
+    from regview.registry.models import Descriptor
+    from regview.registry.source import Source
+
+__all__ = ["cmd_cat", "cmd_files"]
+
+
+def _toc_store(pool: ClientPool) -> TocStore:
+    from regview.registry.layers.store import default_toc_store
+
+    options = pool.options
+    return default_toc_store(use_cache=options.use_cache, cache_dir=options.cache_dir)
+
+
+class _ProgressLine:
+    """One self-overwriting status line on stderr while layers are read (TTY only)."""
+
+    def __init__(self, layers: int) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.layers = layers
+        self.done: set[str] = set()
+        self.shown = False
+
+    def __call__(self, p: IndexProgress) -> None:
+        if p.phase in ("done", "cached"):
+            self.done.add(p.digest)
+        if not self.enabled or p.phase == "cached":
+            return
+        from regview.registry.layers.listing import format_size
+
+        fraction = p.fraction
+        percent = f"{fraction * 100:3.0f}%" if fraction is not None else "  ?%"
+        text = (
+            f"layers {len(self.done)}/{self.layers}  {p.digest[7:19]} {p.phase} {percent} "
+            f"{format_size(p.read)} of {format_size(p.total)}  {format_size(int(p.rate))}/s"
+        )
+        sys.stderr.write("\r\x1b[K" + text)
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+async def _image_for_layers(
+    pool: ClientPool, args: argparse.Namespace
+) -> tuple[_Ref, Source, tuple[Descriptor, ...], str]:
+    from regview.registry.layers.image import image_layers
+    from regview.registry.models import Platform
+
+    ref = _parse_ref(args.reference)
+    source = _source_for(pool, ref.source_key)
+    platform = Platform.parse(args.platform) if args.platform else None
+    fetched, layers = await image_layers(
+        source, ref.repository, ref.reference, platform, max_depth=pool.options.max_index_depth
+    )
+    return ref, source, layers, fetched.digest
+
+
+async def cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
+    from regview.registry.layers import listing
+    from regview.registry.layers.image import select_layer
+    from regview.registry.layers.indexer import LayerIndexer
+    from regview.registry.layers.merge import merge_layers
+
+    ref, source, layers, digest = await _image_for_layers(pool, args)
+    indexer = LayerIndexer(source, store=_toc_store(pool))
+    progress = _ProgressLine(len(layers))
+    try:
+        if args.layer is not None:
+            index, layer = select_layer(layers, args.layer)
+            toc = await indexer.index(ref.repository, layer, progress=progress, full=args.full)
+            tocs = None
+        else:
+            tocs = await indexer.index_all(
+                ref.repository, layers, progress=progress, full=args.full
+            )
+    finally:
+        progress.clear()
+
+    if tocs is None:
+        entries = list(toc.entries)
+        if args.sort == "name":
+            entries.sort(key=lambda e: e.path)
+        elif args.sort == "size":
+            entries.sort(key=lambda e: (-e.size, e.path))
+        if args.json:
+            _print_json(
+                {
+                    "reference": ref.display,
+                    "digest": digest,
+                    "layer": listing.layer_json(index, toc),
+                    "entries": [listing.entry_json(e) for e in entries],
+                }
+            )
+        else:
+            _print_lines([listing.tar_line(e) for e in entries])
+        return 0
+
+    merged = merge_layers(tocs)
+    rows: list[tuple[str, int, Any]] = [(m.path, m.entry.size, m) for m in merged.entries.values()]
+    rows += [(d.path, d.entry.size, d) for d in merged.visible_deletions()]
+    if args.sort == "size":
+        rows.sort(key=lambda r: (-r[1], r[0]))
+    else:
+        rows.sort(key=lambda r: r[0])
+    if args.json:
+        from regview.registry.layers.merge import MergedEntry
+
+        _print_json(
+            {
+                "reference": ref.display,
+                "digest": digest,
+                "layers": [
+                    {
+                        **listing.layer_json(i, t),
+                        "added": c.added,
+                        "changed": c.changed,
+                        "deleted": c.deleted,
+                        "removedBytes": c.removed_bytes,
+                    }
+                    for (i, t), c in zip(enumerate(tocs), merged.layers, strict=True)
+                ],
+                "totalSize": merged.total_size,
+                "wastedBytes": merged.wasted_bytes,
+                "largest": [m.entry.path for m in merged.largest_files(20)],
+                "entries": [
+                    listing.merged_json(r[2])
+                    if isinstance(r[2], MergedEntry)
+                    else listing.deletion_json(r[2])
+                    for r in rows
+                ],
+            }
+        )
+        return 0
+    lines = []
+    for _, _, item in rows:
+        from regview.registry.layers.merge import Deletion
+
+        status = "deleted" if isinstance(item, Deletion) else item.status
+        lines.append(f"{item.layer:>3} {status:<7} {listing.tar_line(item.entry)}")
+    _print_lines(lines)
+    return 0
+
+
+class _CatOutput:
+    """Raw bytes to a pipe; on a terminal, text made safe, and binary refused unless
+    ``--force`` (it would garble the terminal, or worse: escape sequences act on it)."""
+
+    _SNIFF = 8192
+
+    def __init__(self, *, force: bool) -> None:
+        import codecs
+
+        self.tty = sys.stdout.isatty()
+        self.raw = not self.tty or force
+        self.head = bytearray()
+        self.decided = self.raw
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def write(self, data: bytes) -> None:
+        if self.raw:
+            sys.stdout.buffer.write(data)
+            return
+        if not self.decided:
+            self.head += data
+            if len(self.head) < self._SNIFF:
+                return
+            data = self._decide()
+        self._text(data)
+
+    def _decide(self) -> bytes:
+        head = bytes(self.head)
+        self.decided = True
+        probe = head[: self._SNIFF]
+        try:
+            probe.decode("utf-8")
+            binary = b"\0" in probe
+        except UnicodeDecodeError as exc:
+            binary = exc.start < len(probe) - 3  # not just a character cut at the end
+        if binary:
+            raise UsageError(
+                "refusing to write binary data to a terminal (redirect it, or use --force)"
+            )
+        return head
+
+    def _text(self, data: bytes, *, final: bool = False) -> None:
+        from regview.textsafe import visible
+
+        sys.stdout.write(visible(self.decoder.decode(data, final), keep_newlines=True))
+
+    def close(self) -> None:
+        if self.raw:
+            sys.stdout.buffer.flush()
+            return
+        if not self.decided:
+            self._text(self._decide())
+        self._text(b"", final=True)
+        sys.stdout.flush()
+
+
+async def cmd_cat(pool: ClientPool, args: argparse.Namespace) -> int:
+    from regview.registry.layers.extract import read_file
+    from regview.registry.layers.indexer import LayerIndexer
+
+    ref, source, layers, _ = await _image_for_layers(pool, args)
+    indexer = LayerIndexer(source, store=_toc_store(pool))
+    out = _CatOutput(force=args.force)
+    await read_file(
+        source, ref.repository, layers, args.path, out.write, indexer=indexer, verify=args.verify
+    )
+    out.close()
+    return 0

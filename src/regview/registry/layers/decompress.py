@@ -1,0 +1,180 @@
+"""Incremental decompression of a layer blob, with bounded output per step.
+
+A layer arrives as a stream of compressed chunks. :class:`Decompressor` turns each one
+into uncompressed pieces handed to a callback, never more than :data:`OUT_CHUNK` bytes
+at a time, so a "gzip bomb" (a few KB that inflate to terabytes) costs time, not memory.
+The format comes from the first bytes (magic numbers), because a media type may lie;
+the media type only breaks a tie when the blob is empty.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Literal, cast
+
+from regview.registry.errors import LayerFormatError
+
+if TYPE_CHECKING:
+    import zstandard
+
+__all__ = ["OUT_CHUNK", "Compression", "Decompressor", "sniff_compression"]
+
+Compression = Literal["gzip", "zstd", "none"]
+
+#: Largest uncompressed piece handed on at once.
+OUT_CHUNK = 256 * 1024
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def _is_zstd_skippable(head: bytes) -> bool:
+    return len(head) >= 4 and head[1:4] == b"\x2a\x4d\x18" and 0x50 <= head[0] <= 0x5F
+
+
+def sniff_compression(head: bytes, declared: str | None = None) -> Compression | None:
+    """Compression from the first bytes; None while too few bytes are known to tell."""
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(_ZSTD_MAGIC) or _is_zstd_skippable(head):
+        return "zstd"
+    if len(head) < 4 and (_GZIP_MAGIC.startswith(head[:2]) or _ZSTD_MAGIC.startswith(head)):
+        return None
+    return "none"
+
+
+Sink = Callable[[bytes], None]
+
+
+class Decompressor:
+    """Feed compressed bytes with :meth:`feed`; uncompressed bytes go to ``sink``.
+
+    Call :meth:`finish` at the end of the blob: it raises
+    :class:`~regview.registry.errors.LayerFormatError` when the data stopped in the
+    middle of a compressed stream.
+    """
+
+    def __init__(self, sink: Sink, *, declared: str | None = None) -> None:
+        self._sink = sink
+        self._declared = declared
+        self._head = b""
+        self.compression: Compression | None = None
+        #: Compressed bytes consumed and uncompressed bytes produced so far.
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self._gzip: zlib._Decompress | None = None
+        self._gzip_members = 0
+        self._gzip_trailing_zeros = False
+        self._zstd: zstandard.ZstdDecompressionWriter | None = None
+
+    # --- feeding -------------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        self.bytes_in += len(data)
+        if self.compression is None:
+            self._head += data
+            kind = sniff_compression(self._head, self._declared)
+            if kind is None:
+                return
+            self.compression = kind
+            data, self._head = self._head, b""
+        self._dispatch(data)
+
+    def _dispatch(self, data: bytes) -> None:
+        if not data:
+            return
+        if self.compression == "gzip":
+            self._feed_gzip(data)
+        elif self.compression == "zstd":
+            self._feed_zstd(data)
+        else:
+            self._emit(data)
+
+    def finish(self) -> None:
+        if self.compression is None:
+            # Fewer than four bytes in all: too short to be anything but a broken gzip.
+            head, self._head = self._head, b""
+            self.compression = "gzip" if head.startswith(_GZIP_MAGIC) else "none"
+            self._dispatch(head)
+        if self.compression == "gzip":
+            if self._gzip is not None and not self._gzip.eof:
+                raise LayerFormatError(
+                    f"the gzip data ends early (after {self.bytes_in:,} compressed bytes)"
+                )
+            if self._gzip_members == 0:
+                raise LayerFormatError("the layer is not valid gzip (no complete member)")
+        elif self.compression == "zstd" and self._zstd is not None:
+            self._zstd.flush()  # type: ignore[no-untyped-call]
+
+    def _emit(self, data: bytes) -> None:
+        for start in range(0, len(data), OUT_CHUNK):
+            piece = data[start : start + OUT_CHUNK]
+            self.bytes_out += len(piece)
+            self._sink(piece)
+
+    # --- gzip (possibly several members, as eStargz and pigz write) -----------------------
+
+    def _feed_gzip(self, data: bytes) -> None:
+        while data:
+            if self._gzip_trailing_zeros:
+                if data.strip(b"\0"):
+                    raise LayerFormatError("garbage after the end of the gzip data")
+                return
+            if self._gzip is None:
+                if self._gzip_members and not data.startswith(_GZIP_MAGIC[: len(data)]):
+                    # Some tools pad with zeros after the last member; anything else is wrong.
+                    self._gzip_trailing_zeros = True
+                    continue
+                self._gzip = zlib.decompressobj(wbits=31)
+            d = self._gzip
+            try:
+                pending = data
+                while True:
+                    out = d.decompress(pending, OUT_CHUNK)
+                    self._deliver(out)
+                    pending = d.unconsumed_tail
+                    # A full piece may leave output inside zlib even with no input left.
+                    if d.eof or (not pending and len(out) < OUT_CHUNK):
+                        break
+            except zlib.error as exc:
+                raise LayerFormatError(f"the layer is not valid gzip ({exc})") from None
+            if not d.eof:
+                return
+            self._gzip_members += 1
+            data = d.unused_data
+            self._gzip = None
+
+    def _deliver(self, out: bytes) -> None:
+        if out:
+            self.bytes_out += len(out)
+            self._sink(out)
+
+    # --- zstd (frames and skippable frames) -----------------------------------------------
+
+    def _feed_zstd(self, data: bytes) -> None:
+        if self._zstd is None:
+            import zstandard
+
+            self._zstd = zstandard.ZstdDecompressor().stream_writer(
+                cast("IO[bytes]", _CountingSink(self)),
+                write_size=OUT_CHUNK,
+                write_return_read=True,
+            )
+        import zstandard
+
+        try:
+            self._zstd.write(data)
+        except zstandard.ZstdError as exc:
+            raise LayerFormatError(f"the layer is not valid zstd ({exc})") from None
+
+
+class _CountingSink:
+    """The file-like object zstandard writes decompressed pieces into."""
+
+    def __init__(self, owner: Decompressor) -> None:
+        self._owner = owner
+
+    def write(self, data: bytes) -> int:
+        self._owner._deliver(bytes(data))
+        return len(data)

@@ -1,0 +1,281 @@
+"""Index layers: the TOC from the cache, from an embedded eStargz/zstd:chunked TOC, or by
+streaming the whole blob through the decompressor and the tar parser.
+
+Made for a UI: :meth:`LayerIndexer.index` reports :class:`IndexProgress` (bytes read of
+total, rate) through a callback, and cancelling the awaiting task stops the work (when
+no other caller waits for the same layer). Decompression and parsing run in a worker
+thread one chunk at a time, so a 1 GB layer never blocks the event loop for long, and
+memory stays bounded: nothing but the entries is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from regview.registry import media_types as mt
+from regview.registry.blobs import BlobStream
+from regview.registry.digests import short_digest
+from regview.registry.errors import LayerFormatError
+from regview.registry.layers.decompress import Decompressor
+from regview.registry.layers.store import TocStore
+from regview.registry.layers.tarstream import EntryHook, TarParser
+from regview.registry.layers.toc import LayerToc
+from regview.registry.models import Descriptor
+from regview.registry.singleflight import SingleFlight
+from regview.registry.source import Source
+
+__all__ = [
+    "IndexProgress",
+    "LayerIndexer",
+    "Phase",
+    "ProgressCallback",
+    "StreamState",
+    "index_stream",
+]
+
+Phase = Literal["cached", "toc", "stream", "done"]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProgress:
+    """A snapshot of one layer's indexing, for a progress bar."""
+
+    digest: str
+    phase: Phase
+    #: Compressed bytes read so far, and the blob size (None if unknown).
+    read: int
+    total: int | None
+    #: Uncompressed bytes parsed, entries found.
+    uncompressed: int
+    entries: int
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        """Compressed bytes per second so far."""
+        return self.read / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def fraction(self) -> float | None:
+        if self.phase in ("cached", "done"):
+            return 1.0
+        if not self.total:
+            return None
+        return min(self.read / self.total, 1.0)
+
+
+ProgressCallback = Callable[[IndexProgress], None]
+
+
+class StreamState:
+    """Decompressor + tar parser over one blob stream; fed from the event loop."""
+
+    def __init__(self, media_type: str | None, on_entry: EntryHook | None = None) -> None:
+        self.parser = TarParser(on_entry)
+        self.decompressor = Decompressor(
+            self.parser.feed, declared=mt.layer_compression(media_type)
+        )
+
+    def feed(self, chunk: bytes) -> None:
+        self.decompressor.feed(chunk)
+
+    def finish(self) -> None:
+        self.decompressor.finish()
+        self.parser.finish()
+
+
+async def index_stream(
+    stream: BlobStream,
+    descriptor: Descriptor,
+    *,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> LayerToc:
+    """Read all of ``stream`` (the whole blob) into a verified :class:`LayerToc`.
+
+    The blob's digest is checked by the stream at its end; a mismatch raises there, so
+    no TOC of unverified bytes is ever returned. ``progress(read, uncompressed,
+    entries)`` is called after each chunk.
+    """
+    state = StreamState(descriptor.media_type)
+    async for chunk in stream.chunks():
+        # Inflate and parse off the event loop; one chunk at a time keeps memory bounded.
+        await asyncio.to_thread(state.feed, chunk)
+        if progress is not None:
+            progress(stream.read, state.decompressor.bytes_out, len(state.parser.entries))
+    await asyncio.to_thread(state.finish)
+    if stream.ranged:
+        raise LayerFormatError("a byte range of a layer cannot be indexed on its own")
+    return LayerToc(
+        digest=descriptor.digest,
+        entries=tuple(state.parser.entries),
+        compressed_size=stream.read,
+        uncompressed_size=state.decompressor.bytes_out,
+        compression=state.decompressor.compression or "none",
+        origin="tar",
+        media_type=descriptor.media_type,
+        verified=True,
+    )
+
+
+class LayerIndexer:
+    """Index layers of one source, sharing work and results among all callers."""
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        store: TocStore | None = None,
+        use_embedded_toc: bool = True,
+        progress_interval: float = 0.1,
+    ) -> None:
+        self.source = source
+        self.store = store if store is not None else TocStore(None)
+        self.use_embedded_toc = use_embedded_toc
+        self.progress_interval = progress_interval
+        self._flights: SingleFlight[LayerToc] = SingleFlight()
+        self._listeners: dict[tuple[str, bool], list[ProgressCallback]] = {}
+        self._last: dict[tuple[str, bool], IndexProgress] = {}
+
+    def cached(self, digest: str, *, full: bool = False) -> LayerToc | None:
+        """The TOC if it is known already (memory or disk); never touches the network."""
+        toc = self.store.get(digest)
+        if toc is not None and full and toc.origin != "tar":
+            return None
+        return toc
+
+    async def index(
+        self,
+        repository: str,
+        layer: Descriptor,
+        *,
+        progress: ProgressCallback | None = None,
+        full: bool = False,
+    ) -> LayerToc:
+        """The TOC of ``layer``. ``full`` reads the whole blob even when it embeds a TOC
+        (to learn the exact uncompressed size, or to distrust the embedded TOC)."""
+        toc = self.cached(layer.digest, full=full)
+        if toc is not None:
+            if progress is not None:
+                progress(
+                    IndexProgress(
+                        layer.digest,
+                        "cached",
+                        0,
+                        layer.size,
+                        toc.uncompressed_size or 0,
+                        len(toc.entries),
+                        0.0,
+                    )
+                )
+            return toc
+        key = (layer.digest, full)
+        listeners = self._listeners.setdefault(key, [])
+        if progress is not None:
+            listeners.append(progress)
+            last = self._last.get(key)
+            if last is not None:
+                progress(last)
+        try:
+            return await self._flights.do(key, lambda: self._build(repository, layer, full, key))
+        finally:
+            if progress is not None:
+                listeners.remove(progress)
+            if not listeners:
+                self._listeners.pop(key, None)
+
+    async def index_all(
+        self,
+        repository: str,
+        layers: Sequence[Descriptor],
+        *,
+        progress: ProgressCallback | None = None,
+        concurrency: int = 2,
+        full: bool = False,
+    ) -> list[LayerToc]:
+        """TOCs of ``layers`` in order, ``concurrency`` at a time."""
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(d: Descriptor) -> LayerToc:
+            async with gate:
+                return await self.index(repository, d, progress=progress, full=full)
+
+        return list(await asyncio.gather(*(one(d) for d in layers)))
+
+    # --- the work ------------------------------------------------------------------------
+
+    def _notify(self, key: tuple[str, bool], p: IndexProgress) -> None:
+        self._last[key] = p
+        for listener in list(self._listeners.get(key, ())):
+            listener(p)
+
+    async def _build(
+        self, repository: str, layer: Descriptor, full: bool, key: tuple[str, bool]
+    ) -> LayerToc:
+        started = time.monotonic()
+        try:
+            toc: LayerToc | None = None
+            if self.use_embedded_toc and not full:
+                from regview.registry.layers.embedded import read_embedded_toc
+
+                def toc_progress(read: int) -> None:
+                    self._notify(
+                        key,
+                        IndexProgress(
+                            layer.digest,
+                            "toc",
+                            read,
+                            layer.size,
+                            0,
+                            0,
+                            time.monotonic() - started,
+                        ),
+                    )
+
+                toc = await read_embedded_toc(self.source, repository, layer, on_bytes=toc_progress)
+            if toc is None:
+                toc = await self._stream(repository, layer, key, started)
+            self.store.put(toc)
+            self._notify(
+                key,
+                IndexProgress(
+                    layer.digest,
+                    "done",
+                    layer.size,
+                    layer.size,
+                    toc.uncompressed_size or 0,
+                    len(toc.entries),
+                    time.monotonic() - started,
+                ),
+            )
+            return toc
+        finally:
+            self._last.pop(key, None)
+
+    async def _stream(
+        self, repository: str, layer: Descriptor, key: tuple[str, bool], started: float
+    ) -> LayerToc:
+        last_report = 0.0
+
+        def report(read: int, uncompressed: int, entries: int) -> None:
+            nonlocal last_report
+            now = time.monotonic()
+            if now - last_report < self.progress_interval and read < layer.size:
+                return
+            last_report = now
+            self._notify(
+                key,
+                IndexProgress(
+                    layer.digest, "stream", read, layer.size, uncompressed, entries, now - started
+                ),
+            )
+
+        report(0, 0, 0)
+        async with self.source.open_blob(repository, layer.digest) as stream:
+            try:
+                return await index_stream(stream, layer, progress=report)
+            except LayerFormatError as exc:
+                raise LayerFormatError(f"layer {short_digest(layer.digest)}: {exc}") from None

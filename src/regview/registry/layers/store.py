@@ -1,0 +1,166 @@
+"""Tables of contents kept on disk, keyed by layer digest (a digest never changes).
+
+Layout under the cache root::
+
+    layers/sha256/<hex>.json.gz   {"format": 1, "digest": ..., sizes, "entries": [[...], ...]}
+
+Written to a temporary name and renamed, so a crash never leaves half a file; only TOCs
+that were verified (the whole blob hashed to its digest, or an embedded TOC matched the
+digest its manifest announces) are written. A file that does not parse, or that names
+another digest, is deleted and counts as a miss: the layer is simply indexed again.
+With no root the store lives in memory only (``--no-cache``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import tempfile
+import zlib
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from regview.registry.digests import parse_digest
+from regview.registry.errors import InvalidReference, MalformedContent
+from regview.registry.layers.toc import LayerToc, entry_from_row, entry_to_row
+
+__all__ = ["TOC_FORMAT", "TocStore", "default_toc_store"]
+
+TOC_FORMAT = 1
+_ORIGINS = ("tar", "estargz", "zstd:chunked")
+
+
+def default_toc_store(*, use_cache: bool = True, cache_dir: Path | None = None) -> TocStore:
+    """The store under the regview cache (``$REGVIEW_CACHE_DIR`` or the user cache dir)."""
+    if not use_cache:
+        return TocStore(None)
+    from regview.registry.cache import default_cache_dir
+
+    return TocStore(cache_dir or default_cache_dir())
+
+
+class TocStore:
+    """Memory (bounded by entry count) in front of the on-disk files."""
+
+    def __init__(self, root: Path | None, *, memory_entries: int = 2_000_000) -> None:
+        self.root = root / "layers" if root is not None else None
+        self.memory_entries = memory_entries
+        self._memory: OrderedDict[str, LayerToc] = OrderedDict()
+        self._memory_total = 0
+        #: Files found unreadable or corrupt (and deleted), and writes that failed.
+        self.dropped = 0
+        self.disk_errors = 0
+
+    def path_for(self, digest: str) -> Path | None:
+        if self.root is None:
+            return None
+        algorithm, _, encoded = parse_digest(digest).partition(":")
+        return self.root / algorithm / f"{encoded}.json.gz"
+
+    def get(self, digest: str) -> LayerToc | None:
+        try:
+            parse_digest(digest)
+        except InvalidReference:
+            return None
+        toc = self._memory.get(digest)
+        if toc is not None:
+            self._memory.move_to_end(digest)
+            return toc
+        path = self.path_for(digest)
+        if path is None:
+            return None
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        try:
+            toc = decode_toc(gzip.decompress(raw), digest)
+        except (OSError, EOFError, zlib.error, ValueError, MalformedContent):
+            with contextlib.suppress(OSError):
+                path.unlink()
+            self.dropped += 1
+            return None
+        self._remember(toc)
+        return toc
+
+    def put(self, toc: LayerToc) -> None:
+        """Keep ``toc``; on disk only when it is verified."""
+        self._remember(toc)
+        path = self.path_for(toc.digest)
+        if path is None or not toc.verified:
+            return
+        data = gzip.compress(encode_toc(toc), compresslevel=6, mtime=0)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            self.disk_errors += 1  # a read-only or full disk degrades to memory only
+
+    def _remember(self, toc: LayerToc) -> None:
+        old = self._memory.pop(toc.digest, None)
+        if old is not None:
+            self._memory_total -= len(old.entries)
+        self._memory[toc.digest] = toc
+        self._memory_total += len(toc.entries)
+        while self._memory_total > self.memory_entries and len(self._memory) > 1:
+            _, dropped = self._memory.popitem(last=False)
+            self._memory_total -= len(dropped.entries)
+
+
+def encode_toc(toc: LayerToc) -> bytes:
+    obj: dict[str, Any] = {
+        "format": TOC_FORMAT,
+        "digest": toc.digest,
+        "mediaType": toc.media_type,
+        "compression": toc.compression,
+        "origin": toc.origin,
+        "compressedSize": toc.compressed_size,
+        "uncompressedSize": toc.uncompressed_size,
+        "entries": [entry_to_row(e) for e in toc.entries],
+    }
+    # ensure_ascii keeps names that are not UTF-8 (surrogate escapes) representable.
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def decode_toc(data: bytes, digest: str) -> LayerToc:
+    obj = json.loads(data)
+    if not isinstance(obj, dict) or obj.get("format") != TOC_FORMAT:
+        raise MalformedContent("not a TOC of this format version")
+    if obj.get("digest") != digest:
+        raise MalformedContent("the TOC names another digest")
+    compressed = obj.get("compressedSize")
+    uncompressed = obj.get("uncompressedSize")
+    origin = obj.get("origin")
+    compression = obj.get("compression")
+    media_type = obj.get("mediaType")
+    rows = obj.get("entries")
+    if (
+        type(compressed) is not int
+        or not (uncompressed is None or type(uncompressed) is int)
+        or origin not in _ORIGINS
+        or not isinstance(compression, str)
+        or not (media_type is None or isinstance(media_type, str))
+        or not isinstance(rows, list)
+    ):
+        raise MalformedContent("a TOC field has the wrong type")
+    return LayerToc(
+        digest=digest,
+        entries=tuple(entry_from_row(r) for r in rows),
+        compressed_size=compressed,
+        uncompressed_size=uncompressed,
+        compression=compression,
+        origin=origin,
+        media_type=media_type,
+        verified=True,
+    )

@@ -1,0 +1,409 @@
+"""A push-style tar parser: feed it bytes, it reports entries, and never keeps file data.
+
+``tarfile`` wants a synchronous file object and silently treats a damaged header as the
+end of the archive; a layer arrives as async chunks and a damaged one must say so. This
+parser reads ustar/POSIX, GNU (long names and links, base-256 numbers, old sparse files)
+and PAX (local and global extended headers: ``path``, ``linkpath``, ``size``, ``uid``,
+``gid``, ``mtime``, ``uname``, ``gname``, the GNU sparse keys). File data is skipped as it
+passes, unless a caller asks for one entry's bytes (``regview cat``). Metadata records
+(PAX headers, GNU long names) are capped at :data:`MAX_META` bytes, so a hostile header
+claiming gigabytes cannot allocate them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from regview.registry.errors import LayerFormatError
+from regview.registry.layers.entry import Entry, EntryType, normalize_path
+
+__all__ = ["BLOCK", "MAX_META", "DataSink", "EntryHook", "TarParser"]
+
+BLOCK: Final = 512
+MAX_META: Final = 1024 * 1024
+
+#: Receives one entry's data, piece by piece; called with ``b""`` once at its end.
+DataSink = Callable[[bytes], None]
+#: Called for every entry; returns a sink to receive that entry's data, or None to skip it.
+EntryHook = Callable[[Entry], DataSink | None]
+
+_HEADER, _DATA, _PAD, _META, _SPARSE_EXT, _END = range(6)
+
+_TYPES: Final = {
+    b"0": EntryType.FILE,
+    b"\0": EntryType.FILE,
+    b"7": EntryType.FILE,
+    b"S": EntryType.FILE,
+    b"1": EntryType.HARDLINK,
+    b"2": EntryType.SYMLINK,
+    b"3": EntryType.CHAR,
+    b"4": EntryType.BLOCK,
+    b"5": EntryType.DIR,
+    b"D": EntryType.DIR,  # GNU dump directory: a directory whose data lists its names
+    b"6": EntryType.FIFO,
+}
+#: Types whose header is the whole entry: a size field on them announces no data.
+_HEADER_ONLY: Final = frozenset(b"123456")
+_META_TYPES: Final = frozenset(b"xgLK")
+#: Volume labels and old GNU long-name records describe no file.
+_IGNORED_TYPES: Final = frozenset(b"VN")
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _cstring(field: bytes) -> bytes:
+    end = field.find(b"\0")
+    return field if end < 0 else field[:end]
+
+
+def _number(field: bytes, what: str, offset: int) -> int:
+    """An octal ASCII field, or GNU base-256 when the high bit of the first byte is set."""
+    if field and field[0] & 0x80:
+        value = int.from_bytes(bytes([field[0] & 0x7F]) + field[1:], "big")
+        if field[0] == 0xFF:  # negative, two's complement
+            value -= 1 << (8 * len(field) - 1)
+        return value
+    digits = field.split(b"\0", 1)[0].strip(b" ")
+    if not digits:
+        return 0
+    try:
+        return int(digits, 8)
+    except ValueError:
+        raise LayerFormatError(
+            f"tar header at offset {offset:,} has an invalid {what} field {digits[:20]!r}"
+        ) from None
+
+
+def _checksum_ok(block: bytes, offset: int) -> bool:
+    stored = _number(block[148:156], "checksum", offset)
+    rest = block[:148] + block[156:]
+    unsigned = sum(rest) + 8 * 32
+    if stored == unsigned:
+        return True
+    # Some historic tars summed signed chars.
+    return stored == unsigned - 256 * sum(1 for b in rest if b > 127)
+
+
+def parse_pax(data: bytes, offset: int) -> dict[str, bytes]:
+    """Records ``"%d %s=%s\\n"``; a later record of the same key wins."""
+    out: dict[str, bytes] = {}
+    pos = 0
+    n = len(data)
+    while pos < n:
+        if data[pos] == 0:  # padding some writers leave after the records
+            break
+        space = data.find(b" ", pos, pos + 24)
+        if space < 0:
+            raise LayerFormatError(f"malformed PAX header at offset {offset:,}")
+        try:
+            length = int(data[pos:space])
+        except ValueError:
+            raise LayerFormatError(f"malformed PAX record length at offset {offset:,}") from None
+        end = pos + length
+        if length <= space - pos + 1 or end > n or data[end - 1] != 0x0A:
+            raise LayerFormatError(f"malformed PAX record at offset {offset:,}")
+        key, eq, value = data[space + 1 : end - 1].partition(b"=")
+        if not eq:
+            raise LayerFormatError(f"PAX record without '=' at offset {offset:,}")
+        out[key.decode("utf-8", "surrogateescape")] = value
+        pos = end
+    return out
+
+
+class TarParser:
+    """Parse a tar stream fed in arbitrary pieces; entries go to ``on_entry``/``entries``."""
+
+    def __init__(self, on_entry: EntryHook | None = None, *, collect: bool = True) -> None:
+        self._on_entry = on_entry
+        self._collect = collect
+        #: Every entry so far, in archive order (when ``collect``).
+        self.entries: list[Entry] = []
+        #: Uncompressed bytes consumed so far.
+        self.offset = 0
+        #: True once the end-of-archive marker (a zero block) was read.
+        self.ended = False
+        self._state = _HEADER
+        self._buf = bytearray()
+        self._remaining = 0
+        self._pad = 0
+        self._sink: DataSink | None = None
+        self._meta_type = b""
+        self._meta = bytearray()
+        self._pending: dict[str, bytes] = {}  # from the PAX 'x' / GNU L/K before an entry
+        self._globals: dict[str, bytes] = {}
+        self._sparse_entry: Entry | None = None
+        self._entry_offset = 0
+
+    # --- feeding -------------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        mv = memoryview(data)
+        pos = 0
+        n = len(data)
+        while pos < n:
+            state = self._state
+            if state == _END:
+                self.offset += n - pos
+                return
+            if state in (_DATA, _PAD):
+                take = min(self._remaining, n - pos)
+                if state == _DATA and self._sink is not None:
+                    self._sink(bytes(mv[pos : pos + take]))
+                pos += take
+                self.offset += take
+                self._remaining -= take
+                if self._remaining == 0:
+                    self._after_chunk()
+                continue
+            if state == _META:
+                take = min(self._remaining, n - pos)
+                self._meta += mv[pos : pos + take]
+                pos += take
+                self.offset += take
+                self._remaining -= take
+                if self._remaining == 0:
+                    self._meta_done()
+                continue
+            # _HEADER or _SPARSE_EXT: gather one block.
+            take = min(BLOCK - len(self._buf), n - pos)
+            self._buf += mv[pos : pos + take]
+            pos += take
+            self.offset += take
+            if len(self._buf) == BLOCK:
+                block = bytes(self._buf)
+                self._buf.clear()
+                if state == _HEADER:
+                    self._header(block)
+                else:
+                    self._sparse_extension(block)
+        return
+
+    def finish(self) -> None:
+        """The stream ended: complain if it ended inside an entry."""
+        if self._state == _END:
+            return
+        if self._state == _HEADER and not self._buf and not self._pending:
+            return  # no end-of-archive marker: tolerated, as by tar(1)
+        what = {
+            _HEADER: "a header",
+            _DATA: "the data of an entry",
+            _PAD: "the padding of an entry",
+            _META: "an extended header",
+            _SPARSE_EXT: "a sparse map",
+        }[self._state]
+        raise LayerFormatError(
+            f"the tar archive is truncated: it ends inside {what} "
+            f"(at uncompressed offset {self.offset:,})"
+        )
+
+    # --- state changes -------------------------------------------------------------------
+
+    def _after_chunk(self) -> None:
+        if self._state == _DATA:
+            if self._sink is not None:
+                sink, self._sink = self._sink, None
+                sink(b"")
+            if self._pad:
+                self._state = _PAD
+                self._remaining = self._pad
+                self._pad = 0
+                return
+        self._state = _HEADER
+
+    def _skip(self, size: int, sink: DataSink | None) -> None:
+        """Pass over ``size`` data bytes (and their padding) next."""
+        self._pad = -size % BLOCK
+        self._sink = sink
+        if size > 0:
+            self._state = _DATA
+            self._remaining = size
+        else:
+            if sink is not None:
+                sink(b"")
+                self._sink = None
+            if self._pad:
+                self._state = _PAD
+                self._remaining = self._pad
+                self._pad = 0
+            else:
+                self._state = _HEADER
+
+    def _header(self, block: bytes) -> None:
+        header_offset = self.offset - BLOCK
+        if not any(block):
+            self._state = _END
+            self.ended = True
+            return
+        if not _checksum_ok(block, header_offset):
+            raise LayerFormatError(
+                f"tar header checksum mismatch at uncompressed offset {header_offset:,} "
+                "(the layer is not a tar archive, or it is damaged)"
+            )
+        typeflag = block[156:157]
+        size = _number(block[124:136], "size", header_offset)
+        if size < 0:
+            raise LayerFormatError(f"negative size in the tar header at offset {header_offset:,}")
+        if typeflag and typeflag[0] in _META_TYPES:
+            if size > MAX_META:
+                raise LayerFormatError(
+                    f"extended tar header of {size:,} bytes at offset {header_offset:,} "
+                    f"is larger than the {MAX_META:,} byte limit"
+                )
+            self._meta_type = typeflag
+            self._meta = bytearray()
+            self._pad = -size % BLOCK
+            if size == 0:
+                self._meta_done()
+            else:
+                self._state = _META
+                self._remaining = size
+            return
+        if typeflag and typeflag[0] in _IGNORED_TYPES:
+            self._pending = {}
+            self._skip(size, None)
+            return
+        self._entry_offset = header_offset
+        entry, data_size = self._make_entry(block, typeflag, size, header_offset)
+        if typeflag == b"S" and block[482]:
+            # Old GNU sparse: extension blocks of the sparse map come before the data.
+            self._sparse_entry = entry
+            self._remaining = data_size
+            self._state = _SPARSE_EXT
+            return
+        self._emit(entry, data_size)
+
+    def _emit(self, entry: Entry | None, data_size: int) -> None:
+        sink: DataSink | None = None
+        if entry is not None:
+            if self._collect:
+                self.entries.append(entry)
+            if self._on_entry is not None:
+                sink = self._on_entry(entry)
+        self._skip(data_size, sink)
+
+    def _sparse_extension(self, block: bytes) -> None:
+        if block[504]:
+            return  # another extension block follows
+        entry, self._sparse_entry = self._sparse_entry, None
+        data_size = self._remaining
+        self._state = _HEADER
+        self._emit(entry, data_size)
+
+    def _meta_done(self) -> None:
+        data = bytes(self._meta)
+        self._meta = bytearray()
+        kind = self._meta_type
+        meta_offset = self.offset - len(data)
+        if kind == b"x":
+            self._pending.update(parse_pax(data, meta_offset))
+        elif kind == b"g":
+            for key, value in parse_pax(data, meta_offset).items():
+                if value:
+                    self._globals[key] = value
+                else:
+                    self._globals.pop(key, None)
+        elif kind == b"L":
+            self._pending["\0gnu.longname"] = _cstring(data)
+        elif kind == b"K":
+            self._pending["\0gnu.longlink"] = _cstring(data)
+        if self._pad:
+            self._state = _PAD
+            self._remaining = self._pad
+            self._pad = 0
+        else:
+            self._state = _HEADER
+
+    # --- building an entry ---------------------------------------------------------------
+
+    def _make_entry(
+        self, block: bytes, typeflag: bytes, size: int, offset: int
+    ) -> tuple[Entry | None, int]:
+        pax = {**self._globals, **{k: v for k, v in self._pending.items() if v != b""}}
+        gnu_name = self._pending.get("\0gnu.longname")
+        gnu_link = self._pending.get("\0gnu.longlink")
+        self._pending = {}
+
+        magic = block[257:265]
+        name = _cstring(block[0:100])
+        if magic[:6] == b"ustar\0":
+            prefix = _cstring(block[345:500])
+            if prefix:
+                name = prefix + b"/" + name
+        if gnu_name is not None:
+            name = gnu_name
+        link = _cstring(block[157:257])
+        if gnu_link is not None:
+            link = gnu_link
+
+        def pax_int(key: str, default: int) -> int:
+            raw = pax.get(key)
+            if raw is None:
+                return default
+            try:
+                return int(raw.split(b".", 1)[0] or b"0")
+            except ValueError:
+                raise LayerFormatError(
+                    f"PAX header before offset {offset:,} has an invalid {key} {raw[:20]!r}"
+                ) from None
+
+        if "path" in pax:
+            name = pax["path"]
+        if "linkpath" in pax:
+            link = pax["linkpath"]
+        data_size = pax_int("size", size)
+        reported = data_size
+        sparse = typeflag == b"S" or any(k.startswith("GNU.sparse.") for k in pax)
+        if typeflag == b"S":
+            reported = _number(block[483:495], "sparse size", offset)
+        if sparse:
+            if "GNU.sparse.name" in pax:
+                name = pax["GNU.sparse.name"]
+            reported = pax_int("GNU.sparse.realsize", pax_int("GNU.sparse.size", reported))
+
+        kind = _TYPES.get(typeflag, EntryType.FILE)
+        if typeflag == b"\0" and name.endswith(b"/"):
+            kind = EntryType.DIR  # pre-POSIX tars mark directories by a trailing slash
+        if typeflag and typeflag[0] in _HEADER_ONLY:
+            data_size = reported = 0
+
+        path = normalize_path(_text(name))
+        is_link = kind in (EntryType.SYMLINK, EntryType.HARDLINK)
+        link_text: str | None = None
+        if is_link:
+            link_text = _text(link)
+            if kind is EntryType.HARDLINK:
+                link_text = normalize_path(link_text)
+        mtime_raw = pax.get("mtime")
+        if mtime_raw is not None:
+            try:
+                mtime = int(float(mtime_raw))
+            except (ValueError, OverflowError):
+                raise LayerFormatError(
+                    f"PAX header before offset {offset:,} has an invalid mtime"
+                ) from None
+        else:
+            mtime = _number(block[136:148], "mtime", offset)
+        entry = Entry(
+            path=path,
+            type=kind,
+            size=reported,
+            mode=_number(block[100:108], "mode", offset) & 0o7777,
+            uid=pax_int("uid", _number(block[108:116], "uid", offset)),
+            gid=pax_int("gid", _number(block[116:124], "gid", offset)),
+            mtime=mtime,
+            link=link_text,
+            uname=_text(pax.get("uname", _cstring(block[265:297]))),
+            gname=_text(pax.get("gname", _cstring(block[297:329]))),
+            devmajor=_number(block[329:337], "devmajor", offset)
+            if kind in (EntryType.CHAR, EntryType.BLOCK)
+            else 0,
+            devminor=_number(block[337:345], "devminor", offset)
+            if kind in (EntryType.CHAR, EntryType.BLOCK)
+            else 0,
+        )
+        if not path:
+            return None, data_size  # the root directory itself ("./")
+        return entry, data_size

@@ -1,0 +1,102 @@
+"""A layer's table of contents: every entry of its tar, plus its sizes and provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from regview.registry.errors import MalformedContent
+from regview.registry.layers.entry import Entry, EntryType
+
+if TYPE_CHECKING:
+    from regview.registry.layers.tree import FileTree
+
+__all__ = ["LayerToc", "Origin", "entry_from_row", "entry_to_row"]
+
+#: Where the entries came from: the whole tar stream, or the TOC a lazy-pull format embeds.
+Origin = Literal["tar", "estargz", "zstd:chunked"]
+
+
+@dataclass(frozen=True, slots=True)
+class LayerToc:
+    """What one layer blob holds. ``uncompressed_size`` is None when no one can tell
+    without reading the whole blob (an eStargz layer without its size annotation)."""
+
+    digest: str
+    entries: tuple[Entry, ...]
+    compressed_size: int
+    uncompressed_size: int | None
+    compression: str
+    origin: Origin = "tar"
+    media_type: str | None = None
+    #: True when the entries are backed by a digest: the blob's (read whole) or the TOC's
+    #: (an annotation of the verified manifest). Only verified TOCs are kept on disk.
+    verified: bool = True
+    _by_path: dict[str, Entry] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def find(self, path: str) -> Entry | None:
+        """The entry for ``path`` (normalised); the last one if the tar repeats it."""
+        if not self._by_path and self.entries:
+            for e in self.entries:
+                self._by_path[e.path] = e
+        return self._by_path.get(path)
+
+    @property
+    def files_size(self) -> int:
+        """Bytes of regular-file content (what ``du --apparent-size`` would count)."""
+        return sum(e.size for e in self.entries if e.type is EntryType.FILE)
+
+    @property
+    def file_count(self) -> int:
+        return sum(1 for e in self.entries if e.type is EntryType.FILE)
+
+    def whiteouts(self) -> list[Entry]:
+        """The deletion markers of this layer (``.wh.name`` and opaque markers)."""
+        return [e for e in self.entries if e.is_whiteout]
+
+    def tree(self) -> FileTree:
+        """A browsable tree of this layer alone (whiteout markers included, flagged)."""
+        from regview.registry.layers.tree import FileTree
+
+        return FileTree.from_entries(self.entries)
+
+
+_FIELDS = 12
+
+
+def entry_to_row(e: Entry) -> list[Any]:
+    """A compact JSON array for the on-disk TOC."""
+    return [
+        e.path,
+        e.type.value,
+        e.size,
+        e.mode,
+        e.uid,
+        e.gid,
+        e.mtime,
+        e.link,
+        e.uname,
+        e.gname,
+        e.devmajor,
+        e.devminor,
+    ]
+
+
+def entry_from_row(row: Any) -> Entry:
+    if not isinstance(row, list) or len(row) != _FIELDS:
+        raise MalformedContent("a TOC row is not a list of 12 fields")
+    path, kind, size, mode, uid, gid, mtime, link, uname, gname, major, minor = row
+    if not (
+        isinstance(path, str)
+        and isinstance(kind, str)
+        and all(type(v) is int for v in (size, mode, uid, gid, mtime, major, minor))
+        and (link is None or isinstance(link, str))
+        and isinstance(uname, str)
+        and isinstance(gname, str)
+    ):
+        raise MalformedContent("a TOC row has fields of the wrong type")
+    try:
+        entry_type = EntryType(kind)
+    except ValueError:
+        raise MalformedContent(f"unknown entry type {kind!r} in a TOC row") from None
+    return Entry(path, entry_type, size, mode, uid, gid, mtime, link, uname, gname, major, minor)
