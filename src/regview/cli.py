@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from regview.registry.credentials import Credential
     from regview.registry.options import ClientOptions, RequestRecord
     from regview.registry.source import Source
+    from regview.tui.screens.start import StartChoice
 
 COMMANDS = ("catalog", "tags", "manifest", "config", "referrers", "inspect", "files", "cat")
 _VALUE_FLAGS = frozenset(
@@ -654,26 +655,57 @@ async def _cmd_inspect(pool: ClientPool, args: argparse.Namespace) -> int:
 
 
 def _start_tui(args: argparse.Namespace) -> int:
+    from regview.recent import remember
     from regview.registry.reference import parse_target
+    from regview.targets import DEMO, Opened, open_target
 
-    repository: str | None = None
-    reference: str | None = None
-    source: Source
-    if args.demo or args.target is None:
-        from regview.demo import demo_path
-        from regview.registry.oci_layout import OciLayoutSource
+    target_text: str | None = DEMO if args.demo else args.target
+    registries: list[str] = []
+    if target_text is not None and target_text != DEMO and not target_text.startswith("oci:"):
+        registries = [parse_target(target_text).registry]
+    pool = _pool(args, registries)
 
-        source = OciLayoutSource(demo_path())
-    elif args.target.startswith("oci:"):
-        from regview.registry.oci_layout import OciLayoutSource
+    def opener(text: str) -> Opened:
+        opened = open_target(text, pool.get)
+        if text.strip() != DEMO:
+            remember(text.strip())
+        return opened
 
-        source = OciLayoutSource(args.target[len("oci:") :])
-    else:
-        target = parse_target(args.target)
-        pool = _pool(args, [target.registry])
-        source = pool.get(target.registry)
-        repository = target.repository
-        reference = target.digest or target.tag
     from regview.tui.app import run_tui
 
-    return run_tui(source, repository=repository, reference=reference, keymap_path=args.keymap)
+    if target_text is None:
+        return run_tui(
+            None, keymap_path=args.keymap, opener=opener, start_choices=_start_choices()
+        )
+    opened = opener(target_text)
+    return run_tui(
+        opened.source,
+        repository=opened.repository,
+        reference=opened.reference,
+        keymap_path=args.keymap,
+    )
+
+
+def _start_choices() -> list[StartChoice]:
+    """The picker's list: the demo, recent targets, registries in the auth files."""
+    from regview.recent import load_recent
+    from regview.registry.credentials import CredentialStore
+    from regview.registry.errors import CredentialsError
+    from regview.targets import DEMO
+    from regview.tui.screens.start import StartChoice
+
+    choices = [StartChoice(DEMO, "the embedded demo")]
+    seen = {DEMO}
+    for target in load_recent():
+        if target not in seen:
+            seen.add(target)
+            choices.append(StartChoice(target, "recent"))
+    try:
+        known = CredentialStore().registries()
+    except CredentialsError:
+        known = []
+    for registry in known:
+        if registry not in seen:
+            seen.add(registry)
+            choices.append(StartChoice(registry, "in your auth files"))
+    return choices

@@ -120,3 +120,23 @@ def test_hostile(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]
                                                  status=500)},
     )
     _check(snap_compare, create_app(source), size, quiet=True)
+
+
+def _picker(layouts: Path) -> RegviewApp:
+    from regview.targets import open_target
+    from regview.tui.screens.start import StartChoice
+
+    return create_app(
+        None,
+        opener=lambda text: open_target(text, lambda registry: FakeSource(layouts, name=registry)),
+        start_choices=[
+            StartChoice("demo", "the embedded demo"),
+            StartChoice("registry.test/team/app:v1.9", "recent"),
+            StartChoice("ghcr.io", "in your auth files"),
+        ],
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_start_picker(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    _check(snap_compare, _picker(layouts), size, ["N", "O", "T", "space", "A", "enter"])

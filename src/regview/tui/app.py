@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,10 +12,12 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from regview.registry.source import Source
+from regview.targets import Opened, Opener
 from regview.tui.bindings import APP_BINDINGS, KeymapError, default_keymap_path, load_keymap
 from regview.tui.commands import ExplorerCommands
 from regview.tui.screens.help import HelpScreen
 from regview.tui.screens.main import MainScreen
+from regview.tui.screens.start import StartChoice, StartScreen
 from regview.tui.text import visible
 from regview.tui.workers import report_failure
 
@@ -32,15 +35,21 @@ class RegviewApp(App[int]):
 
     def __init__(
         self,
-        source: Source,
+        source: Source | None,
         *,
         repository: str | None = None,
         reference: str | None = None,
         keymap: dict[str, str] | None = None,
         keymap_error: str | None = None,
+        opener: Opener | None = None,
+        start_choices: Sequence[StartChoice] = (),
     ) -> None:
         super().__init__()
-        self.source = source
+        if source is None and opener is None:
+            raise ValueError("the app needs a source, or an opener for the start picker")
+        self._source = source
+        self.opener = opener
+        self.start_choices = list(start_choices)
         self.start_repository = repository
         self.start_reference = reference
         self.user_keymap = dict(keymap or {})
@@ -48,16 +57,40 @@ class RegviewApp(App[int]):
         #: Every reference copied, newest last (tests and the status line read it).
         self.copied: list[str] = []
 
+    @property
+    def source(self) -> Source:
+        """What is being browsed (only asked once the picker, if any, has chosen)."""
+        if self._source is None:
+            raise RuntimeError("no source chosen yet")
+        return self._source
+
     def get_default_screen(self) -> Screen[None]:
+        if self._source is None:
+            assert self.opener is not None
+            return StartScreen(self.start_choices, self.opener)
         return MainScreen(
-            self.source, repository=self.start_repository, reference=self.start_reference
+            self._source, repository=self.start_repository, reference=self.start_reference
         )
+
+    def open_source(self, opened: Opened) -> None:
+        """Leave the picker for the explorer on what it opened."""
+        self._source = opened.source
+        # The picker is the default screen, which Textual cannot switch away from: the
+        # explorer goes on top of it for good.
+        self.push_screen(
+            MainScreen(opened.source, repository=opened.repository, reference=opened.reference)
+        )
+
+    async def on_unmount(self) -> None:
+        if self._source is not None:
+            await self._source.aclose()
 
     @property
     def main(self) -> MainScreen:
-        screen = self.screen_stack[0]
-        assert isinstance(screen, MainScreen)
-        return screen
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, MainScreen):
+                return screen
+        raise LookupError("the explorer is not open")
 
     def on_mount(self) -> None:
         if self.user_keymap:
@@ -100,13 +133,19 @@ class RegviewApp(App[int]):
 
 
 def create_app(
-    source: Source,
+    source: Source | None,
     *,
     repository: str | None = None,
     reference: str | None = None,
     keymap_path: Path | None = None,
+    opener: Opener | None = None,
+    start_choices: Sequence[StartChoice] = (),
 ) -> RegviewApp:
-    """Build the explorer on ``source``; ``reference`` (tag or digest) opens that manifest."""
+    """Build the explorer on ``source``; ``reference`` (tag or digest) opens that manifest.
+
+    Without a source the app starts on the picker, which opens ``start_choices`` or
+    anything typed in through ``opener``.
+    """
     path = keymap_path if keymap_path is not None else default_keymap_path()
     keymap: dict[str, str] = {}
     keymap_error: str | None = None
@@ -120,17 +159,28 @@ def create_app(
         reference=reference,
         keymap=keymap,
         keymap_error=keymap_error,
+        opener=opener,
+        start_choices=start_choices,
     )
 
 
 def run_tui(
-    source: Source,
+    source: Source | None,
     *,
     repository: str | None = None,
     reference: str | None = None,
     keymap_path: Path | None = None,
+    opener: Opener | None = None,
+    start_choices: Sequence[StartChoice] = (),
 ) -> int:
     """Run the explorer until the user quits; returns the process exit code."""
-    app = create_app(source, repository=repository, reference=reference, keymap_path=keymap_path)
+    app = create_app(
+        source,
+        repository=repository,
+        reference=reference,
+        keymap_path=keymap_path,
+        opener=opener,
+        start_choices=start_choices,
+    )
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -65,6 +65,9 @@ class MainScreen(Screen[None]):
         self.start_repository = repository
         self.start_reference = reference
         self.level = 0
+        #: A manifest opened by reference (start, palette): the tag list's first
+        #: highlight while it loads must not replace it with another tag.
+        self._held_reference: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Breadcrumb(id="header")
@@ -120,6 +123,7 @@ class MainScreen(Screen[None]):
             return
         self.tags.load(repo)
         if self.start_reference:
+            self._held_reference = self.start_reference
             self.tags.select_when_loaded(self.start_reference)
             self.manifest.load(repo, self.start_reference)
             self.focus_pane(2)
@@ -132,6 +136,7 @@ class MainScreen(Screen[None]):
             self.repositories.add_repository(repository)
         self.tags.load(repository)
         if reference:
+            self._held_reference = reference
             self.tags.select_when_loaded(reference)
             self.manifest.load(repository, reference)
             self.focus_pane(2)
@@ -197,11 +202,17 @@ class MainScreen(Screen[None]):
     @on(VirtualList.Highlighted)
     def _highlighted(self, event: VirtualList.Highlighted) -> None:
         if isinstance(event.virtual_list, RepositoryList):
+            if self._held_reference is not None and not event.by_user:
+                return  # the catalog loads under a manifest opened by reference
             if event.value != self.tags.repository:
+                self._held_reference = None
                 self.tags.load(event.value)
                 self.manifest.clear()
                 self.details.clear()
         elif isinstance(event.virtual_list, TagList) and self.tags.repository is not None:
+            if self._held_reference is not None and not event.by_user:
+                return  # the list (re)loaded under a manifest opened by reference
+            self._held_reference = None
             self.manifest.load(self.tags.repository, event.value)
             self.details.clear("")
         self.update_breadcrumb()

@@ -76,13 +76,17 @@ class VirtualList(ScrollView, can_focus=True):
     """
 
     class Highlighted(Message):
-        """The cursor is on a new item."""
+        """The cursor is on a new item (``by_user``: moved by a key or a click, not by
+        the list changing under it)."""
 
-        def __init__(self, virtual_list: VirtualList, index: int, value: str) -> None:
+        def __init__(
+            self, virtual_list: VirtualList, index: int, value: str, *, by_user: bool = False
+        ) -> None:
             super().__init__()
             self.virtual_list = virtual_list
             self.index = index
             self.value = value
+            self.by_user = by_user
 
         @property
         def control(self) -> VirtualList:
@@ -140,6 +144,7 @@ class VirtualList(ScrollView, can_focus=True):
         self._lower: list[str] = []
         self._result: _Result | None = None
         self._cursor = 0
+        self._moved_by_user = False
         self._last_highlight: int | None = None
         self._last_visible: tuple[int, int, int] | None = None
         self._version = 0
@@ -316,23 +321,30 @@ class VirtualList(ScrollView, can_focus=True):
         self._refresh_row(row)
         self._maybe_highlight()
 
+    def _user_move(self, row: int) -> None:
+        self._moved_by_user = True
+        try:
+            self.move_cursor(row)
+        finally:
+            self._moved_by_user = False
+
     def action_cursor_up(self) -> None:
-        self.move_cursor(self._cursor - 1)
+        self._user_move(self._cursor - 1)
 
     def action_cursor_down(self) -> None:
-        self.move_cursor(self._cursor + 1)
+        self._user_move(self._cursor + 1)
 
     def action_page_up(self) -> None:
-        self.move_cursor(self._cursor - max(self.size.height - 1, 1))
+        self._user_move(self._cursor - max(self.size.height - 1, 1))
 
     def action_page_down(self) -> None:
-        self.move_cursor(self._cursor + max(self.size.height - 1, 1))
+        self._user_move(self._cursor + max(self.size.height - 1, 1))
 
     def action_first(self) -> None:
-        self.move_cursor(0)
+        self._user_move(0)
 
     def action_last(self) -> None:
-        self.move_cursor(self.row_count - 1)
+        self._user_move(self.row_count - 1)
 
     def action_select(self) -> None:
         index = self.highlighted
@@ -344,7 +356,7 @@ class VirtualList(ScrollView, can_focus=True):
         if 0 <= row < self.row_count:
             if row == self._cursor and event.chain > 1:
                 self.action_select()
-            self.move_cursor(row)
+            self._user_move(row)
 
     # --- rendering --------------------------------------------------------------------
 
@@ -407,7 +419,9 @@ class VirtualList(ScrollView, can_focus=True):
         index = self.highlighted
         if index is not None and index != self._last_highlight:
             self._last_highlight = index
-            self.post_message(self.Highlighted(self, index, self._items[index]))
+            self.post_message(
+                self.Highlighted(self, index, self._items[index], by_user=self._moved_by_user)
+            )
 
     def _check_visible(self) -> None:
         key = (int(self.scroll_offset.y), self.size.height, self._version)
