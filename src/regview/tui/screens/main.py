@@ -270,7 +270,11 @@ class MainScreen(Screen[None]):
             self.notify("Filtering works in the Repositories and Tags lists", markup=False)
             return
         pane.add_class("-filtering")
-        self.set_focus(pane.query_one(FilterInput))
+        filter_input = pane.query_one(FilterInput)
+        self.set_focus(filter_input)
+        typed = pane.list.take_typeahead()
+        if typed:
+            filter_input.insert_text_at_cursor(typed)
 
     @on(Input.Changed, "FilterInput")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -131,6 +131,9 @@ class VirtualList(ScrollView, can_focus=True):
         def control(self) -> VirtualList:
             return self.virtual_list
 
+    #: Whether fuzzy (subsequence) matches follow the substring matches.
+    fuzzy: bool = True
+
     def __init__(
         self,
         *,
@@ -145,6 +148,8 @@ class VirtualList(ScrollView, can_focus=True):
         self._result: _Result | None = None
         self._cursor = 0
         self._moved_by_user = False
+        #: Printable keys typed after the filter key, while the filter input is opening.
+        self._typeahead: list[str] | None = None
         self._last_highlight: int | None = None
         self._last_visible: tuple[int, int, int] | None = None
         self._version = 0
@@ -218,7 +223,11 @@ class VirtualList(ScrollView, can_focus=True):
         if result is not None and result.query:
             q = result.query.lower()
             exact = match_chunk(self._lower, None, start, len(self._items), q, None)
-            fuzzy = match_chunk(self._lower, None, start, len(self._items), q, fuzzy_pattern(q))
+            fuzzy = (
+                match_chunk(self._lower, None, start, len(self._items), q, fuzzy_pattern(q))
+                if self.fuzzy
+                else []
+            )
             exact_set = set(exact)
             result.exact.extend(exact)
             result.fuzzy.extend(i for i in fuzzy if i not in exact_set)
@@ -273,7 +282,7 @@ class VirtualList(ScrollView, can_focus=True):
         exact_set: set[int] = set()
         for phase in (0, 1):
             pattern = fuzzy_pattern(q) if phase else None
-            if phase and len(q) == 1:
+            if phase and (len(q) == 1 or not self.fuzzy):
                 break  # a one-letter fuzzy match is a substring match
             if phase:
                 self.exact_seconds = time.perf_counter() - started
@@ -445,7 +454,29 @@ class VirtualList(ScrollView, can_focus=True):
         self._refresh_row(self._cursor)
 
     def on_blur(self) -> None:
+        self._typeahead = None
         self._refresh_row(self._cursor)
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys that arrive in one burst with the one that opens the filter ("/we" typed
+        # fast, pasted, or batched by SSH) are all dispatched here before the filter
+        # action runs and moves focus. Keep them for the filter input instead of letting
+        # "j" move the cursor or "w" vanish.
+        if self._typeahead is not None:
+            if event.is_printable and event.character:
+                self._typeahead.append(event.character)
+                event.prevent_default()
+                event.stop()
+            return
+        active = self.app.active_bindings.get(event.key)
+        if active is not None and active.binding.action.rsplit(".", 1)[-1] == "filter":
+            self._typeahead = []
+
+    def take_typeahead(self) -> str:
+        """What was typed after the filter key before the filter input had focus."""
+        text = "".join(self._typeahead or ())
+        self._typeahead = None
+        return text
 
     def refresh_items(self, indices: Iterable[int]) -> None:
         """Repaint the rows of these items (their columns arrived)."""
