@@ -18,6 +18,7 @@ from regview.registry.errors import (
     AuthError,
     Denied,
     DigestMismatch,
+    LoginFailed,
     MalformedContent,
     NetworkError,
     NotFound,
@@ -484,7 +485,9 @@ async def test_basic_auth_registry() -> None:
 async def test_registry_that_refuses_the_catalog_is_denied_with_advice() -> None:
     fake = FakeRegistry(auth="bearer", catalog_denied=True)
     async with client_for(fake) as client:
-        with pytest.raises(Denied, match=r"to anonymous users: log in .* or open a repository"):
+        with pytest.raises(
+            Denied, match=r"only to authenticated users: log in .* or open a repository"
+        ):
             await collect(client)
 
 
@@ -622,3 +625,10 @@ async def test_invalidate_makes_tags_and_tag_lists_revalidate(tmp_path: Path) ->
         ("HEAD", "1.0"),
         ("GET", "list?n=1000"),
     ]
+
+
+async def test_a_wrong_password_on_the_catalog_says_so_not_that_listing_is_refused() -> None:
+    fake = FakeRegistry(auth="bearer", users={"alice": "right"}, catalog_denied=True)
+    async with client_for(fake, credential=user(password="wrong")) as client:
+        with pytest.raises(LoginFailed, match="refused the credentials"):
+            await collect(client)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -27,7 +28,14 @@ from typing import Any
 import httpx
 
 from regview.registry.credentials import Credential
-from regview.registry.errors import AuthError, Denied, NetworkError, ProtocolError, Timeout
+from regview.registry.errors import (
+    AuthError,
+    Denied,
+    LoginFailed,
+    NetworkError,
+    ProtocolError,
+    Timeout,
+)
 from regview.registry.models import load_json
 
 __all__ = ["Authenticator", "Challenge", "parse_challenges"]
@@ -231,10 +239,15 @@ class Authenticator:
         cred = await self.credential()
         if cred is None or cred.is_anonymous:
             return AuthError(self._login_hint())
-        what = f" for {scope}" if scope else ""
+        if self._scheme == "basic":
+            return LoginFailed(
+                f"{self.registry} refused the credentials from {cred.source}: "
+                "check the user name and password"
+            )
+        what = f" ({scope})" if scope else ""
         return AuthError(
-            f"{self.registry} refused the credentials from {cred.source}{what}: "
-            "check the user name and password, or the token's permissions"
+            f"{self.registry} refused the token it issued for {cred.source}{what}: "
+            "the account lacks that permission"
         )
 
     async def _basic_header(self) -> str | None:
@@ -270,7 +283,7 @@ class Authenticator:
                 else:
                     response = await self._token_get(cred, scope)
                 body = await _read_capped(response)
-        except TimeoutError:
+        except (TimeoutError, httpx.TimeoutException):
             raise Timeout(f"the token service for {self.registry} did not answer in time") from None
         except httpx.HTTPError as exc:
             raise NetworkError(
@@ -279,7 +292,7 @@ class Authenticator:
         if response.status_code in (401, 403):
             if cred is None or cred.is_anonymous:
                 raise AuthError(self._login_hint())
-            kind = Denied if response.status_code == 403 else AuthError
+            kind = Denied if response.status_code == 403 else LoginFailed
             raise kind(
                 f"the token service for {self.registry} refused the credentials from "
                 f"{cred.source}: check the user name and password"
@@ -295,7 +308,12 @@ class Authenticator:
         if not isinstance(value, str) or not value or len(value) > 64 * 1024:
             raise ProtocolError(f"the token service for {self.registry} returned no token")
         lifetime = obj.get("expires_in")
-        if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or lifetime <= 0:
+        if (
+            isinstance(lifetime, bool)
+            or not isinstance(lifetime, (int, float))
+            or not math.isfinite(lifetime)  # JSON from Python/JS servers may hold NaN
+            or lifetime <= 0
+        ):
             lifetime = _DEFAULT_TOKEN_LIFETIME
         lifetime = min(float(lifetime), 24 * 3600.0)
         now = time.monotonic()
@@ -337,12 +355,16 @@ def _recent(token: _Token) -> bool:
 
 
 def _check_realm(realm: str, registry: str) -> None:
+    # An unusable realm is an AuthError (we cannot log in), like any other unusable
+    # challenge; the realm itself is not quoted: it is the server's text.
     try:
         url = httpx.URL(realm)
     except (httpx.InvalidURL, ValueError):
-        raise ProtocolError(f"{registry} named an invalid token realm") from None
+        raise AuthError(f"{registry} named an invalid token realm; cannot log in") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ProtocolError(f"{registry} named a token realm that is not an http(s) URL")
+        raise AuthError(
+            f"{registry} named a token realm that is not an http(s) URL; cannot log in"
+        )
 
 
 async def _read_capped(response: httpx.Response) -> bytes:

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from regview.registry.digests import parse_digest, short_digest
-from regview.registry.errors import DigestMismatch, NetworkError, ProtocolError
+from regview.registry.errors import DigestMismatch, NetworkError, ProtocolError, Timeout
 
 __all__ = ["BlobStream", "FileBlobStream", "HttpBlobStream"]
 
@@ -80,6 +80,11 @@ class HttpBlobStream(BlobStream):
                 if self._on_bytes is not None:
                     self._on_bytes(len(chunk))
                 yield chunk
+        except httpx.TimeoutException:
+            raise Timeout(
+                f"the registry stopped sending blob {short_digest(self.digest)} after "
+                f"{self.read:,} bytes"
+            ) from None
         except httpx.TransportError as exc:
             raise NetworkError(
                 f"the connection broke after {self.read:,} bytes of blob "

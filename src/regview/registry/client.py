@@ -15,7 +15,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from regview.registry.errors import (
     Denied,
     DigestMismatch,
     InvalidReference,
+    LoginFailed,
     MalformedContent,
     NotFound,
     ProtocolError,
@@ -62,7 +62,6 @@ _COSIGN_SUFFIXES = {
     ".att": "application/vnd.dsse.envelope.v1+json",
     ".sbom": "application/vnd.dev.cosign.sbom",
 }
-_LINK_NEXT = re.compile(r'<([^>]*)>\s*;(?:[^,]*?\s*;)?\s*rel="?next"?', re.IGNORECASE)
 
 
 def api_base_url(registry: str, *, plain_http: bool = False) -> str:
@@ -74,7 +73,14 @@ def api_base_url(registry: str, *, plain_http: bool = False) -> str:
 
 def _segment(text: str) -> str:
     """Percent-encode one path segment; ``.`` and ``..`` cannot walk up the path."""
-    encoded = quote(text, safe=":@")
+    try:
+        encoded = quote(text, safe=":@")
+    except UnicodeEncodeError:
+        # A name from JSON may hold a lone surrogate ("\udcff"): no URL can name it.
+        raise InvalidReference(
+            "name or tag is not valid Unicode (it holds a lone surrogate); it cannot be "
+            "asked for"
+        ) from None
     if encoded in (".", ".."):
         encoded = encoded.replace(".", "%2E")
     return encoded
@@ -242,11 +248,11 @@ class RegistryClient:
                 "open a repository by name instead"
             ) from None
         except AuthError as exc:
-            if isinstance(exc, Denied):
+            if isinstance(exc, Denied | LoginFailed):
                 raise
             if self._identity == "anonymous":
                 raise Denied(
-                    f"{self.registry} does not list its repositories to anonymous users: "
+                    f"{self.registry} lists its repositories only to authenticated users: "
                     "log in (docker login, or -u with --password-stdin) or open a "
                     "repository by name",
                     codes=exc.codes,
@@ -260,9 +266,12 @@ class RegistryClient:
     async def tags(self, repository: str) -> AsyncIterator[list[str]]:
         key = f"tags:{self.registry}/{repository}"
         entry = self.cache.get_ref(key)
+        if entry is not None and not _is_tag_list(entry.value):
+            # Not what we wrote (a corrupt or tampered cache file): refuse it.
+            self.cache.drop_ref(key)
+            entry = None
         if (
             entry is not None
-            and isinstance(entry.value, list)
             and entry.age() < self.options.tag_ttl
             and entry.fetched_at > self._stale_before.get("", 0.0)
         ):
@@ -271,7 +280,7 @@ class RegistryClient:
             return
         etag_holder: list[str | None] = [None]
         first_headers = {}
-        if entry is not None and entry.etag and isinstance(entry.value, list):
+        if entry is not None and entry.etag:
             first_headers["If-None-Match"] = entry.etag
         collected: list[str] = []
         pages = 0
@@ -346,10 +355,15 @@ class RegistryClient:
             if response.status == 400 and not fell_back and url.params.get("n"):
                 fell_back = True
                 seen.discard(str(url))
-                smaller = min(_FALLBACK_PAGE, int(url.params["n"]) // 2 or 1)
+                # ``n`` may come from the server's own Link header: it need not be a number.
+                try:
+                    current = int(url.params["n"])
+                except ValueError:
+                    current = 0
+                smaller = min(_FALLBACK_PAGE, current // 2 or 1)
                 url = (
                     url.copy_set_param("n", smaller)
-                    if smaller < int(url.params["n"])
+                    if smaller < current
                     else url.copy_remove_param("n")
                 )
                 continue
@@ -755,10 +769,44 @@ def _parse_page(body: bytes, key: str, what: str) -> list[str]:
 
 
 def _next_link(values: list[str]) -> str | None:
-    for value in values:
-        for match in _LINK_NEXT.finditer(value[:8192]):
-            return match.group(1).strip()
+    """The ``rel="next"`` target of ``Link`` headers (RFC 8288), or None.
+
+    A linear scan: a regular expression with nested optional groups backtracks for
+    seconds on a hostile header like ``<<<<...`` and would freeze the caller's loop.
+    """
+    for value in values[:16]:
+        text = value[:8192]
+        pos = 0
+        while True:
+            start = text.find("<", pos)
+            if start < 0:
+                break
+            end = text.find(">", start + 1)
+            if end < 0:
+                break
+            following = text.find("<", end + 1)
+            params = text[end + 1 : following if following >= 0 else len(text)]
+            if _is_next(params):
+                return text[start + 1 : end].strip()
+            if following < 0:
+                break
+            pos = following
     return None
+
+
+def _is_next(params: str) -> bool:
+    """Whether a link's parameters (``; rel="next"; ...``) include the ``next`` relation."""
+    for param in params.split(";"):
+        name, eq, value = param.partition("=")
+        if eq and name.strip().lower() == "rel":
+            rels = value.strip().rstrip(",").strip().strip('"').lower().split()
+            if "next" in rels:
+                return True
+    return False
+
+
+def _is_tag_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)
 
 
 def _content_type(headers: httpx.Headers) -> str | None:
@@ -788,6 +836,7 @@ def _schema1_digest(raw: bytes) -> str:
         length = int(header["formatLength"])
         tail = header["formatTail"]
         payload = raw[:length] + base64.urlsafe_b64decode(tail + "=" * (-len(tail) % 4))
-    except (ValueError, KeyError, IndexError, TypeError, RecursionError):
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError, OverflowError):
+        # OverflowError: "formatLength": 1e999 is a float infinity, and int() refuses it.
         return compute_digest(raw)
     return compute_digest(payload)

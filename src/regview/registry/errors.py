@@ -8,6 +8,7 @@ No message ever contains a credential or a token.
     ├── InvalidReference        a name, tag, digest or reference that does not parse
     ├── CredentialsError        an auth file or credential helper that cannot be used
     ├── AuthError               401/403: missing or wrong credentials, token refused
+    │   ├── LoginFailed         the credentials we sent were refused (wrong password)
     │   └── Denied              authenticated, but the server says no (e.g. no _catalog)
     ├── NotFound                404: repository, tag, manifest or blob unknown
     ├── RateLimited             429 after the retries ran out; has ``retry_after``
@@ -35,6 +36,7 @@ __all__ = [
     "DigestMismatch",
     "InvalidReference",
     "LayerFormatError",
+    "LoginFailed",
     "MalformedContent",
     "NetworkError",
     "NotFound",
@@ -71,6 +73,10 @@ class CredentialsError(RegistryError):
 
 class AuthError(RegistryError):
     """The registry wants credentials we do not have, or refused the ones we sent."""
+
+
+class LoginFailed(AuthError):
+    """The user name and password (or token) we sent were refused."""
 
 
 class Denied(AuthError):

@@ -2,13 +2,16 @@
 
 Works on any :class:`~regview.registry.source.Source`. Index nesting is bounded and
 cycles are detected, so a hostile index that contains itself ends with a
-:class:`~regview.registry.errors.CycleError`, not a hang.
+:class:`~regview.registry.errors.CycleError`, not a hang. A recursive walk also has a
+budget of manifests: an index that lists one child 1,000 times, whose child does the
+same, and so on, is a small download but a tree of 1,000^depth paths.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from regview.registry.errors import CycleError, NotFound
 from regview.registry.models import (
@@ -24,7 +27,12 @@ from regview.registry.source import FetchedManifest, Source
 
 __all__ = ["DEFAULT_PLATFORM", "choose_platform", "config_json", "inspect", "resolve_image"]
 
+T = TypeVar("T")
+
 DEFAULT_PLATFORM = Platform("linux", "amd64")
+
+MAX_MANIFESTS = 10_000
+"""Manifests one recursive ``inspect`` describes at most, counting every path."""
 
 
 def choose_platform(index: ImageIndex, wanted: Platform | None) -> Descriptor:
@@ -74,6 +82,7 @@ async def inspect(
     platform: Platform | None = None,
     recursive: bool = False,
     max_depth: int = 8,
+    max_manifests: int = MAX_MANIFESTS,
 ) -> dict[str, Any]:
     """The ``inspect --json`` object for ``repository`` at ``reference``."""
     if platform is not None:
@@ -81,7 +90,13 @@ async def inspect(
     else:
         fetched = await source.manifest(repository, reference)
     return await _describe(
-        source, fetched, display, recursive, path=(fetched.digest,), max_depth=max_depth
+        source,
+        fetched,
+        display,
+        recursive,
+        path=(fetched.digest,),
+        max_depth=max_depth,
+        budget=_Budget(max_manifests),
     )
 
 
@@ -93,6 +108,7 @@ async def _describe(
     *,
     path: tuple[str, ...],
     max_depth: int,
+    budget: _Budget,
 ) -> dict[str, Any]:
     m = fetched.manifest
     out: dict[str, Any] = {
@@ -104,26 +120,36 @@ async def _describe(
     if m.annotations:
         out["annotations"] = dict(m.annotations)
     if isinstance(m, ImageIndex):
-        out["manifests"] = [_entry_json(d) for d in m.manifests]
         if recursive:
             if len(path) > max_depth:
                 raise CycleError(f"indexes nest deeper than {max_depth} levels; refusing to follow")
             for d in m.manifests:
                 if d.digest in path:
                     raise CycleError(f"index {d.digest[:19]}… contains itself")
+            budget.take(len(m.manifests))  # before any work on the entries
+        out["manifests"] = [_entry_json(d) for d in m.manifests]
+        if recursive:
 
-            async def child(d: Descriptor) -> dict[str, Any]:
-                child_fetched = await source.manifest(fetched.repository, d.digest)
-                return await _describe(
-                    source,
-                    child_fetched,
-                    _pinned(display, d.digest),
-                    recursive,
-                    path=(*path, d.digest),
-                    max_depth=max_depth,
-                )
-
-            children = await asyncio.gather(*(child(d) for d in m.manifests))
+            # Each distinct child is fetched once, however often the index lists it.
+            unique = list(dict.fromkeys(d.digest for d in m.manifests))
+            fetched_children = await _gather_or_cancel(
+                [source.manifest(fetched.repository, digest) for digest in unique]
+            )
+            by_digest = dict(zip(unique, fetched_children, strict=True))
+            children = await _gather_or_cancel(
+                [
+                    _describe(
+                        source,
+                        by_digest[d.digest],
+                        _pinned(display, d.digest),
+                        recursive,
+                        path=(*path, d.digest),
+                        max_depth=max_depth,
+                        budget=budget,
+                    )
+                    for d in m.manifests
+                ]
+            )
             for entry, image in zip(out["manifests"], children, strict=True):
                 entry["image"] = image
     elif isinstance(m, ImageManifest):
@@ -155,6 +181,37 @@ async def _describe(
         out["layers"] = [{"digest": d, "mediaType": None, "size": None} for d in m.fs_layers]
         out["signed"] = m.signed
     return out
+
+
+class _Budget:
+    """How many more manifests a recursive walk may describe."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def take(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise CycleError(
+                f"the index tree lists more than {self.limit:,} manifests in all "
+                "(the same child many times?); refusing to follow them all"
+            )
+
+
+async def _gather_or_cancel(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Like ``asyncio.gather``, but the first failure cancels the siblings and waits for them.
+
+    A plain ``gather`` leaves the other children running (and fetching) after one failed.
+    """
+    tasks = [asyncio.ensure_future(coro) for coro in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def config_json(descriptor: Descriptor, c: ImageConfig) -> dict[str, Any]:

@@ -424,19 +424,34 @@ def parse_descriptor(obj: object, path: str = "descriptor") -> Descriptor:
 
 
 def _sniff_media_type(f: _Fields, hint: str | None) -> str:
+    # The body's own mediaType wins over the Content-Type header (``hint``): the digest
+    # covers the body, not the header, and servers and proxies get the header wrong.
     declared = f.text("mediaType")
     if declared:
         return declared
     schema_version = f.obj.get("schemaVersion")
     if schema_version == 1:
         return mt.DOCKER_SCHEMA1_SIGNED if "signatures" in f.obj else mt.DOCKER_SCHEMA1
-    if hint and mt.is_manifest(hint):
+    # Without a mediaType the header decides between look-alikes (OCI or Docker), but
+    # only when it agrees with the body's shape: an index has "manifests", an image
+    # manifest has "config"; a header that says otherwise is ignored.
+    if hint and mt.is_manifest(hint) and _shape_agrees(f, hint):
         return hint
     if "manifests" in f.obj:
         return mt.OCI_INDEX
     if "config" in f.obj or "layers" in f.obj:
         return mt.OCI_MANIFEST
     raise MalformedContent("manifest has no mediaType and does not look like any known format")
+
+
+def _shape_agrees(f: _Fields, media_type: str) -> bool:
+    if mt.is_index(media_type):
+        return "manifests" in f.obj or "config" not in f.obj
+    if mt.is_image_manifest(media_type):
+        return "config" in f.obj or "manifests" not in f.obj
+    if mt.is_schema1(media_type):
+        return "fsLayers" in f.obj
+    return True
 
 
 def parse_manifest(data: bytes, media_type_hint: str | None = None) -> Manifest:

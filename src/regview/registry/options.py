@@ -47,7 +47,7 @@ class ClientOptions:
     max_pages: int = 10_000
     """Pages of a catalog or tag list we follow before stopping."""
     max_tries: int = 3
-    """Tries for an idempotent request on 429, 502, 503, 504 or a connection error."""
+    """Tries for an idempotent request on 429, 500, 502, 503, 504 or a connection error."""
     retry_after_cap: float = 60.0
     backoff_base: float = 0.5
     use_cache: bool = True

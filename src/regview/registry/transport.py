@@ -10,7 +10,8 @@ Every request here has
 * a place in a per-host semaphore, so a UI that asks for 500 things at once sends at
   most ``concurrency`` requests;
 * bounded retries for idempotent requests: 429 honouring ``Retry-After`` up to a cap,
-  502/503/504 and connection failures with exponential backoff;
+  500/502/503/504 and connection failures with exponential backoff (a timeout is not
+  retried: the deadline is the user's bound on the whole request);
 * one re-authentication on 401.
 """
 
@@ -49,7 +50,9 @@ from regview.registry.source import RateLimit, Stats
 __all__ = ["Response", "Transport", "error_for"]
 
 _ERROR_BODY_LIMIT = 64 * 1024
-_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# 500 is retried too: registries answer it for passing storage-backend hiccups, and a GET
+# that fails again costs only ``max_tries`` bounded attempts.
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -232,7 +235,7 @@ class Transport:
                     try:
                         async with asyncio.timeout(self.options.request_deadline):
                             response = await self.http.send(request, stream=True)
-                    except TimeoutError:
+                    except (TimeoutError, httpx.TimeoutException):
                         raise Timeout(f"{self.registry} did not answer in time ({what})") from None
                     except httpx.TooManyRedirects:
                         raise ProtocolError(f"{self.registry} redirected too many times") from None
@@ -245,7 +248,17 @@ class Transport:
                         if status in (200, 206):
                             yield response
                             return
-                        body = await self._read_body(response, _ERROR_BODY_LIMIT, what)
+                        # An error body has the same deadline as any small answer: a
+                        # server that drips it must not hold us for read_timeout per byte.
+                        try:
+                            async with asyncio.timeout(self.options.request_deadline):
+                                body = await self._read_body(response, _ERROR_BODY_LIMIT, what)
+                        except (TimeoutError, httpx.TimeoutException):
+                            raise Timeout(
+                                f"{self.registry} did not answer in time ({what})"
+                            ) from None
+                        except httpx.TransportError as exc:
+                            raise NetworkError(_network_message(self.registry, exc, what)) from None
                     finally:
                         await response.aclose()
                 finally:
@@ -300,6 +313,11 @@ class Transport:
                     f"{self.registry} did not answer within {self.options.request_deadline:g} s "
                     f"({what})"
                 ) from None
+            except httpx.TimeoutException as exc:
+                # A connect or read timeout is a Timeout like the deadline, and is not
+                # retried either: a stalled server costs one wait, not max_tries of them.
+                note = "timeout"
+                raise Timeout(_network_message(self.registry, exc, what)) from None
             except httpx.TooManyRedirects:
                 note = "redirect loop"
                 raise ProtocolError(f"{self.registry} redirected too many times ({what})") from None
@@ -398,8 +416,10 @@ def _network_message(registry: str, exc: httpx.TransportError, what: str) -> str
                 "or install the registry's CA certificate"
             )
         return f"cannot connect to {registry}: is the address right and the registry up?"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"{registry} did not accept a connection in time ({what})"
     if isinstance(exc, httpx.TimeoutException):
-        return f"{registry} timed out ({what})"
+        return f"{registry} stopped answering ({what})"
     return f"connection to {registry} failed while reading {what} ({type(exc).__name__})"
 
 
