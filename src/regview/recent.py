@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from regview.atomic import write_atomic
 
 __all__ = ["load_recent", "remember", "state_dir"]
 
@@ -41,10 +41,4 @@ def load_recent() -> list[str]:
 def remember(target: str) -> None:
     """Put ``target`` first in the recent list. Failing to write is not an error."""
     entries = [target, *(t for t in load_recent() if t != target)][:MAX_RECENT]
-    path = _path()
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".recent-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(entries, f)
-        os.replace(tmp, path)
+    write_atomic(_path(), json.dumps(entries).encode())

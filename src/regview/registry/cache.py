@@ -17,13 +17,13 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from regview.atomic import write_atomic
 from regview.registry.digests import compute_digest, parse_digest
 from regview.registry.errors import InvalidReference
 
@@ -175,17 +175,6 @@ class ContentCache:
     # --- disk --------------------------------------------------------------------------
 
     def _write(self, path: Path, data: bytes) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError:
+        if not write_atomic(path, data):
             # A read-only or full disk degrades to a memory cache; it is not an error.
             self.disk_errors += 1

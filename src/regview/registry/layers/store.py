@@ -16,13 +16,12 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import os
-import tempfile
 import zlib
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from regview.atomic import write_atomic
 from regview.registry.digests import parse_digest
 from regview.registry.errors import InvalidReference, MalformedContent
 from regview.registry.layers.toc import LayerToc, entry_from_row, entry_to_row
@@ -93,18 +92,7 @@ class TocStore:
         if path is None or not toc.verified:
             return
         data = gzip.compress(encode_toc(toc), compresslevel=6, mtime=0)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError:
+        if not write_atomic(path, data):
             self.disk_errors += 1  # a read-only or full disk degrades to memory only
 
     def _remember(self, toc: LayerToc) -> None:
