@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from regview.registry.blobs import BlobStream
@@ -30,6 +30,7 @@ class FakeSource:
         catalog_error: RegistryError | None = None,
         fail: dict[str, RegistryError] | None = None,
         stall: set[str] | None = None,
+        slow_blobs: dict[str, int] | None = None,
         page_size: int = 1000,
     ) -> None:
         self.inner = OciLayoutSource(path)
@@ -42,6 +43,11 @@ class FakeSource:
         self.fail = fail or {}
         #: keys that never answer (until cancelled).
         self.stall = stall or set()
+        #: "blob-stream:repo:digest" keys (or prefixes) that deliver this many bytes, in
+        #: small pieces, then never another one (until cancelled).
+        self.slow_blobs = slow_blobs or {}
+        #: Blob streams opened and not closed yet (a cancelled read must close its stream).
+        self.open_streams = 0
         self.page_size = page_size
         #: Pretend manifest GETs count against a pull budget (Docker Hub).
         self.metered = False
@@ -112,11 +118,22 @@ class FakeSource:
         await self._check(f"referrers:{repository}:{digest}")
         return await self.inner.referrers(repository, digest)
 
-    def open_blob(
+    @contextlib.asynccontextmanager
+    async def open_blob(
         self, repository: str, digest: str, *, offset: int = 0, length: int | None = None
-    ) -> AbstractAsyncContextManager[BlobStream]:
-        self.calls.append(f"blob-stream:{repository}:{digest}")
-        return self.inner.open_blob(repository, digest, offset=offset, length=length)
+    ) -> AsyncIterator[BlobStream]:
+        key = f"blob-stream:{repository}:{digest}"
+        await self._check(key)
+        limit = next((n for prefix, n in self.slow_blobs.items() if key.startswith(prefix)),
+                     None)
+        async with self.inner.open_blob(
+            repository, digest, offset=offset, length=length
+        ) as stream:
+            self.open_streams += 1
+            try:
+                yield stream if limit is None else _StallingStream(stream, limit)
+            finally:
+                self.open_streams -= 1
 
     def peek_manifest(self, repository: str, digest: str) -> FetchedManifest | None:
         return self.inner.peek_manifest(repository, digest)
@@ -131,3 +148,23 @@ class FakeSource:
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+class _StallingStream(BlobStream):
+    """Delivers ``limit`` bytes of ``inner``, 64 bytes every 20 ms, then waits forever."""
+
+    def __init__(self, inner: BlobStream, limit: int) -> None:
+        super().__init__(inner.digest, inner.size, ranged=inner.ranged)
+        self.inner = inner
+        self.limit = limit
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        async for chunk in self.inner.chunks():
+            for i in range(0, len(chunk), 64):
+                if self.read >= self.limit:
+                    await asyncio.Event().wait()
+                piece = chunk[i : i + 64]
+                self._account(piece)
+                await asyncio.sleep(0.02)
+                yield piece
+        self._finish()

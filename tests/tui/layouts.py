@@ -143,3 +143,142 @@ def build_layouts(root: Path) -> Path:
 
 def write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj))
+
+
+# --- layouts whose layers are real tars (the files views) ------------------------------
+
+FILE_EPOCH = 1700000000  # 2023-11-14 22:13:20 UTC
+
+#: (path, content) for a file, (path, None) for a directory, (path, "->target") a symlink.
+TarEntry = tuple[str, bytes | str | None]
+
+#: Names a hostile layer may hold: markup, escapes, bidi overrides, bytes not UTF-8.
+HOSTILE_NAMES = [
+    "weird/[bold]x",
+    "weird/[@click=app.quit]y",
+    "weird/esc\x1b[2Jname",
+    "weird/rtl\u202eevil.txt",
+    "weird/\udcff\udcfebytes.bin",
+]
+
+
+def _fill(name: str, size: int) -> bytes:
+    block = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest().encode()
+    return (block * (size // len(block) + 1))[:size]
+
+
+def tar_gz(entries: list[TarEntry]) -> tuple[bytes, str]:
+    """A gzip'd GNU tar of ``entries`` (parents listed first, as image builders do);
+    returns (blob, diff_id)."""
+    import gzip
+    import io
+    import tarfile
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT,
+                      encoding="utf-8", errors="surrogateescape") as tar:
+        seen: set[str] = set()
+        for name, content in entries:
+            parts = name.split("/")
+            for i in range(1, len(parts)):
+                d = "/".join(parts[:i])
+                if d not in seen:
+                    seen.add(d)
+                    info = tarfile.TarInfo(d)
+                    info.type = tarfile.DIRTYPE
+                    info.mode = 0o755
+                    info.mtime = FILE_EPOCH
+                    tar.addfile(info)
+            info = tarfile.TarInfo(name)
+            info.mtime = FILE_EPOCH
+            info.uid = info.gid = 0
+            if content is None:
+                seen.add(name)
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o755
+                tar.addfile(info)
+            elif isinstance(content, str):
+                info.type = tarfile.SYMTYPE
+                info.linkname = content.removeprefix("->")
+                info.mode = 0o777
+                tar.addfile(info)
+            else:
+                info.size = len(content)
+                info.mode = 0o755 if "/bin/" in f"/{name}" else 0o644
+                tar.addfile(info, io.BytesIO(content))
+    data = raw.getvalue()
+    diff_id = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    return gzip.compress(data, compresslevel=6, mtime=0), diff_id
+
+
+#: The amd64 image of files/app:v1, bottom layer first.
+AMD64_LAYERS: list[list[TarEntry]] = [
+    [
+        ("etc/os-release", b"ID=test\n"),
+        ("bin/sh", _fill("sh", 4096)),
+        ("bin/link", "->sh"),
+        ("lib/libc.so", _fill("libc", 30_000)),
+        ("usr/share/doc/readme.txt", _fill("readme", 100)),
+        ("var/cache/big.bin", _fill("big", 50_000)),
+        ("opt/old/a.txt", b"a" * 10),
+        ("opt/old/b.txt", b"b" * 20),
+    ],
+    [
+        ("etc/os-release", b"ID=test\nVERSION=2\n"),
+        ("usr/bin/app", _fill("app-1", 20_000)),
+        ("var/cache/.wh.big.bin", b""),
+        ("opt/old/.wh..wh..opq", b""),
+        ("opt/old/c.txt", b"c" * 30),
+        *[(name, _fill(name, 7)) for name in HOSTILE_NAMES],
+    ],
+    [
+        ("usr/bin/app", _fill("app-2", 25_000)),
+        ("usr/share/.wh.doc", b""),
+    ],
+]
+
+ARM64_LAYERS: list[list[TarEntry]] = [
+    [("etc/os-release", b"ID=test\nARCH=arm64\n"), ("bin/arm-only", _fill("arm", 1234))],
+]
+
+
+def _tar_image(writer: LayoutWriter, arch: str, layers: list[list[TarEntry]],
+               variant: str | None = None) -> Descriptor:
+    blobs: list[Descriptor] = []
+    diff_ids: list[str] = []
+    for entries in layers:
+        data, diff_id = tar_gz(entries)
+        blobs.append(writer.add_blob(data, mt.OCI_LAYER_GZIP))
+        diff_ids.append(diff_id)
+    cfg = _config(arch, variant=variant, layers=len(layers))
+    cfg["rootfs"]["diff_ids"] = diff_ids
+    config = writer.add_json(cfg, mt.OCI_CONFIG)
+    manifest = {"schemaVersion": 2, "mediaType": mt.OCI_MANIFEST,
+                "config": descriptor_json(config), "layers": [descriptor_json(b) for b in blobs]}
+    platform: dict[str, str] = {"os": "linux", "architecture": arch}
+    if variant:
+        platform["variant"] = variant
+    return writer.add_json(manifest, mt.OCI_MANIFEST, platform=platform)
+
+
+def build_file_layouts(root: Path) -> Path:
+    """``files/app``: ``v1`` a multi-arch index of real tar layers (whiteouts, an opaque
+    directory, hostile names); ``broken`` an image whose second layer is not a tar."""
+    w = LayoutWriter(root / "files" / "app")
+    amd64 = _tar_image(w, "amd64", AMD64_LAYERS)
+    arm64 = _tar_image(w, "arm64", ARM64_LAYERS, variant="v8")
+    index = {"schemaVersion": 2, "mediaType": mt.OCI_INDEX,
+             "manifests": [descriptor_json(amd64), descriptor_json(arm64)]}
+    w.tag(w.add_json(index, mt.OCI_INDEX), "v1")
+    good, _ = tar_gz(AMD64_LAYERS[0])
+    bad = _layer(w, "not a tar", 3000)
+    cfg = _config("amd64", layers=2)
+    config = w.add_json(cfg, mt.OCI_CONFIG)
+    manifest = {"schemaVersion": 2, "mediaType": mt.OCI_MANIFEST,
+                "config": descriptor_json(config),
+                "layers": [descriptor_json(w.add_blob(good, mt.OCI_LAYER_GZIP)),
+                           descriptor_json(bad)]}
+    w.tag(w.add_json(manifest, mt.OCI_MANIFEST, platform={"os": "linux", "architecture":
+                                                          "amd64"}), "broken")
+    w.close()
+    return root

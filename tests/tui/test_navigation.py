@@ -43,7 +43,7 @@ async def test_drill_down_with_keys(source: FakeSource) -> None:
         assert tree.cursor_node is not None and tree.cursor_node.data is not None
         assert tree.cursor_node.data.kind == "layer"
         assert "Created by" in details_text(app)
-        await pilot.press("enter")  # a leaf: go to details
+        await pilot.press("k", "enter")  # the config, a leaf: go to details
         assert main.level == 3
         assert app.focused is main.details.focus_target
         await pilot.press("escape")

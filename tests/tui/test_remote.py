@@ -80,7 +80,7 @@ async def test_refused_catalog_on_a_token_registry_prompts_for_a_name(tmp_path: 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         text = " ".join(screen_text(app).replace("│", " ").split())
-        assert "does not list its repositories to anonymous users" in text
+        assert "lists its repositories only to authenticated users" in text
         assert app.focused is app.main.query_one("#repo-input")
         await pilot.press(*"team/app", "enter")
         await settle(pilot)

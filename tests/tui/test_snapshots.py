@@ -140,3 +140,28 @@ def _picker(layouts: Path) -> RegviewApp:
 @pytest.mark.parametrize("size", SIZES)
 def test_start_picker(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
     _check(snap_compare, _picker(layouts), size, ["N", "O", "T", "space", "A", "enter"])
+
+
+# --- the files views (layers that are real tars) ----------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_files_layer(snap_compare: SnapCompare, file_layouts: Path, size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(file_layouts), repository="files/app", reference="v1")
+    # amd64, layer 1 (Enter opens its files), then open bin/ and etc/.
+    _check(snap_compare, app, size, ["j", "l", "j", "j", "enter", "l", "j", "j", "j", "l"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_files_merged(snap_compare: SnapCompare, file_layouts: Path, size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(file_layouts), repository="files/app", reference="v1")
+    # The amd64 image's merged filesystem; open etc/, opt/old/ (opaque), usr/bin/, usr/share/.
+    keys = ["j", "f", "j", "l", "j", "j", "j", "l", "j", "l", "j", "j", "j", "j", "l",
+            "j", "l", "j", "j", "l"]
+    _check(snap_compare, app, size, keys)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_files_error(snap_compare: SnapCompare, file_layouts: Path, size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(file_layouts), repository="files/app", reference="broken")
+    _check(snap_compare, app, size, ["j", "j", "j", "enter"], quiet=True)

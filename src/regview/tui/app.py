@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import BindingType
@@ -20,6 +20,9 @@ from regview.tui.screens.main import MainScreen
 from regview.tui.screens.start import StartChoice, StartScreen
 from regview.tui.text import visible
 from regview.tui.workers import report_failure
+
+if TYPE_CHECKING:
+    from regview.registry.layers.indexer import LayerIndexer
 
 __all__ = ["RegviewApp", "create_app", "run_tui"]
 
@@ -56,6 +59,7 @@ class RegviewApp(App[int]):
         self.keymap_error = keymap_error
         #: Every reference copied, newest last (tests and the status line read it).
         self.copied: list[str] = []
+        self._indexer: LayerIndexer | None = None
 
     @property
     def source(self) -> Source:
@@ -63,6 +67,20 @@ class RegviewApp(App[int]):
         if self._source is None:
             raise RuntimeError("no source chosen yet")
         return self._source
+
+    @property
+    def indexer(self) -> LayerIndexer:
+        """The one layer indexer of the app: every view asking for a layer shares its reads.
+
+        Its TOC store is the regview cache (``$REGVIEW_CACHE_DIR`` or the user cache dir).
+        """
+        from regview.registry.layers.indexer import LayerIndexer
+        from regview.registry.layers.store import default_toc_store
+
+        source = self.source
+        if self._indexer is None or self._indexer.source is not source:
+            self._indexer = LayerIndexer(source, store=default_toc_store())
+        return self._indexer
 
     def get_default_screen(self) -> Screen[None]:
         if self._source is None:
@@ -121,7 +139,10 @@ class RegviewApp(App[int]):
 
     def copy_reference(self, reference: str) -> None:
         """Copy ``host/reference`` with OSC 52 (works over SSH)."""
-        text = f"{self.source.name}/{reference}"
+        self.copy_text(f"{self.source.name}/{reference}")
+
+    def copy_text(self, text: str) -> None:
+        """Copy ``text`` with OSC 52 and say so."""
         self.copy_to_clipboard(text)
         self.copied.append(text)
         self.notify(f"Copied {visible(text, 200)}", markup=False, timeout=3)

@@ -20,6 +20,7 @@ from textual.binding import Binding
 
 __all__ = [
     "APP_BINDINGS",
+    "FILES_BINDINGS",
     "MAIN_BINDINGS",
     "KeymapError",
     "all_bindings",
@@ -42,6 +43,16 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("Y", "copy_tag", "Copy :tag", show=False, id="main.copy-tag"),
     Binding("J", "raw_json", "JSON", id="main.raw-json"),
     Binding("r", "revalidate", "Reload", id="main.revalidate"),
+    Binding("f", "files", "Files", id="main.files"),
+]
+
+FILES_BINDINGS: list[Binding] = [
+    Binding("escape", "back", "Back", id="files.back"),
+    Binding("s", "toggle_sort", "Sort name/size", id="files.sort"),
+    Binding("slash", "filter", "Find", id="files.filter"),
+    Binding("L", "largest", "Largest", id="files.largest"),
+    Binding("c", "layers", "Layer changes", id="files.layers"),
+    Binding("y", "copy_path", "Copy path", id="files.copy-path"),
 ]
 
 
@@ -57,6 +68,7 @@ class BindingInfo:
 
 def all_bindings() -> list[tuple[str, list[Binding]]]:
     """Every binding the app defines, grouped by where it applies."""
+    from regview.tui.widgets.file_tree import FileTreeView
     from regview.tui.widgets.manifest_tree import ManifestTree
     from regview.tui.widgets.virtual_list import VirtualList
 
@@ -68,6 +80,8 @@ def all_bindings() -> list[tuple[str, list[Binding]]]:
         ("Main screen", MAIN_BINDINGS),
         ("Lists", only(VirtualList.BINDINGS)),
         ("Manifest tree", only(ManifestTree.BINDINGS)),
+        ("Files view", FILES_BINDINGS),
+        ("File tree", only(FileTreeView.BINDINGS)),
     ]
 
 

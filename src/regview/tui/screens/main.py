@@ -18,9 +18,12 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Tree
 from textual.worker import Worker, get_current_worker
 
+from regview.registry import media_types as mt
+from regview.registry.models import Artifact, ImageManifest
 from regview.registry.oci_layout import descriptor_json
 from regview.registry.source import Source
 from regview.tui.bindings import MAIN_BINDINGS
+from regview.tui.screens.files import FilesScreen, LayerTarget
 from regview.tui.screens.raw_json import RawJsonScreen
 from regview.tui.text import visible
 from regview.tui.widgets.details import DetailsPane
@@ -235,10 +238,81 @@ class MainScreen(Screen[None]):
     def _node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
         self.details.show(event.node.data)
         self.update_breadcrumb()
+        self.refresh_bindings()
 
     @on(ManifestTree.OpenLeaf)
     def _open_leaf(self) -> None:
+        node = self._selected_node()
+        if node is not None and node.kind == "layer" and self._files_target(node) is not None:
+            self.action_files()  # Enter on a layer opens its files
+            return
         self.focus_pane(3)
+
+    def on_screen_resume(self) -> None:
+        # Back from a files view: a layer may have been indexed since (uncompressed size).
+        if self.details.node is not None:
+            self.details.show(self.details.node)
+        self.refresh_bindings()
+
+    # --- files ------------------------------------------------------------------------
+
+    def _files_target(self, node: NodeData) -> LayerTarget | None:
+        """What ``f`` opens on ``node``: a layer's files, an image's merged filesystem."""
+        cursor = self.manifest.tree_widget.cursor_node
+        if node.kind == "layer":
+            d = node.descriptor
+            image = node.parent
+            if d is None or image is None or not mt.is_layer(d.media_type):
+                return None
+            manifest = image.manifest
+            if not isinstance(manifest, ImageManifest) or isinstance(manifest, Artifact):
+                return None
+            parent = cursor.parent.data if cursor is not None and cursor.parent else None
+            return LayerTarget(
+                node.repository,
+                image.digest,
+                self._files_context(parent),
+                layer=d,
+                layer_index=node.layer_index,
+                layer_count=len(manifest.layers),
+            )
+        if node.kind != "manifest" or node.role in ("attestation", "referrer"):
+            return None
+        if node.fetched is not None:
+            m = node.fetched.manifest
+            if not isinstance(m, ImageManifest) or isinstance(m, Artifact) or not m.layers:
+                return None
+        elif node.descriptor is None or not mt.is_image_manifest(node.descriptor.media_type):
+            return None
+        digest = node.digest
+        if digest is None:
+            return None
+        return LayerTarget(node.repository, digest, self._files_context(node))
+
+    def _files_context(self, image: NodeData | None) -> tuple[str, ...]:
+        parts: list[str] = []
+        ref = self.manifest.reference
+        if ref:
+            parts.append(ref.partition(":")[2][:12] if ref.startswith(("sha256:", "sha512:"))
+                         else ref)
+        if image is not None and image.descriptor is not None and image.descriptor.platform:
+            parts.append(str(image.descriptor.platform))
+        return tuple(parts)
+
+    def action_files(self) -> None:
+        node = self._selected_node()
+        target = self._files_target(node) if node is not None else None
+        if target is None:
+            self.notify("Choose a layer, or an image, to see its files",
+                        severity="warning", markup=False)
+            return
+        self.app.push_screen(FilesScreen(target, self.explorer.indexer, self.source.name))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "files":
+            node = self._selected_node()
+            return node is not None and self._files_target(node) is not None
+        return True
 
     @on(ManifestTree.Back)
     def _tree_back(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import humanize
 from rich.console import Group, RenderableType
@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 
 from regview.registry import media_types as mt
 from regview.registry.errors import RegistryError
+from regview.registry.layers.toc import LayerToc
 from regview.registry.models import (
     Artifact,
     Descriptor,
@@ -87,6 +88,20 @@ def _command(args: tuple[str, ...] | None) -> Text | None:
     if args is None:
         return None
     return literal(" ".join(args) if args else "[]", limit=500)
+
+
+def _contents_rows(toc: LayerToc | None) -> list[tuple[str, Text | str | None]]:
+    """Uncompressed size and file count of an indexed layer (a hint if not indexed)."""
+    if toc is None:
+        return [("Contents", Text("not read yet · Enter or f lists its files", style="dim"))]
+    uncompressed = (
+        _size(toc.uncompressed_size)
+        if toc.uncompressed_size is not None
+        else Text("unknown (its embedded table of contents does not say)", style="dim")
+    )
+    files = Text(f"{toc.file_count:,} ({humanize.naturalsize(toc.files_size, format='%.1f')}"
+                 " of content)")
+    return [("Uncompressed", uncompressed), ("Files", files)]
 
 
 def descriptor_rows(d: Descriptor) -> list[tuple[str, Text | str | None]]:
@@ -208,11 +223,25 @@ class DetailsPane(Pane):
             if node.layer_index is not None:
                 heading.append(f" {node.layer_index + 1}", style="bold")
             parts.append(heading)
-            parts.append(_fields(descriptor_rows(node.descriptor)))
+            rows = descriptor_rows(node.descriptor)
             parent = node.parent.manifest if node.parent else None
+            history: list[RenderableType] = []
             if node.kind == "layer" and isinstance(parent, ImageManifest):
-                parts.extend(self._layer_history(node, parent))
-            self._set(*parts)
+                history = self._layer_history(node, parent)
+            if (
+                node.kind == "layer"
+                and mt.is_layer(node.descriptor.media_type)
+                and not isinstance(parent, Artifact)
+            ):
+                # Only what is cached already: moving the cursor never downloads a layer.
+                self._set(*parts, _fields(rows), *history)
+                tocs = await self._cached_tocs([node.descriptor])
+                if worker.is_cancelled:
+                    return
+                at = next(i for i, row in enumerate(rows) if row[0] == "Size") + 1
+                rows[at:at] = _contents_rows(tocs[0])
+            parts.append(_fields(rows))
+            self._set(*parts, *history)
             return
         if fetched is None or m is None:
             # A manifest node not loaded yet: show its descriptor.
@@ -256,10 +285,20 @@ class DetailsPane(Pane):
             ], title="Artifact"))
             self._set(*parts)
             return
+        tocs = await self._cached_tocs(m.layers)
+        if worker.is_cancelled:
+            return
+        sizes = [t.uncompressed_size if t is not None else None for t in tocs]
+        uncompressed: Text | None = None
+        if m.layers and None not in sizes:
+            uncompressed = _size(sum(n for n in sizes if n is not None))
+        elif m.layers and all(mt.is_layer(d.media_type) for d in m.layers):
+            uncompressed = Text("not known until the layers are read (f)", style="dim")
         parts.append(_fields([
             *top,
             ("Layers", Text(str(len(m.layers)))),
             ("Compressed size", _size(total)),
+            ("Uncompressed", uncompressed),
             ("Annotations", _mapping(m.annotations)),
         ], title="Image"))
         self._set(*parts, Text(""), Text("loading config…", style="italic dim"))
@@ -274,6 +313,20 @@ class DetailsPane(Pane):
         if worker.is_cancelled:
             return
         self._set(*parts, Text(""), *config_renderables(config.config, m))
+
+    async def _cached_tocs(self, layers: Sequence[Descriptor]) -> list[LayerToc | None]:
+        """The TOCs of ``layers`` already indexed (memory or disk), read off the loop."""
+        from regview.tui.app import RegviewApp
+
+        app = self.app
+        if not isinstance(app, RegviewApp) or not layers:
+            return [None] * len(layers)
+        indexer = app.indexer
+
+        def lookup() -> list[LayerToc | None]:
+            return [indexer.cached(d.digest) for d in layers]
+
+        return await asyncio.to_thread(lookup)
 
     async def _config(self, repository: str, descriptor: Descriptor) -> FetchedConfig:
         cached = self.configs.get(descriptor.digest)
