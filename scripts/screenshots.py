@@ -41,6 +41,8 @@ SHOTS: list[Shot] = [
     ("filter", {"repository": "stress/many-tags"}, ("slash", "1", "2")),
     ("help", {}, ("question_mark",)),
     ("raw-json", {"repository": "acme/web", "reference": "latest"}, ("J",)),
+    ("layer-files", {"repository": "acme/api", "reference": "latest"}, ("j", "j", "f")),
+    ("merged-files", {"repository": "acme/web", "reference": "latest"}, ("j", "f")),
 ]
 
 
