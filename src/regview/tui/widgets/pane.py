@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.worker import Worker
 
-from regview.tui.text import literal
+from regview.tui.text import error_text, literal
 from regview.tui.workers import report_failure
 
 __all__ = ["Pane"]
@@ -32,6 +32,14 @@ class Pane(Vertical):
             title.append(" ")
             title.append_text(literal(detail, limit=60))
         self.border_title = title
+
+    def set_error(self, message: str | None) -> None:
+        """Show (or, with None, clear) an error on the pane's bottom border.
+
+        For a list that failed after some pages arrived: the rows it has are kept, and
+        its empty-text marker (shown only when there are no rows) would stay hidden.
+        """
+        self.border_subtitle = error_text(message, limit=200) if message else ""
 
     @property
     def focus_target(self) -> Widget:

@@ -78,6 +78,7 @@ class RepositoriesPane(Pane):
         self.loaded = False
         self.list.clear("loading…")
         self.set_title()
+        self.set_error(None)
         self._load()
 
     @work(group="repositories", exclusive=True, exit_on_error=False)
@@ -98,6 +99,11 @@ class RepositoriesPane(Pane):
             return
         except RegistryError as exc:
             repo_list.set_empty_text(error_text(str(exc)))
+            if repo_list.items:  # keep the pages received; say the list is incomplete
+                self.set_title(f"({len(repo_list.items):,}, incomplete)")
+                self.set_error(str(exc))
+            else:
+                self.set_title()
             raise
         self.loaded = True
         self.set_title(f"({len(repo_list.items):,})")

@@ -139,6 +139,7 @@ class TagsPane(Pane):
         tag_list.infos = {}
         tag_list.clear("loading…")
         self.set_title(repository)
+        self.set_error(None)
         self._load(repository)
 
     def select_when_loaded(self, tag: str) -> None:
@@ -182,7 +183,11 @@ class TagsPane(Pane):
                 self.set_title(f"{repository} ({len(tags):,}…)")
         except RegistryError as exc:
             tag_list.set_empty_text(error_text(str(exc)))
-            self.set_title(repository)
+            if tags:  # keep the pages received; say the list is incomplete
+                self.set_title(f"{repository} ({len(tags):,}, incomplete)")
+                self.set_error(str(exc))
+            else:
+                self.set_title(repository)
             raise
         if len(tags) >= _SORT_IN_THREAD:
             ordered = await asyncio.to_thread(sort_tags, tags)
