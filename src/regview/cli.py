@@ -380,12 +380,6 @@ def _static_credential(args: argparse.Namespace) -> Credential | None:
     )
 
 
-@dataclass
-class _Setup:
-    pool: ClientPool
-    options: ClientOptions
-
-
 def _pool(args: argparse.Namespace, registries: Sequence[str]) -> ClientPool:
     from regview.registry.client import ClientPool
     from regview.registry.credentials import CredentialStore

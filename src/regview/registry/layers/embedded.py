@@ -450,9 +450,3 @@ def _toc(
         media_type=layer.media_type,
         verified=verified,
     )
-
-
-def is_lazy_pull_layer(layer: Descriptor) -> bool:
-    """True when the descriptor announces an embedded TOC we know how to read."""
-    a = layer.annotations
-    return ESTARGZ_TOC_DIGEST in a or ZSTD_CHUNKED_MANIFEST_POSITION in a

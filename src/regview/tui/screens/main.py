@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MainScreen", "pane_window"]
 
-PANE_IDS = ("repositories", "tags", "manifest", "details")
 PANE_WEIGHTS = (1.0, 1.4, 1.6, 1.8)
 WIDE = 160  # all four panes from this width
 MEDIUM = 100  # three panes from this width, else two
