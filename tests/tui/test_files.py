@@ -373,7 +373,6 @@ async def test_a_huge_directory_is_added_a_page_at_a_time(file_source: FakeSourc
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.indexer.store.put(toc)
-        started = time.perf_counter()
         app.push_screen(FilesScreen(LayerTarget("files/app", "v1", ("v1",), layer, 0, 1),
                                     app.indexer, "registry.test"))
         await settle(pilot)
@@ -381,12 +380,10 @@ async def test_a_huge_directory_is_added_a_page_at_a_time(file_source: FakeSourc
         assert screen.file_tree is not None
         await pilot.press("l")  # data/ comes first
         await settle(pilot)
-        elapsed = time.perf_counter() - started
         data = screen.file_view.node_for("data")
         assert data is not None and data.is_expanded
         assert len(data.children) == MAX_CHILDREN + 1
         assert f"{60_000 - MAX_CHILDREN:,} more entries here" in str(data.children[-1].label)
-        assert elapsed < 10
         await pilot.press("slash", "f", "5", "9", "9", "9", "9")
         await settle(pilot)
         assert [screen.flat_list.items[screen.flat_list.item_at(r)]

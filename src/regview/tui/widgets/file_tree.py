@@ -33,6 +33,7 @@ from regview.registry.layers.entry import EntryType, display_path
 from regview.registry.layers.tree import FileTree, SortKey
 from regview.registry.layers.tree import TreeNode as FsNode
 from regview.tui.text import literal
+from regview.tui.typeahead import TypeAhead
 from regview.tui.widgets.virtual_list import VirtualList
 
 __all__ = [
@@ -242,8 +243,7 @@ class FileTreeView(Tree[FsNode]):
         self.sort: SortKey = "name"
         self.file_tree: FileTree | None = None
         self._by_path: dict[str, TreeNode[FsNode]] = {}
-        #: Printable keys typed after the find key, while the filter input is opening.
-        self._typeahead: list[str] | None = None
+        self._typeahead = TypeAhead()
 
     # --- content ----------------------------------------------------------------------
 
@@ -357,26 +357,14 @@ class FileTreeView(Tree[FsNode]):
             self.move_cursor(node.parent)
 
     def on_key(self, event: events.Key) -> None:
-        # As in VirtualList: keys arriving in one burst with "/" (fast typing, a paste,
-        # SSH batching) belong to the filter input, not to the tree ("j" would move).
-        if self._typeahead is not None:
-            if event.is_printable and event.character:
-                self._typeahead.append(event.character)
-                event.prevent_default()
-                event.stop()
-            return
-        active = self.app.active_bindings.get(event.key)
-        if active is not None and active.binding.action.rsplit(".", 1)[-1] == "filter":
-            self._typeahead = []
+        self._typeahead.feed(self, event)
 
     def on_blur(self) -> None:
-        self._typeahead = None
+        self._typeahead.reset()
 
     def take_typeahead(self) -> str:
-        """What was typed after the find key before the filter input had focus."""
-        text = "".join(self._typeahead or ())
-        self._typeahead = None
-        return text
+        """What was typed after the filter key before the filter input had focus."""
+        return self._typeahead.take()
 
     # --- rendering --------------------------------------------------------------------
 

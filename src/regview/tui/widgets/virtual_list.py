@@ -27,6 +27,7 @@ from textual.worker import Worker
 
 from regview.tui.filtering import fuzzy_pattern, match_chunk
 from regview.tui.text import literal
+from regview.tui.typeahead import TypeAhead
 from regview.tui.workers import report_failure
 
 __all__ = ["VirtualList"]
@@ -148,8 +149,7 @@ class VirtualList(ScrollView, can_focus=True):
         self._result: _Result | None = None
         self._cursor = 0
         self._moved_by_user = False
-        #: Printable keys typed after the filter key, while the filter input is opening.
-        self._typeahead: list[str] | None = None
+        self._typeahead = TypeAhead()
         self._last_highlight: int | None = None
         self._last_visible: tuple[int, int, int] | None = None
         self._version = 0
@@ -454,29 +454,15 @@ class VirtualList(ScrollView, can_focus=True):
         self._refresh_row(self._cursor)
 
     def on_blur(self) -> None:
-        self._typeahead = None
+        self._typeahead.reset()
         self._refresh_row(self._cursor)
 
     def on_key(self, event: events.Key) -> None:
-        # Keys that arrive in one burst with the one that opens the filter ("/we" typed
-        # fast, pasted, or batched by SSH) are all dispatched here before the filter
-        # action runs and moves focus. Keep them for the filter input instead of letting
-        # "j" move the cursor or "w" vanish.
-        if self._typeahead is not None:
-            if event.is_printable and event.character:
-                self._typeahead.append(event.character)
-                event.prevent_default()
-                event.stop()
-            return
-        active = self.app.active_bindings.get(event.key)
-        if active is not None and active.binding.action.rsplit(".", 1)[-1] == "filter":
-            self._typeahead = []
+        self._typeahead.feed(self, event)
 
     def take_typeahead(self) -> str:
         """What was typed after the filter key before the filter input had focus."""
-        text = "".join(self._typeahead or ())
-        self._typeahead = None
-        return text
+        return self._typeahead.take()
 
     def refresh_items(self, indices: Iterable[int]) -> None:
         """Repaint the rows of these items (their columns arrived)."""
