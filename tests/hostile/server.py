@@ -158,6 +158,21 @@ CATALOG_MODES: dict[str, str] = {
 }
 
 
+#: Repositories whose Bearer challenge names a misbehaving token realm on the other
+#: host: (realm path, whether even a valid token is refused).
+REALM_CASES: dict[str, tuple[str, bool]] = {
+    "auth/realm-stall": ("/token/stall", False),
+    "auth/realm-bomb": ("/token/bomb", False),
+    "auth/realm-invalid-json": ("/token/invalid-json", False),
+    "auth/realm-no-token": ("/token/no-token", False),
+    "auth/realm-nan-expiry": ("/token/nan-expiry", False),
+    "auth/realm-refuses": ("/token/refuse", False),
+    "auth/realm-500": ("/token/500", False),
+    "auth/realm-redirect": ("/token/redirect", False),
+    "auth/always-401": ("/token", True),
+}
+
+
 @dataclass(frozen=True)
 class Seen:
     """One request as the server received it."""
@@ -734,6 +749,9 @@ class HostileServer:
         if repo.startswith("auth/challenge-"):
             await self._bad_challenge(req, conn, repo.removeprefix("auth/challenge-"))
             return
+        realm = REALM_CASES.get(repo)
+        if realm is not None and await self._realm_case(req, conn, *realm):
+            return
         if handler is not None and await handler(req, conn, repo, kind, ref):
             return
         await self._serve_store(req, conn, repo, kind, ref)
@@ -834,7 +852,7 @@ class HostileServer:
         await conn.json(401, oci_error("UNAUTHORIZED", "authentication required"), headers)
 
     async def _realm_case(
-        self, req: Request, conn: Conn, realm_path: str, *, always: bool = False
+        self, req: Request, conn: Conn, realm_path: str, always: bool = False
     ) -> bool:
         auth = req.headers.get("authorization", "")
         if not always and auth.startswith("Bearer ") and auth[7:] in self.tokens:
@@ -845,51 +863,6 @@ class HostileServer:
             [("WWW-Authenticate", self._challenge(req, realm_path))],
         )
         return True
-
-    async def _case_auth_realm_stall(
-        self, req: Request, conn: Conn, repo: str, kind: str, ref: str
-    ) -> bool:
-        return await self._realm_case(req, conn, "/token/stall")
-
-    async def _case_auth_realm_bomb(
-        self, req: Request, conn: Conn, repo: str, kind: str, ref: str
-    ) -> bool:
-        return await self._realm_case(req, conn, "/token/bomb")
-
-    async def _case_auth_realm_invalid_json(
-        self, req: Request, conn: Conn, repo: str, kind: str, ref: str
-    ) -> bool:
-        return await self._realm_case(req, conn, "/token/invalid-json")
-
-    async def _case_auth_realm_no_token(
-        self, req: Request, conn: Conn, repo: str, kind: str, ref: str
-    ) -> bool:
-        return await self._realm_case(req, conn, "/token/no-token")
-
-    async def _case_auth_realm_nan_expiry(
-        self, req: Request, conn: Conn, repo: str, kind: str, ref: str
-    ) -> bool:
-        return await self._realm_case(req, conn, "/token/nan-expiry")
-
-    async def _case_auth_realm_refuses(
-        self, req: Request, conn: Conn, repo: str, kind: str, ref: str
-    ) -> bool:
-        return await self._realm_case(req, conn, "/token/refuse")
-
-    async def _case_auth_realm_500(
-        self, req: Request, conn: Conn, repo: str, kind: str, ref: str
-    ) -> bool:
-        return await self._realm_case(req, conn, "/token/500")
-
-    async def _case_auth_realm_redirect(
-        self, req: Request, conn: Conn, repo: str, kind: str, ref: str
-    ) -> bool:
-        return await self._realm_case(req, conn, "/token/redirect")
-
-    async def _case_auth_always_401(
-        self, req: Request, conn: Conn, repo: str, kind: str, ref: str
-    ) -> bool:
-        return await self._realm_case(req, conn, "/token", always=True)
 
     # --- the other host ------------------------------------------------------------------
 

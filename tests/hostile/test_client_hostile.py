@@ -51,7 +51,7 @@ from regview.registry.models import ImageManifest, Schema1Manifest
 from regview.registry.options import ClientOptions, RequestRecord
 from regview.textsafe import visible
 from tests.hostile import content as c
-from tests.hostile.server import CASES, CHALLENGES, USERS, HostileServer
+from tests.hostile.server import CASES, CHALLENGES, REALM_CASES, USERS, HostileServer
 
 T = TypeVar("T")
 
@@ -338,6 +338,7 @@ def test_every_case_of_the_server_is_in_a_table() -> None:
     covered |= {"ok/image", "text/attack"}
     assert set(CASES) - covered == set()
     assert set(CHALLENGES) == set(CHALLENGE_MESSAGES)
+    assert set(REALM_CASES) <= set(CASES)
 
 
 @pytest.mark.parametrize(
