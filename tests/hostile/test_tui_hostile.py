@@ -546,7 +546,10 @@ async def test_hostile_repository_names_from_the_catalog(
             await run.pilot.press("escape")
             await run.pilot.pause()
         repos.select("text/markup-click/[@click=app.quit]x[/]")
-        await run.pilot.pause()
+        # One pause is not always one repaint on a loaded machine: wait for the row.
+        await wait_for(
+            run, lambda: "[@click=app.quit]x" in screen_text(run.app), "the markup name"
+        )
         await _assert_markup_is_inert(run)
         await assert_responsive(run, help_screen=True)
         assert_clean(run)
