@@ -43,6 +43,7 @@ from regview.registry.errors import (
     TooLarge,
     describe_oci_errors,
 )
+from regview.registry.http11 import DeferredTransport, Http11Transport, SchemeRouter
 from regview.registry.models import load_json
 from regview.registry.options import ClientOptions, RequestRecord
 from regview.registry.source import RateLimit, Stats
@@ -76,7 +77,11 @@ def _ssl_context(insecure: bool) -> ssl.SSLContext | bool:
 def make_http_client(
     options: ClientOptions, http_transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
-    """The shared httpx client for one registry (HTTP/2 when offered, keep-alive)."""
+    """The shared httpx client for one registry and its token realms.
+
+    Plain http goes through our HTTP/1.1 pool (``http11``); https through httpx's own
+    transport with HTTP/2 when offered, built on first use.
+    """
     timeout = httpx.Timeout(
         connect=options.connect_timeout,
         read=options.read_timeout,
@@ -88,12 +93,14 @@ def make_http_client(
         max_keepalive_connections=options.concurrency,
         keepalive_expiry=30.0,
     )
-    kwargs: dict[str, object] = {}
-    if http_transport is not None:
-        kwargs["transport"] = http_transport
-    else:
-        kwargs["verify"] = _ssl_context(options.insecure)
-        kwargs["http2"] = _has_h2()
+    transport = http_transport or SchemeRouter(
+        Http11Transport(max_idle_per_origin=max(1, options.concurrency)),
+        DeferredTransport(
+            lambda: httpx.AsyncHTTPTransport(
+                verify=_ssl_context(options.insecure), http2=_has_h2(), limits=limits
+            )
+        ),
+    )
     return httpx.AsyncClient(
         timeout=timeout,
         limits=limits,
@@ -101,7 +108,7 @@ def make_http_client(
         max_redirects=5,
         headers={"User-Agent": options.user_agent, "Accept-Encoding": "identity"},
         trust_env=False,
-        **kwargs,  # type: ignore[arg-type]
+        transport=transport,
     )
 
 
@@ -485,4 +492,3 @@ def error_for(response: Response, what: str, *, not_found: str | None = None) ->
 
 def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in text)[:300]
-

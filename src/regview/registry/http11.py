@@ -1,0 +1,334 @@
+"""A lean HTTP/1.1 connection pool under httpx, for registries served over plain http.
+
+Why not httpcore's pool: on every request and every response it walks all of its
+connections, polling each socket and asking anyio for its attributes. At 32 connections
+that bookkeeping cost more CPU than the requests (200 manifest and config GETs: 1.2 s at
+16 connections, 3.2 s at 64, against 0.6 s here; ``benchmarks/run --only c``), so raising
+the concurrency made a cold inspect slower instead of faster.
+
+Here idle connections wait in a stack per origin; a request takes the most recently used
+one (or opens a new one) and gives it back when its body has been read to the end. h11
+does the HTTP: framing, chunked bodies, HEAD, keep-alive and ``Connection: close``, and
+it rejects malformed or oversized response heads. Errors are httpx's own exceptions, so
+callers cannot tell this transport from httpx's.
+
+Only ``http://`` is served here. ``https://`` goes to httpx's transport, created on first
+use (so a plain-http session never builds a TLS context or imports h2), because TLS
+registries mostly speak HTTP/2, which multiplexes everything over one connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import h11
+import httpx
+
+__all__ = ["DeferredTransport", "Http11Transport", "SchemeRouter"]
+
+_READ_SIZE = 64 * 1024
+# As httpcore: a response head (status line and headers) larger than this is refused.
+_MAX_HEAD_BYTES = 100 * 1024
+_IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS"})
+
+Origin = tuple[str, int]
+
+
+class _Stale(Exception):
+    """A reused connection was closed by the server before it answered anything."""
+
+
+class _Connection:
+    __slots__ = ("h11", "idle_since", "reader", "received", "writer")
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD_BYTES)
+        self.idle_since = 0.0
+        self.received = 0  # bytes read for the current request
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def usable(self, now: float, expiry: float) -> bool:
+        """Idle, recent, and not closed (nor written to) by the server while it waited."""
+        return (
+            now - self.idle_since < expiry
+            and not self.reader.at_eof()
+            and not self.writer.is_closing()
+            # Bytes nobody asked for (nginx sends a 408 to idle connections before it
+            # closes them) would otherwise be read as the answer to the next request.
+            and not getattr(self.reader, "_buffer", b"")
+        )
+
+    async def next_event(self, request: httpx.Request, read_timeout: float | None) -> Any:
+        """The next h11 event, reading from the socket as h11 needs."""
+        while True:
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                raise httpx.RemoteProtocolError(str(exc), request=request) from None
+            if event is not h11.NEED_DATA:
+                return event
+            try:
+                async with asyncio.timeout(read_timeout):
+                    data = await self.reader.read(_READ_SIZE)
+            except TimeoutError:
+                raise httpx.ReadTimeout("timed out reading the response", request=request) from None
+            except OSError as exc:
+                raise httpx.ReadError(_describe(exc), request=request) from None
+            self.received += len(data)
+            self.h11.receive_data(data)
+
+    def finish(self, request: httpx.Request) -> bool:
+        """Consume what is already buffered; True when the response ended cleanly.
+
+        A HEAD, 204 or 304 answer (or a body nobody read but that already arrived) ends
+        without more I/O, so its connection can be reused instead of closed.
+        """
+        while self.h11.their_state is h11.SEND_BODY:
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError:
+                return False
+            if event is h11.NEED_DATA or event is h11.PAUSED:
+                return False
+        # Bytes after the end of the answer were not asked for: see ``usable``.
+        trailing, closed = self.h11.trailing_data
+        if self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE:
+            if trailing or closed:
+                return False
+            self.h11.start_next_cycle()
+            return True
+        return False
+
+
+class _ResponseBody(httpx.AsyncByteStream):
+    def __init__(
+        self,
+        pool: Http11Transport,
+        origin: Origin,
+        connection: _Connection,
+        request: httpx.Request,
+        timeout: float | None,
+    ) -> None:
+        self._pool = pool
+        self._origin = origin
+        self._connection: _Connection | None = connection
+        self._request = request
+        self._timeout = timeout
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        connection = self._connection
+        if connection is None:
+            raise httpx.StreamClosed()
+        while True:
+            event = await connection.next_event(self._request, self._timeout)
+            if isinstance(event, h11.Data):
+                yield bytes(event.data)
+            elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
+                return
+
+    async def aclose(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if connection.finish(self._request):
+            self._pool._release(self._origin, connection)
+        else:
+            self._pool._discard(connection)
+
+
+class Http11Transport(httpx.AsyncBaseTransport):
+    """HTTP/1.1 over asyncio streams with keep-alive; ``http://`` only."""
+
+    def __init__(self, *, max_idle_per_origin: int = 64, keepalive_expiry: float = 30.0) -> None:
+        self._idle: dict[Origin, list[_Connection]] = {}
+        self._open: set[_Connection] = set()
+        self._max_idle = max_idle_per_origin
+        self._expiry = keepalive_expiry
+        self._closed = False
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._open)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.scheme != "http":
+            raise httpx.UnsupportedProtocol(
+                f"this transport speaks plain http, not {url.scheme!r}", request=request
+            )
+        if self._closed:
+            raise httpx.ConnectError("the transport is closed", request=request)
+        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+        origin = (url.host, url.port or 80)
+        body = await request.aread()
+        connection = self._take_idle(origin)
+        try:
+            if connection is not None:
+                try:
+                    return await self._exchange(origin, connection, request, body, timeouts)
+                except _Stale:
+                    self._discard(connection)
+                    if request.method.encode() not in _IDEMPOTENT:
+                        raise httpx.RemoteProtocolError(
+                            "the server closed a kept-alive connection", request=request
+                        ) from None
+            connection = await self._connect(origin, request, timeouts.get("connect"))
+            return await self._exchange(origin, connection, request, body, timeouts, fresh=True)
+        except _Stale:
+            raise httpx.RemoteProtocolError(
+                "server disconnected without sending a response", request=request
+            ) from None
+        except BaseException:
+            if connection is not None:
+                self._discard(connection)
+            raise
+
+    async def aclose(self) -> None:
+        self._closed = True
+        for connection in list(self._open):
+            self._discard(connection)
+        self._idle.clear()
+
+    # --- the pool ----------------------------------------------------------------------
+
+    def _take_idle(self, origin: Origin) -> _Connection | None:
+        stack = self._idle.get(origin)
+        now = time.monotonic()
+        while stack:
+            connection = stack.pop()
+            if connection.usable(now, self._expiry):
+                return connection
+            self._discard(connection)
+        return None
+
+    def _release(self, origin: Origin, connection: _Connection) -> None:
+        stack = self._idle.setdefault(origin, [])
+        if self._closed or len(stack) >= self._max_idle:
+            self._discard(connection)
+            return
+        connection.idle_since = time.monotonic()
+        stack.append(connection)
+
+    def _discard(self, connection: _Connection) -> None:
+        self._open.discard(connection)
+        connection.close()
+
+    async def _connect(
+        self, origin: Origin, request: httpx.Request, connect_timeout: float | None
+    ) -> _Connection:
+        host, port = origin
+        try:
+            async with asyncio.timeout(connect_timeout):
+                reader, writer = await asyncio.open_connection(host, port, limit=_READ_SIZE)
+        except TimeoutError:
+            raise httpx.ConnectTimeout(
+                f"connecting to {host}:{port} timed out", request=request
+            ) from None
+        except OSError as exc:
+            raise httpx.ConnectError(_describe(exc), request=request) from None
+        connection = _Connection(reader, writer)
+        self._open.add(connection)
+        return connection
+
+    async def _exchange(
+        self,
+        origin: Origin,
+        connection: _Connection,
+        request: httpx.Request,
+        body: bytes,
+        timeouts: dict[str, float | None],
+        *,
+        fresh: bool = False,
+    ) -> httpx.Response:
+        connection.received = 0
+        try:
+            data = connection.h11.send(
+                h11.Request(
+                    method=request.method,
+                    target=request.url.raw_path,
+                    headers=request.headers.raw,
+                )
+            )
+            if body:
+                data += connection.h11.send(h11.Data(data=body)) or b""
+            data += connection.h11.send(h11.EndOfMessage()) or b""
+        except h11.LocalProtocolError as exc:
+            raise httpx.LocalProtocolError(str(exc), request=request) from None
+        try:
+            connection.writer.write(data or b"")
+            async with asyncio.timeout(timeouts.get("write")):
+                await connection.writer.drain()
+        except TimeoutError:
+            raise httpx.WriteTimeout("timed out sending the request", request=request) from None
+        except OSError as exc:
+            if not fresh:
+                raise _Stale() from None
+            raise httpx.WriteError(_describe(exc), request=request) from None
+        try:
+            event = await connection.next_event(request, timeouts.get("read"))
+            while isinstance(event, h11.InformationalResponse):
+                event = await connection.next_event(request, timeouts.get("read"))
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # Nothing came back: a kept-alive connection the server had already closed.
+            if not fresh and connection.received == 0:
+                raise _Stale() from None
+            raise
+        if not isinstance(event, h11.Response):
+            if not fresh:
+                raise _Stale()
+            raise httpx.RemoteProtocolError(
+                "server disconnected without sending a response", request=request
+            )
+        return httpx.Response(
+            status_code=event.status_code,
+            headers=event.headers.raw_items(),
+            stream=_ResponseBody(self, origin, connection, request, timeouts.get("read")),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": event.reason},
+        )
+
+
+class DeferredTransport(httpx.AsyncBaseTransport):
+    """Builds its transport on the first request (TLS contexts and h2 cost ~90 ms)."""
+
+    def __init__(self, factory: Callable[[], httpx.AsyncBaseTransport]) -> None:
+        self._factory = factory
+        self._inner: httpx.AsyncBaseTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._inner is None:
+            self._inner = self._factory()
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._inner is not None:
+            await self._inner.aclose()
+
+
+class SchemeRouter(httpx.AsyncBaseTransport):
+    """``http://`` to one transport, everything else to another."""
+
+    def __init__(self, plain: httpx.AsyncBaseTransport, other: httpx.AsyncBaseTransport) -> None:
+        self.plain = plain
+        self.other = other
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "http":
+            return await self.plain.handle_async_request(request)
+        return await self.other.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        try:
+            await self.plain.aclose()
+        finally:
+            await self.other.aclose()
+
+
+def _describe(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
