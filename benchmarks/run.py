@@ -502,7 +502,10 @@ def targets(
     runs = len(t.get("cli cold", []))
     a_runs = len(t.get("api first", []))
     if runs:
-        waves = math.ceil(2 * len(bench.pushed.image_tags) / 16) + 1
+        from regview.registry.options import ClientOptions
+
+        conns = ClientOptions().concurrency
+        waves = math.ceil(2 * len(bench.pushed.image_tags) / conns) + 1
         out.append(
             Target(
                 f"(c) cold <= 1.0 s at {rtt:g} ms RTT: regview inspect CLI, "
@@ -513,7 +516,7 @@ def targets(
                 + ", ".join(f"{x:.2f}" for x in t["cli cold"])
                 + f"); API {med('api cold'):.3f} s; python-dxf sequential "
                 + f"{_median(get('c', rtt, 'cold', 'python-dxf')):.1f} s; network floor with the "
-                f"default 16 connections: {waves * rtt:.0f} ms (requests in waves of 16, "
+                f"default {conns} connections: {waves * rtt:.0f} ms (requests in waves of {conns}, "
                 "+ 1 handshake)",
             )
         )

@@ -86,7 +86,7 @@ def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
         type=int,
         default=d,
         metavar="N",
-        help="requests in flight per registry (default 16)",
+        help="requests in flight per registry (default 32)",
     )
     g.add_argument(
         "--max-body",

@@ -34,8 +34,12 @@ class ClientOptions:
     """Use http:// for every registry (always used for localhost and loopback addresses)."""
     insecure: bool = False
     """Skip TLS certificate verification."""
-    concurrency: int = 16
-    """Requests in flight at once, per registry host."""
+    concurrency: int = 32
+    """Requests in flight at once, per registry host.
+
+    32 small GETs at once halve a cold inspect of 100 tags at 50 ms RTT against 16
+    (``benchmarks/run --only c``); HTTP/2 registries carry them on one connection.
+    """
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     request_deadline: float = 60.0

