@@ -8,14 +8,17 @@ are exercised on real sockets, not mocks.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
 
-from regview.registry.http11 import DeferredTransport, Http11Transport, SchemeRouter
+from regview.registry.http11 import DeferredTransport, Http11Transport, ProtocolRouter
+from tests.support.tls import LoopbackCertificate, make_certificate
 
 
 @dataclass
@@ -29,7 +32,7 @@ Reply = Callable[[int, int, bytes, asyncio.StreamWriter], Awaitable[bool]]
 
 
 def ok(body: bytes = b"hello", *extra: str) -> bytes:
-    head = [f"HTTP/1.1 200 OK", f"Content-Length: {len(body)}", *extra]
+    head = ["HTTP/1.1 200 OK", f"Content-Length: {len(body)}", *extra]
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
@@ -39,7 +42,9 @@ async def always_ok(conn: int, n: int, head: bytes, w: asyncio.StreamWriter) -> 
 
 
 @asynccontextmanager
-async def server(reply: Reply = always_ok) -> AsyncIterator[tuple[str, Seen]]:
+async def server(
+    reply: Reply = always_ok, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[tuple[str, Seen]]:
     seen = Seen()
     writers: set[asyncio.StreamWriter] = set()
 
@@ -72,10 +77,10 @@ async def server(reply: Reply = always_ok) -> AsyncIterator[tuple[str, Seen]]:
             writers.discard(writer)
             writer.close()
 
-    srv = await asyncio.start_server(handle, "127.0.0.1", 0)
+    srv = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
     port = srv.sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}", seen
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}", seen
     finally:
         for writer in list(writers):
             writer.close()
@@ -131,7 +136,7 @@ async def test_head_and_empty_answers_keep_the_connection() -> None:
         if head.startswith(b"HEAD"):
             w.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\nDocker-Content-Digest: d\r\n\r\n")
         else:
-            w.write(b"HTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\n\r\n")
+            w.write(b'HTTP/1.1 304 Not Modified\r\nETag: "e"\r\n\r\n')
         return True
 
     async with server(reply) as (url, seen), client() as (c, _):
@@ -215,9 +220,7 @@ async def test_unsolicited_bytes_on_an_idle_connection_are_not_taken_as_the_answ
 
 async def test_request_bodies_and_headers_arrive_intact() -> None:
     async with server() as (url, seen), client() as (c, _):
-        await c.post(
-            f"{url}/token?scope=a%20b", data={"grant_type": "password", "username": "u"}
-        )
+        await c.post(f"{url}/token?scope=a%20b", data={"grant_type": "password", "username": "u"})
     _, head, body = seen.requests[0]
     assert head.startswith(b"POST /token?scope=a%20b HTTP/1.1\r\n")
     assert b"\r\nHost: 127.0.0.1:" in head
@@ -301,21 +304,23 @@ async def test_a_body_abandoned_midway_closes_its_connection() -> None:
 
 
 async def test_a_cancelled_request_leaves_no_connection_behind() -> None:
+    arrived = asyncio.Event()
+
     async def reply(conn: int, n: int, head: bytes, w: asyncio.StreamWriter) -> bool:
+        arrived.set()
         await asyncio.sleep(5)
         return False
 
-    async with server(reply) as (url, seen), client() as (c, t):
+    async with server(reply) as (url, _seen), client() as (c, t):
         task = asyncio.create_task(c.get(url))
-        while not seen.requests:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(arrived.wait(), 10)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         assert t.open_connections == 0
 
 
-async def test_https_is_refused_by_the_plain_transport() -> None:
+async def test_https_is_refused_without_a_tls_context() -> None:
     async with client() as (c, _t):
         with pytest.raises(httpx.UnsupportedProtocol):
             await c.get("https://127.0.0.1:1/")
@@ -342,7 +347,7 @@ async def test_the_router_sends_https_to_a_transport_built_on_first_use() -> Non
         return built[-1]
 
     plain = Http11Transport()
-    router = SchemeRouter(plain, DeferredTransport(factory))
+    router = ProtocolRouter(plain, DeferredTransport(factory))
     async with server() as (url, seen), httpx.AsyncClient(transport=router) as c:
         assert (await c.get(url)).text == "ok 1.1"
         assert built == []  # a plain-http session never builds the TLS transport
@@ -352,3 +357,64 @@ async def test_the_router_sends_https_to_a_transport_built_on_first_use() -> Non
     assert built[0].closed
     assert seen.connections == 1
     assert plain.open_connections == 0
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> LoopbackCertificate:
+    return make_certificate(Path(tmp_path_factory.mktemp("tls")))
+
+
+async def test_https_over_tls_keeps_its_connection(certificate: LoopbackCertificate) -> None:
+    tls = certificate.server_context(["http/1.1"])
+    async with server(tls=tls) as (url, seen), client(tls=certificate.client_context) as (c, _):
+        assert [(await c.get(f"{url}/v2/")).text for _ in range(3)] == [
+            "ok 1.1",
+            "ok 1.2",
+            "ok 1.3",
+        ]
+    assert seen.connections == 1
+
+
+async def test_an_untrusted_certificate_is_a_connect_error_that_says_so(
+    certificate: LoopbackCertificate,
+) -> None:
+    async with (
+        server(tls=certificate.server_context()) as (url, seen),
+        client(tls=ssl.create_default_context) as (c, _),
+    ):
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await c.get(url)
+    assert seen.requests == []
+
+
+async def test_an_https_origin_that_answers_in_http11_moves_to_the_lean_pool(
+    certificate: LoopbackCertificate,
+) -> None:
+    tls = certificate.server_context(["http/1.1"])
+    lean = Http11Transport(tls=certificate.client_context)
+    httpcore_side = httpx.AsyncHTTPTransport(verify=certificate.client_context(), http2=True)
+    router = ProtocolRouter(lean, httpcore_side)
+    async with server(tls=tls) as (url, seen), httpx.AsyncClient(transport=router) as c:
+        first = await c.get(url)
+        assert first.http_version == "HTTP/1.1"
+        assert lean.open_connections == 0  # the first answer came through httpx's transport
+        for _ in range(3):
+            assert (await c.get(url)).status_code == 200
+        assert lean.open_connections == 1
+        assert router.http11_origins == {("https", "127.0.0.1", int(url.rsplit(":", 1)[1]))}
+    assert seen.connections == 2  # one for the first request, one for the rest
+
+
+class Http2Answers(Recording):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.urls.append(str(request.url))
+        return httpx.Response(200, extensions={"http_version": b"HTTP/2"})
+
+
+async def test_an_https_origin_that_answers_in_http2_stays_with_httpx() -> None:
+    h2 = Http2Answers()
+    router = ProtocolRouter(Http11Transport(tls=ssl.create_default_context), h2)
+    async with httpx.AsyncClient(transport=router) as c:
+        for _ in range(3):
+            await c.get("https://registry.example/v2/")
+    assert len(h2.urls) == 3 and router.http11_origins == set()

@@ -1,4 +1,4 @@
-"""A lean HTTP/1.1 connection pool under httpx, for registries served over plain http.
+"""A lean HTTP/1.1 connection pool under httpx, for registries that speak HTTP/1.1.
 
 Why not httpcore's pool: on every request and every response it walks all of its
 connections, polling each socket and asking anyio for its attributes. At 32 connections
@@ -12,14 +12,17 @@ does the HTTP: framing, chunked bodies, HEAD, keep-alive and ``Connection: close
 it rejects malformed or oversized response heads. Errors are httpx's own exceptions, so
 callers cannot tell this transport from httpx's.
 
-Only ``http://`` is served here. ``https://`` goes to httpx's transport, created on first
-use (so a plain-http session never builds a TLS context or imports h2), because TLS
-registries mostly speak HTTP/2, which multiplexes everything over one connection.
+``ProtocolRouter`` decides who carries a request. Plain ``http://`` always comes here.
+``https://`` first goes to httpx's transport (built on first use, so a plain-http session
+never builds a TLS context or imports h2), because TLS registries mostly speak HTTP/2,
+which multiplexes everything over one connection; an https origin that answers in
+HTTP/1.1 is remembered and served here from then on, over TLS with ALPN ``http/1.1``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -27,14 +30,15 @@ from typing import Any
 import h11
 import httpx
 
-__all__ = ["DeferredTransport", "Http11Transport", "SchemeRouter"]
+__all__ = ["DeferredTransport", "Http11Transport", "ProtocolRouter"]
 
 _READ_SIZE = 64 * 1024
 # As httpcore: a response head (status line and headers) larger than this is refused.
 _MAX_HEAD_BYTES = 100 * 1024
 _IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS"})
 
-Origin = tuple[str, int]
+Origin = tuple[str, str, int]  # scheme, host, port
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class _Stale(Exception):
@@ -144,9 +148,21 @@ class _ResponseBody(httpx.AsyncByteStream):
 
 
 class Http11Transport(httpx.AsyncBaseTransport):
-    """HTTP/1.1 over asyncio streams with keep-alive; ``http://`` only."""
+    """HTTP/1.1 over asyncio streams with keep-alive.
 
-    def __init__(self, *, max_idle_per_origin: int = 64, keepalive_expiry: float = 30.0) -> None:
+    ``tls`` builds the TLS context for ``https://`` (called once, on first use); without
+    it only ``http://`` is served.
+    """
+
+    def __init__(
+        self,
+        *,
+        tls: Callable[[], ssl.SSLContext] | None = None,
+        max_idle_per_origin: int = 64,
+        keepalive_expiry: float = 30.0,
+    ) -> None:
+        self._tls_factory = tls
+        self._tls: ssl.SSLContext | None = None
         self._idle: dict[Origin, list[_Connection]] = {}
         self._open: set[_Connection] = set()
         self._max_idle = max_idle_per_origin
@@ -159,14 +175,14 @@ class Http11Transport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        if url.scheme != "http":
+        if url.scheme != "http" and not (url.scheme == "https" and self._tls_factory):
             raise httpx.UnsupportedProtocol(
-                f"this transport speaks plain http, not {url.scheme!r}", request=request
+                f"this transport does not speak {url.scheme!r}", request=request
             )
         if self._closed:
             raise httpx.ConnectError("the transport is closed", request=request)
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
-        origin = (url.host, url.port or 80)
+        origin = (url.scheme, url.host, url.port or _DEFAULT_PORTS[url.scheme])
         body = await request.aread()
         connection = self._take_idle(origin)
         try:
@@ -223,10 +239,16 @@ class Http11Transport(httpx.AsyncBaseTransport):
     async def _connect(
         self, origin: Origin, request: httpx.Request, connect_timeout: float | None
     ) -> _Connection:
-        host, port = origin
+        scheme, host, port = origin
+        tls: dict[str, Any] = {}
+        if scheme == "https":
+            if self._tls is None and self._tls_factory is not None:
+                self._tls = self._tls_factory()
+                self._tls.set_alpn_protocols(["http/1.1"])
+            tls = {"ssl": self._tls, "server_hostname": host}
         try:
             async with asyncio.timeout(connect_timeout):
-                reader, writer = await asyncio.open_connection(host, port, limit=_READ_SIZE)
+                reader, writer = await asyncio.open_connection(host, port, limit=_READ_SIZE, **tls)
         except TimeoutError:
             raise httpx.ConnectTimeout(
                 f"connecting to {host}:{port} timed out", request=request
@@ -311,24 +333,37 @@ class DeferredTransport(httpx.AsyncBaseTransport):
             await self._inner.aclose()
 
 
-class SchemeRouter(httpx.AsyncBaseTransport):
-    """``http://`` to one transport, everything else to another."""
+class ProtocolRouter(httpx.AsyncBaseTransport):
+    """Plain http and HTTP/1.1 https origins to ``http11``, the rest to ``other``."""
 
-    def __init__(self, plain: httpx.AsyncBaseTransport, other: httpx.AsyncBaseTransport) -> None:
-        self.plain = plain
+    def __init__(self, http11: Http11Transport, other: httpx.AsyncBaseTransport) -> None:
+        self.http11 = http11
         self.other = other
+        self.http11_origins: set[Origin] = set()
+        self._tls_capable = http11._tls_factory is not None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.scheme == "http":
-            return await self.plain.handle_async_request(request)
-        return await self.other.handle_async_request(request)
+        url = request.url
+        origin = (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme, 0))
+        if url.scheme == "http" or origin in self.http11_origins:
+            return await self.http11.handle_async_request(request)
+        response = await self.other.handle_async_request(request)
+        if (
+            self._tls_capable
+            and url.scheme == "https"
+            and response.extensions.get("http_version") == b"HTTP/1.1"
+        ):
+            self.http11_origins.add(origin)
+        return response
 
     async def aclose(self) -> None:
         try:
-            await self.plain.aclose()
+            await self.http11.aclose()
         finally:
             await self.other.aclose()
 
 
 def _describe(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
+    # str() keeps what matters: "CERTIFICATE_VERIFY_FAILED", "[Errno 111] Connect call
+    # failed", and the caller words it for the user.
+    return str(exc) or type(exc).__name__

@@ -43,7 +43,7 @@ from regview.registry.errors import (
     TooLarge,
     describe_oci_errors,
 )
-from regview.registry.http11 import DeferredTransport, Http11Transport, SchemeRouter
+from regview.registry.http11 import DeferredTransport, Http11Transport, ProtocolRouter
 from regview.registry.models import load_json
 from regview.registry.options import ClientOptions, RequestRecord
 from regview.registry.source import RateLimit, Stats
@@ -74,13 +74,25 @@ def _ssl_context(insecure: bool) -> ssl.SSLContext | bool:
     return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
+def _tls_context(insecure: bool) -> ssl.SSLContext:
+    """A context of our own for the HTTP/1.1 pool (httpcore sets ALPN on the one it gets)."""
+    context = _ssl_context(insecure)
+    if isinstance(context, ssl.SSLContext):
+        return context
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def make_http_client(
     options: ClientOptions, http_transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """The shared httpx client for one registry and its token realms.
 
     Plain http goes through our HTTP/1.1 pool (``http11``); https through httpx's own
-    transport with HTTP/2 when offered, built on first use.
+    transport with HTTP/2 when offered, built on first use, unless the origin answered in
+    HTTP/1.1: then our pool takes it over.
     """
     timeout = httpx.Timeout(
         connect=options.connect_timeout,
@@ -93,8 +105,11 @@ def make_http_client(
         max_keepalive_connections=options.concurrency,
         keepalive_expiry=30.0,
     )
-    transport = http_transport or SchemeRouter(
-        Http11Transport(max_idle_per_origin=max(1, options.concurrency)),
+    transport = http_transport or ProtocolRouter(
+        Http11Transport(
+            tls=lambda: _tls_context(options.insecure),
+            max_idle_per_origin=max(1, options.concurrency),
+        ),
         DeferredTransport(
             lambda: httpx.AsyncHTTPTransport(
                 verify=_ssl_context(options.insecure), http2=_has_h2(), limits=limits
