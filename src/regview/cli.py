@@ -60,7 +60,8 @@ def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--plain-http",
         action="store_true",
         default=d or False,
-        help="use http:// (always used for localhost and 127.0.0.0/8)",
+        help="use http:// only (localhost and 127.0.0.0/8 are tried over http first, "
+        "then https if they speak TLS)",
     )
     g.add_argument(
         "--insecure",

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -32,6 +33,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+from tests.support.tls import LoopbackCertificate
 
 REGISTRY_BINARY = "docker-registry"
 SYNC_PATH = "/v2/"
@@ -139,8 +142,10 @@ class RegistryServer:
         log_level: str = "warn",
         extra_env: Mapping[str, str] | None = None,
         storage_in_memory: bool = True,
+        tls: LoopbackCertificate | None = None,
     ) -> None:
         self.workdir = workdir
+        self.tls = tls
         self.name = name
         self.auth = dict(auth) if auth else None
         self.log_level = log_level
@@ -165,7 +170,7 @@ class RegistryServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.tls else 'http'}://{self.host}"
 
     def ref(self, repository: str, reference: str | None = None) -> str:
         """``HOST:PORT/repository[:tag|@digest]``."""
@@ -191,6 +196,11 @@ class RegistryServer:
         }
         if self.auth:
             cfg["auth"] = self.auth
+        if self.tls:
+            cfg["http"]["tls"] = {
+                "certificate": str(self.tls.cert_path),
+                "key": str(self.tls.key_path),
+            }
         return cfg
 
     def start(self, timeout: float = 15.0) -> None:
@@ -214,7 +224,9 @@ class RegistryServer:
                 )
             try:
                 self._wait_ready(timeout)
-                self._client = httpx.Client(base_url=self.url, timeout=10.0, trust_env=False)
+                self._client = httpx.Client(
+                    base_url=self.url, timeout=10.0, trust_env=False, verify=self._verify()
+                )
                 return
             except RegistryError as exc:
                 last_error = str(exc)
@@ -228,13 +240,18 @@ class RegistryServer:
             if self._proc.poll() is not None:
                 raise RegistryError(f"exited with {self._proc.returncode}: {self.app_log_tail()}")
             try:
-                r = httpx.get(f"{self.url}/v2/", timeout=1.0, trust_env=False)
+                r = httpx.get(
+                    f"{self.url}/v2/", timeout=1.0, trust_env=False, verify=self._verify()
+                )
                 if r.status_code in (200, 401):
                     return
             except httpx.TransportError:
                 pass
             time.sleep(0.05)
         raise RegistryError(f"/v2/ did not answer within {timeout} s: {self.app_log_tail()}")
+
+    def _verify(self) -> ssl.SSLContext | bool:
+        return self.tls.client_context() if self.tls else True
 
     def app_log_tail(self, lines: int = 20) -> str:
         try:
@@ -297,7 +314,11 @@ class RegistryServer:
         token = f"{os.getpid()}-{next(self._sync_counter)}"
         try:
             httpx.get(
-                f"{self.url}{SYNC_PATH}", params={SYNC_PARAM: token}, timeout=5.0, trust_env=False
+                f"{self.url}{SYNC_PATH}",
+                params={SYNC_PARAM: token},
+                timeout=5.0,
+                trust_env=False,
+                verify=self._verify(),
             )
         except httpx.TransportError as exc:
             raise RegistryError(f"{self.name} is not answering: {exc}") from exc

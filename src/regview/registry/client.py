@@ -65,7 +65,10 @@ _COSIGN_SUFFIXES = {
 
 
 def api_base_url(registry: str, *, plain_http: bool = False) -> str:
-    """``https://registry-1.docker.io`` for docker.io, ``http://`` for loopback hosts."""
+    """``https://registry-1.docker.io`` for docker.io, ``http://`` for loopback hosts.
+
+    A loopback host that turns out to speak TLS is switched to https by the transport.
+    """
     host = "registry-1.docker.io" if registry == "docker.io" else registry
     scheme = "http" if plain_http or is_loopback(host) else "https"
     return f"{scheme}://{host}"
@@ -136,6 +139,7 @@ class RegistryClient:
             stats=self._stats,
             credentials=self._credential,
             http_transport=http_transport,
+            may_switch_to_https=not self.options.plain_http,
         )
         self._head_flights: SingleFlight[Descriptor] = SingleFlight()
         self._manifest_flights: SingleFlight[FetchedManifest] = SingleFlight()

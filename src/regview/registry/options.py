@@ -31,7 +31,8 @@ class ClientOptions:
     """How a :class:`~regview.registry.client.RegistryClient` talks to registries."""
 
     plain_http: bool = False
-    """Use http:// for every registry (always used for localhost and loopback addresses)."""
+    """Use http:// for every registry. Without it, https, except for localhost and loopback
+    addresses: those are tried over http first and switched to https if they speak TLS."""
     insecure: bool = False
     """Skip TLS certificate verification."""
     concurrency: int = 32

@@ -147,9 +147,14 @@ class Transport:
         stats: Stats,
         credentials: CredentialProvider,
         http_transport: httpx.AsyncBaseTransport | None = None,
+        may_switch_to_https: bool = False,
     ) -> None:
         self.registry = registry
         self.base_url = httpx.URL(base_url)
+        # A loopback registry is tried over plain http first; one that answers "you sent
+        # HTTP to an HTTPS port" is switched to https (see ``_https_instead``).
+        self._may_switch = may_switch_to_https and self.base_url.scheme == "http"
+        self._plain_http_forced = not may_switch_to_https
         self.options = options
         self.stats = stats
         self.http = make_http_client(options, http_transport)
@@ -173,6 +178,40 @@ class Transport:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    async def _https_instead(
+        self, method: str, url: httpx.URL, status: int, body: bytes
+    ) -> httpx.URL | None:
+        """``url`` over https when the registry said it speaks TLS on this port.
+
+        Raises :class:`ProtocolError` when it did but ``--plain-http`` forbids https.
+        """
+        if url.scheme != "http" or (url.host, url.port) != (
+            self.base_url.host,
+            self.base_url.port,
+        ):
+            return None
+        if status != 400:
+            if status < 500:
+                self._may_switch = False  # it answered in plain http: a plain-http registry
+            return None
+        if method == "HEAD":
+            # An answer to HEAD has no body to read the reason from: ask once with GET.
+            probe = await self._send_once(
+                "GET", url.copy_with(raw_path=b"/v2/"), None, None, _ERROR_BODY_LIMIT, "API check"
+            )
+            status, body = probe.status, probe.body
+        if status != 400 or not asks_for_https(body):
+            return None
+        if self._plain_http_forced:
+            raise ProtocolError(
+                f"{self.registry} speaks https on this port, not plain http: drop --plain-http"
+            )
+        if not self._may_switch and self.base_url.scheme == "http":
+            return None  # it answered in plain http before: not ours to second-guess
+        if self.base_url.scheme == "http":
+            self.base_url = self.base_url.copy_with(scheme="https", port=url.port or 80)
+        return url.copy_with(scheme="https", port=url.port or 80)
 
     async def request(
         self,
@@ -204,6 +243,11 @@ class Transport:
                     await asyncio.sleep(self._backoff(tries))
                     continue
                 raise
+            https = await self._https_instead(method, url, response.status, response.body)
+            if https is not None:
+                url = https
+                tries -= 1
+                continue
             if response.status == 401:
                 if reauthenticated:
                     raise await self.auth.rejected(scope)
@@ -243,7 +287,8 @@ class Transport:
         cancel at any time.
         """
         auth_header = await self.auth.header(scope)
-        for attempt in (1, 2):
+        reauthenticated = switched = False
+        while True:
             request = self.http.build_request("GET", url, headers=dict(headers or {}))
             if auth_header is not None and self.same_origin(url):
                 request.headers["Authorization"] = auth_header
@@ -286,7 +331,12 @@ class Transport:
                 finally:
                     self.stats.in_flight -= 1
             final = Response(status, response.headers, body, response.url, 0.0)
-            if status == 401 and attempt == 1:
+            https = None if switched else await self._https_instead("GET", url, status, body)
+            if https is not None:
+                url, switched = https, True
+                continue
+            if status == 401 and not reauthenticated:
+                reauthenticated = True
                 challenge = response.headers.get_list("www-authenticate")
                 auth_header = await self.auth.handle_challenge(challenge, scope)
                 continue
@@ -488,6 +538,10 @@ def error_for(response: Response, what: str, *, not_found: str | None = None) ->
             detail, codes = describe_oci_errors(load_json(response.body, "error body"))
     suffix = f": {_printable(detail)}" if detail else ""
     status = response.status
+    if status == 400 and asks_for_https(response.body):
+        return ProtocolError(
+            f"the registry speaks https on this port, not plain http ({what}); drop --plain-http"
+        )
     if status == 404:
         return NotFound((not_found or f"{what} not found") + suffix, codes=codes)
     if status == 401:
@@ -503,6 +557,15 @@ def error_for(response: Response, what: str, *, not_found: str | None = None) ->
             codes=codes,
         )
     return ServerError(f"HTTP {status} ({what}){suffix}", status=status, codes=codes)
+
+
+def asks_for_https(body: bytes) -> bool:
+    """Is this 400 a TLS server's answer to plain http? (Go: "Client sent an HTTP request
+    to an HTTPS server."; nginx: "The plain HTTP request was sent to HTTPS port".)"""
+    text = body[:1024].lower()
+    if text.lstrip().startswith(b"{"):
+        return False  # a registry's own JSON error, whatever URLs it mentions
+    return b"https" in text and b"http" in text.replace(b"https", b"", 1)
 
 
 def _printable(text: str) -> str:
