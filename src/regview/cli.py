@@ -681,17 +681,20 @@ def _start_tui(args: argparse.Namespace) -> int:
 
     from regview.tui.app import run_tui
 
-    if target_text is None:
+    try:
+        if target_text is None:
+            return run_tui(
+                None, keymap_path=args.keymap, opener=opener, start_choices=_start_choices()
+            )
+        opened = opener(target_text)
         return run_tui(
-            None, keymap_path=args.keymap, opener=opener, start_choices=_start_choices()
+            opened.source,
+            repository=opened.repository,
+            reference=opened.reference,
+            keymap_path=args.keymap,
         )
-    opened = opener(target_text)
-    return run_tui(
-        opened.source,
-        repository=opened.repository,
-        reference=opened.reference,
-        keymap_path=args.keymap,
-    )
+    finally:
+        pool.cache.flush()  # the cache writes still queued when the app closed
 
 
 def _start_choices() -> list[StartChoice]:

@@ -168,3 +168,72 @@ async def test_cancelling_the_last_waiter_cancels_the_work() -> None:
     waiter.cancel()
     await asyncio.wait_for(cancelled.wait(), 5)
     assert len(flight) == 0
+
+
+# --- write-behind ------------------------------------------------------------------------
+
+
+def test_write_behind_writes_on_its_own_thread_and_flush_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import regview.registry.cache as cache_module
+
+    writers: list[str] = []
+    real = cache_module.write_atomic
+    gate = threading.Event()
+
+    def slow_write(path: Path, data: bytes) -> bool:
+        gate.wait(10)
+        writers.append(threading.current_thread().name)
+        return real(path, data)
+
+    monkeypatch.setattr(cache_module, "write_atomic", slow_write)
+    data = b'{"schemaVersion": 2}'
+    digest = compute_digest(data)
+    cache = ContentCache(tmp_path, write_behind=True)
+    cache.put(digest, data)  # returns while the writer waits on the gate
+    assert cache.get(digest) == data
+    assert ContentCache(tmp_path).get(digest) is None  # not on disk yet
+    gate.set()
+    cache.flush()
+    assert ContentCache(tmp_path).get(digest) == data
+    assert writers and all(name.startswith("regview-cache-writer") for name in writers)
+
+
+def test_write_behind_serves_a_queued_blob_too_big_for_memory(tmp_path: Path) -> None:
+    data = b"x" * 1000
+    digest = compute_digest(data)
+    cache = ContentCache(tmp_path, memory_bytes=100, write_behind=True)  # never in memory
+    cache.put(digest, data)
+    assert cache.get(digest) == data  # from the queue, or from disk once written
+    cache.flush()
+    assert cache.get(digest) == data
+
+
+def test_write_behind_keeps_writes_and_removals_in_order(tmp_path: Path) -> None:
+    cache = ContentCache(tmp_path, write_behind=True)
+    for i in range(20):
+        cache.put_ref("tag:x/y:1", {"digest": f"d{i}"})
+        cache.drop_ref("tag:x/y:1")
+    cache.put_ref("tag:x/y:2", {"digest": "kept"})
+    cache.flush()
+    fresh = ContentCache(tmp_path)
+    assert fresh.get_ref("tag:x/y:1") is None
+    entry = fresh.get_ref("tag:x/y:2")
+    assert entry is not None and entry.value == {"digest": "kept"}
+
+
+async def test_closing_a_client_flushes_its_cache(tmp_path: Path) -> None:
+    from regview.registry.client import RegistryClient
+    from regview.registry.options import ClientOptions
+
+    fake = FakeRegistry()
+    digest, manifest, _config = fake.push_image("team/app", "1.0")
+    async with RegistryClient(
+        fake.host, options=ClientOptions(cache_dir=tmp_path), http_transport=fake.transport()
+    ) as client:
+        await client.manifest("team/app", "1.0")
+        assert client.cache._write_behind
+    assert ContentCache(tmp_path).get(digest) == manifest

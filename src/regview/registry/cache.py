@@ -6,7 +6,10 @@ Layout under the cache root::
     refs/<sha256 of key>   JSON: tag -> descriptor, or a tag list, with fetch time and ETag
 
 Only content that was verified against its digest is stored. Files are written to a
-temporary name and renamed, so a crash never leaves a half-written entry. A corrupt
+temporary name and renamed, so a crash never leaves a half-written entry. With
+``write_behind`` the writes happen on one background thread, in order, so a slow disk
+never holds up the event loop; until written, entries are served from memory, and
+:meth:`ContentCache.flush` waits for them. A corrupt
 entry (bytes that no longer hash to their name) is deleted and reported as a miss.
 Nothing here ever sees a credential: callers store bodies and descriptors only.
 """
@@ -19,6 +22,8 @@ import json
 import os
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,13 +62,22 @@ class RefEntry:
 class ContentCache:
     """Memory + disk cache. ``root=None`` keeps everything in memory only."""
 
-    def __init__(self, root: Path | None, *, memory_bytes: int = 256 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        root: Path | None,
+        *,
+        memory_bytes: int = 256 * 1024 * 1024,
+        write_behind: bool = False,
+    ) -> None:
         self.root = root / CACHE_VERSION if root is not None else None
         self.memory_bytes = memory_bytes
         self._blobs: OrderedDict[str, bytes] = OrderedDict()
         self._blob_total = 0
         self._refs: dict[str, RefEntry] = {}
         self.disk_errors = 0
+        self._write_behind = write_behind
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: dict[Path, bytes] = {}  # queued for the writer; read from here meanwhile
 
     # --- content by digest -------------------------------------------------------------
 
@@ -86,6 +100,9 @@ class ContentCache:
         path = self._blob_path(digest)
         if path is None:
             return None
+        pending = self._pending.get(path)
+        if pending is not None:
+            return pending
         try:
             data = path.read_bytes()
         except OSError:
@@ -169,12 +186,45 @@ class ContentCache:
         self._refs.pop(key, None)
         path = self._ref_path(key)
         if path is not None:
-            with contextlib.suppress(OSError):
-                path.unlink()
+            self._run_in_order(_unlink, path)
 
     # --- disk --------------------------------------------------------------------------
 
     def _write(self, path: Path, data: bytes) -> None:
+        if not self._write_behind:
+            self._write_now(path, data)
+            return
+        self._pending[path] = data
+        self._run_in_order(self._write_pending, path, data)
+
+    def _write_now(self, path: Path, data: bytes) -> None:
         if not write_atomic(path, data):
             # A read-only or full disk degrades to a memory cache; it is not an error.
             self.disk_errors += 1
+
+    def _write_pending(self, path: Path, data: bytes) -> None:
+        try:
+            self._write_now(path, data)
+        finally:
+            if self._pending.get(path) is data:
+                del self._pending[path]
+
+    def _run_in_order(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn`` now, or on the writer thread after what was queued before it."""
+        if not self._write_behind:
+            fn(*args)
+            return
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="regview-cache-writer")
+        self._writer.submit(fn, *args)
+
+    def flush(self) -> None:
+        """Wait until every queued write is on disk (blocking: call it from a thread)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=True)
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

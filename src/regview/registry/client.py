@@ -129,7 +129,10 @@ class RegistryClient:
             root = (
                 (self.options.cache_dir or default_cache_dir()) if self.options.use_cache else None
             )
-            cache = ContentCache(root)
+            cache = ContentCache(root, write_behind=True)
+            self._owns_cache = True
+        else:
+            self._owns_cache = False
         self.cache = cache
         self._stats = Stats()
         self._transport = Transport(
@@ -184,7 +187,11 @@ class RegistryClient:
         return cred
 
     async def aclose(self) -> None:
-        await self._transport.aclose()
+        try:
+            await self._transport.aclose()
+        finally:
+            if self._owns_cache:
+                await asyncio.to_thread(self.cache.flush)
 
     async def __aenter__(self) -> RegistryClient:
         return self
@@ -724,7 +731,7 @@ class ClientPool:
         self.credentials = credentials
         self.static = dict(static or {})
         root = (self.options.cache_dir or default_cache_dir()) if self.options.use_cache else None
-        self.cache = ContentCache(root)
+        self.cache = ContentCache(root, write_behind=True)
         self._http_transport = http_transport
         self._clients: dict[str, RegistryClient] = {}
 
@@ -748,7 +755,10 @@ class ClientPool:
         return list(self._clients.values())
 
     async def aclose(self) -> None:
-        await asyncio.gather(*(c.aclose() for c in self._clients.values()))
+        try:
+            await asyncio.gather(*(c.aclose() for c in self._clients.values()))
+        finally:
+            await asyncio.to_thread(self.cache.flush)
 
     async def __aenter__(self) -> ClientPool:
         return self
