@@ -627,12 +627,26 @@ async def test_the_page_limit_can_be_raised(hostile: HostileServer) -> None:
             await bounded(all_repositories(client))
 
 
-@pytest.mark.parametrize(("mode", "expected"), [("loop", 3), ("same-page", 2)])
-async def test_a_catalog_that_loops_stops(hostile: HostileServer, mode: str, expected: int) -> None:
-    async with make_client(hostile.catalog(mode)) as client:
+async def test_a_catalog_that_loops_stops_and_says_so(hostile: HostileServer) -> None:
+    names: list[str] = []
+
+    async def read() -> None:
+        async for page in client.repositories():
+            names.extend(page)
+
+    async with make_client(hostile.catalog("loop")) as client:
+        with pytest.raises(ProtocolError, match="links back to a page"):
+            await bounded(read())
+    assert len(hostile.requests("catalog-loop")) == 3
+    assert set(names) == {"loop/page-0", "loop/page-1"}  # kept, with the error
+
+
+async def test_a_catalog_that_repeats_one_page_ends_quietly(hostile: HostileServer) -> None:
+    # A registry that ignores ``last`` sends its whole list again: nothing is missing.
+    async with make_client(hostile.catalog("same-page")) as client:
         names = await bounded(all_repositories(client))
-    assert len(hostile.requests(f"catalog-{mode}")) == expected
-    assert names
+    assert len(hostile.requests("catalog-same-page")) == 2
+    assert names == ["same/a", "same/b"]
 
 
 async def test_a_catalog_link_to_another_host_is_not_followed(hostile: HostileServer) -> None:

@@ -577,7 +577,7 @@ async def test_raw_json_of_hostile_manifest_is_inert(
 #: mode -> (names kept, fragment of the error shown on the pane, or None when it succeeds)
 CATALOG_EXPECTATIONS: dict[str, tuple[int, str | None]] = {
     "forever": (20, "stopped after 20 pages"),
-    "loop": (2, None),
+    "loop": (2, "links back to a page"),
     "same-page": (2, None),
     "other-host": (1, "continues on another host"),
     "bad-n": (1, "HTTP 400"),

@@ -349,7 +349,13 @@ class RegistryClient:
         headers = first_headers
         while True:
             if str(url) in seen:
-                return
+                # Pages already yielded stay with the caller; the error says the list may
+                # be short. (A registry that ignores ``last`` and repeats one page is
+                # caught below, silently: what it sent was the whole list.)
+                raise ProtocolError(
+                    f"the {what} links back to a page it already sent; stopped, so the "
+                    "list may be incomplete"
+                )
             seen.add(str(url))
             pages += 1
             if pages > self.options.max_pages:
