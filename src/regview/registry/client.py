@@ -16,8 +16,9 @@ import base64
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -42,6 +43,7 @@ from regview.registry.errors import (
 from regview.registry.models import (
     Descriptor,
     ImageIndex,
+    Manifest,
     load_json,
     parse_config,
     parse_descriptor,
@@ -145,6 +147,7 @@ class RegistryClient:
             may_switch_to_https=not self.options.plain_http,
         )
         self._head_flights: SingleFlight[Descriptor] = SingleFlight()
+        self._parsed: dict[str, Manifest] = {}
         self._manifest_flights: SingleFlight[FetchedManifest] = SingleFlight()
         self._blob_flights: SingleFlight[bytes] = SingleFlight()
         self._blob_sizes: dict[str, int] = {}
@@ -390,7 +393,7 @@ class RegistryClient:
                 raise error_for(response, what)
             if pages == 1 and etag_holder is not None:
                 etag_holder[0] = response.headers.get("etag")
-            items = _parse_page(response.body, key, what)
+            items = await _off_loop(len(response.body), _parse_page, response.body, key, what)
             if previous is not None and items == previous and items:
                 return
             previous = items
@@ -438,12 +441,30 @@ class RegistryClient:
         raw = self.cache.get(digest)
         if raw is None:
             return None
-        try:
-            manifest = parse_manifest(raw)
-        except RegistryError:
-            return None
+        manifest = self._parsed.get(digest)
+        if manifest is None:
+            try:
+                manifest = parse_manifest(raw)
+            except RegistryError:
+                return None
+            self._remember_parsed(digest, manifest)
         self._hit(f"/v2/{_repo_path(repository)}/manifests/{digest}")
         return FetchedManifest(repository, digest, manifest.media_type, raw, manifest)
+
+    async def _from_cache_off_loop(self, repository: str, digest: str) -> FetchedManifest | None:
+        """``_from_cache``, parsing a large manifest on a thread the first time."""
+        raw = self.cache.get(digest)
+        if raw is not None and digest not in self._parsed and len(raw) > _PARSE_IN_THREAD:
+            try:
+                self._remember_parsed(digest, await asyncio.to_thread(parse_manifest, raw))
+            except RegistryError:
+                return None
+        return self._from_cache(repository, digest)
+
+    def _remember_parsed(self, digest: str, manifest: Manifest) -> None:
+        self._parsed[digest] = manifest
+        while len(self._parsed) > _PARSED_MEMO:
+            self._parsed.pop(next(iter(self._parsed)))
 
     def peek_manifest(self, repository: str, digest: str) -> FetchedManifest | None:
         if not is_digest(digest):
@@ -456,7 +477,7 @@ class RegistryClient:
 
     async def resolve(self, repository: str, reference: str) -> Descriptor:
         if is_digest(reference):
-            cached = self._from_cache(repository, reference)
+            cached = await self._from_cache_off_loop(repository, reference)
             if cached is not None:
                 return cached.descriptor()
         else:
@@ -496,20 +517,20 @@ class RegistryClient:
 
     async def manifest(self, repository: str, reference: str) -> FetchedManifest:
         if is_digest(reference):
-            cached = self._from_cache(repository, reference)
+            cached = await self._from_cache_off_loop(repository, reference)
             if cached is not None:
                 return cached
         else:
             tagged = self._cached_tag(repository, reference, fresh=True)
             if tagged is not None:
-                cached = self._from_cache(repository, tagged.digest)
+                cached = await self._from_cache_off_loop(repository, tagged.digest)
                 if cached is not None:
                     return cached
             stale = self._cached_tag(repository, reference, fresh=False)
             if stale is not None and self.cache.get(stale.digest) is not None:
                 # A HEAD is cheaper than a GET and does not count as a pull on Docker Hub.
                 current = await self.resolve(repository, reference)
-                cached = self._from_cache(repository, current.digest)
+                cached = await self._from_cache_off_loop(repository, current.digest)
                 if cached is not None:
                     return cached
         return await self._manifest_flights.do(
@@ -530,7 +551,7 @@ class RegistryClient:
         )
         raw = response.body
         content_type = _content_type(response.headers)
-        manifest = parse_manifest(raw, content_type)
+        manifest = await _off_loop(len(raw), parse_manifest, raw, content_type)
         schema1_signed = manifest.media_type == mt.DOCKER_SCHEMA1_SIGNED
         computed = _schema1_digest(raw) if schema1_signed else compute_digest(raw)
         header = response.headers.get("docker-content-digest")
@@ -558,6 +579,7 @@ class RegistryClient:
             computed = reference
         if not schema1_signed:
             self.cache.put(computed, raw)
+            self._remember_parsed(computed, manifest)
         if not by_digest:
             self._remember_tag(
                 repository,
@@ -570,7 +592,7 @@ class RegistryClient:
 
     async def config(self, repository: str, descriptor: Descriptor) -> FetchedConfig:
         raw = await self.config_bytes(repository, descriptor)
-        return FetchedConfig(descriptor.digest, raw, parse_config(raw))
+        return FetchedConfig(descriptor.digest, raw, await _off_loop(len(raw), parse_config, raw))
 
     async def config_bytes(self, repository: str, descriptor: Descriptor) -> bytes:
         """The verified bytes of a config (or any small blob) named by ``descriptor``."""
@@ -774,6 +796,21 @@ class ClientPool:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+#: Bodies larger than this are parsed on a thread: a 4 MiB manifest takes ~0.3 s to parse,
+#: and a million-tag list over a second, which would freeze the UI's event loop.
+_PARSE_IN_THREAD = 256 * 1024
+#: Parsed manifests kept by digest (immutable, so shared): moving around an index and its
+#: images does not parse the same bytes again.
+_PARSED_MEMO = 1024
+_T = TypeVar("_T")
+
+
+async def _off_loop(size: int, fn: Callable[..., _T], *args: Any) -> _T:
+    """``fn(*args)``, on a worker thread when the input is ``size`` bytes of large."""
+    if size > _PARSE_IN_THREAD:
+        return await asyncio.to_thread(fn, *args)
+    return fn(*args)
 
 
 def _parse_page(body: bytes, key: str, what: str) -> list[str]:
