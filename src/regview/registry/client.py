@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -682,7 +683,32 @@ class RegistryClient:
             found.setdefault(d.digest, d)
         for d in await self._cosign_tags(repository, digest):
             found.setdefault(d.digest, d)
-        return list(found.values())
+        return await self._with_artifact_types(repository, list(found.values()))
+
+    async def _with_artifact_types(
+        self, repository: str, referrers: list[Descriptor]
+    ) -> list[Descriptor]:
+        """Fill in ``artifactType`` where the listing left it out, from the manifests.
+
+        The referrers API sets it, but a tag-schema index written by an older client
+        (skopeo 1.9 drops it when it copies an index) may not, and the user then sees
+        "referrer" where "signature" or "SBOM" was meant. A referrer manifest is small and
+        cached forever by digest. Not on registries that meter pulls: every GET counts.
+        """
+        if self.meters_pulls or all(d.artifact_type for d in referrers):
+            return referrers
+
+        async def typed(d: Descriptor) -> Descriptor:
+            if d.artifact_type:
+                return d
+            try:
+                fetched = await self.manifest(repository, d.digest)
+            except RegistryError:
+                return d  # listed, but unreadable: shown untyped, and fails when opened
+            kind = getattr(fetched.manifest, "artifact_type", None)
+            return dataclasses.replace(d, artifact_type=kind) if kind else d
+
+        return list(await asyncio.gather(*(typed(d) for d in referrers)))
 
     async def _referrers_via_api(self, repository: str, digest: str) -> list[Descriptor] | None:
         if self._referrers_api is False:
