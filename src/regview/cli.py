@@ -215,9 +215,9 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
             sp.add_argument(
                 "--layer",
                 default=None,
-                metavar="DIGEST|INDEX",
-                help="one layer: its index (0 = bottom, -1 = top) or (a prefix of) its digest;"
-                " default: the merged filesystem of all layers",
+                metavar="N|DIGEST",
+                help="one layer: its number (1 = bottom, -1 = top) or (a prefix of) its "
+                "digest; default: the merged filesystem of all layers",
             )
             sp.add_argument(
                 "--sort",

@@ -1,4 +1,9 @@
-"""The ``files`` and ``cat`` commands: what is inside an image's layers."""
+"""The ``files`` and ``cat`` commands: what is inside an image's layers.
+
+Layers are numbered as the explorer shows them: 1 is the bottom layer, -1 the top one
+(``--layer``, the merged listing's first column, messages). JSON keeps 0-based positions
+(``index``, ``layer``).
+"""
 
 from __future__ import annotations
 
@@ -72,12 +77,23 @@ async def _image_for_layers(
     return ref, source, layers, fetched.digest
 
 
+def _check_layer_number(which: str) -> None:
+    text = which.strip()
+    if text.lstrip("-").isdigit() and int(text) == 0:
+        raise UsageError(
+            "--layer 0 does not exist: layers are numbered from 1 (the bottom layer); "
+            "-1 is the top layer"
+        )
+
+
 async def cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
     from regview.registry.layers import listing
     from regview.registry.layers.image import select_layer
     from regview.registry.layers.indexer import LayerIndexer
     from regview.registry.layers.merge import merge_layers
 
+    if args.layer is not None:
+        _check_layer_number(args.layer)
     ref, source, layers, digest = await _image_for_layers(pool, args)
     indexer = LayerIndexer(source, store=_toc_store(pool))
     progress = _ProgressLine(len(layers))
@@ -153,7 +169,8 @@ async def cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
         from regview.registry.layers.merge import Deletion
 
         status = "deleted" if isinstance(item, Deletion) else item.status
-        lines.append(f"{item.layer:>3} {status:<7} {listing.tar_line(item.entry)}")
+        # Layer numbers for people: 1 is the bottom layer, as in the explorer.
+        lines.append(f"{item.layer + 1:>3} {status:<7} {listing.tar_line(item.entry)}")
     _print_lines(lines)
     return 0
 

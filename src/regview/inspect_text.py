@@ -1,4 +1,8 @@
-"""Readable text for the ``inspect`` command, built from its JSON object."""
+"""Readable text for the ``inspect`` command, built from its JSON object.
+
+Layers are numbered as the explorer numbers them: 1 is the bottom layer. The JSON keeps
+0-based positions (``layerIndex`` points into ``layers``).
+"""
 
 from __future__ import annotations
 
@@ -82,9 +86,9 @@ def render_inspect(obj: Mapping[str, Any], indent: str = "") -> list[str]:
     layers = obj.get("layers")
     if isinstance(layers, list):
         lines.append(f"{indent}Layers ({len(layers)}, {_size(obj.get('layersSize'))})")
-        for i, layer in enumerate(layers):
+        for number, layer in enumerate(layers, start=1):
             lines.append(
-                f"{indent}  {i:>3}  {layer.get('digest')}  {_size(layer.get('size')):<22}"
+                f"{indent}  {number:>3}  {layer.get('digest')}  {_size(layer.get('size')):<22}"
                 f"{short_name(layer.get('mediaType'))}"
             )
     if isinstance(config, Mapping):
@@ -92,7 +96,13 @@ def render_inspect(obj: Mapping[str, Any], indent: str = "") -> list[str]:
         if history:
             lines.append(f"{indent}History")
             for h in history:
-                where = "empty" if h.get("emptyLayer") else f"layer {h.get('layerIndex')}"
+                index = h.get("layerIndex")
+                if h.get("emptyLayer"):
+                    where = "empty"
+                elif isinstance(index, int) and not isinstance(index, bool):
+                    where = f"layer {index + 1}"
+                else:
+                    where = "layer ?"
                 created_by = " ".join(str(h.get("createdBy") or "").split())[:160]
                 lines.append(f"{indent}  {where:<9} {created_by}")
     return lines

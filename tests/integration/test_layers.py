@@ -4,7 +4,7 @@ Layers with known contents (whiteouts, opaque directories, hard and symbolic lin
 devices, PAX long names, non-UTF-8 names, a zstd layer, an eStargz layer, a zstd:chunked
 layer) are built by the tests, pushed unchanged with ``skopeo copy --preserve-digests``,
 then listed by regview; sizes are compared with ``tar -tv`` on the very blobs the
-registry serves.
+registry serves. Layer numbers are 1-based (1 is the bottom layer), as in the explorer.
 """
 
 from __future__ import annotations
@@ -97,16 +97,17 @@ def test_every_layer_of_every_platform_matches_tar_tv(
 ) -> None:
     blobs = served_layers(registry, "layers/multi", platform)
     assert len(blobs) == 4
-    for index, blob in enumerate(blobs):
+    for number, blob in enumerate(blobs, start=1):
         result = regview(
             "files",
             layered["layers/multi"],
             "--platform",
             platform,
             "--layer",
-            str(index),
+            str(number),
             "--json",
         ).ok()
+        assert result.json()["layer"]["index"] == number - 1  # JSON keeps positions
         entries = result.json()["entries"]
         expected = tar_tv(blob, tmp_path, zstd=blob[:4] == b"\x28\xb5\x2f\xfd")
         assert [(e["modeString"], e["size"]) for e in entries] == [
@@ -126,6 +127,10 @@ def test_merged_view_and_cat_through_the_registry(
     assert entries["etc/arch"]["layer"] == 3
     assert entries["bin/tool2"]["type"] == "hardlink"
     assert "pathBase64" in entries["caf\\xe9.txt"]
+    text = regview("files", ref, "--platform", "linux/arm64").ok().text.splitlines()
+    by_path = {line.split()[-1]: line.split()[:2] for line in text if "->" not in line}
+    assert by_path["etc/passwd"] == ["2", "changed"]  # 1 is the bottom layer
+    assert by_path["etc/arch"] == ["4", "added"]
 
     cat = regview("cat", ref, "/etc/arch", "--platform", "linux/arm64").ok()
     assert cat.stdout == b"linux/arm64"
@@ -143,9 +148,9 @@ def test_embedded_tocs_are_read_with_ranges(
     regview: Regview, layered: dict[str, str], repo: str
 ) -> None:
     ref = layered[repo]
-    quick = regview("-v", "files", ref, "--layer", "0", "--json").ok()
+    quick = regview("-v", "files", ref, "--layer", "1", "--json").ok()
     assert quick.json()["layer"]["origin"] in ("estargz", "zstd:chunked")
-    full = regview("files", ref, "--layer", "0", "--json", "--full", "--no-cache").ok()
+    full = regview("files", ref, "--layer", "1", "--json", "--full", "--no-cache").ok()
     assert full.json()["layer"]["origin"] == "tar"
 
     def rows(obj: dict[str, object]) -> list[tuple[object, ...]]:

@@ -49,6 +49,24 @@ def test_inspect_text_and_json(demo: Path, capsys: pytest.CaptureFixture[str]) -
     assert obj["config"]["volumes"] == ["/data"]
 
 
+def test_inspect_text_numbers_layers_from_1(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ref = f"oci:{demo}/acme/api:v3"
+    assert main(["inspect", "--json", ref]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    digests = [layer["digest"] for layer in obj["layers"]]
+    steps = [(h.get("emptyLayer"), h.get("layerIndex")) for h in obj["config"]["history"]]
+    assert [i for empty, i in steps if not empty] == [0, 1, 2]  # JSON: positions in layers
+    assert main(["inspect", ref]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.split() for line in lines]
+    listed = [row[:2] for row in rows if len(row) > 1 and row[1] in digests]
+    assert listed == [[str(n), d] for n, d in enumerate(digests, start=1)]
+    history = lines[lines.index("History") + 1 :]
+    layers = [" ".join(line.split()[:2]) for line in history if line.split()[0] != "empty"]
+    assert layers == ["layer 1", "layer 2", "layer 3"]
+    assert history[0].split()[-1] == "/" and history[2].endswith("in /app")
+
+
 def test_inspect_several_references_prints_json_lines_in_order(
     demo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

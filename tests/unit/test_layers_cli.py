@@ -48,10 +48,12 @@ def test_files_merged_text_on_a_multi_arch_image(
     assert main(["files", multiarch, "--platform", "linux/arm64"]) == 0
     lines = capsys.readouterr().out.splitlines()
     by_path = {line.split()[-1]: line.split()[:2] for line in lines if "->" not in line}
-    assert by_path["etc/passwd"] == ["1", "changed"]
-    assert by_path["etc/hosts"] == ["1", "deleted"]
-    assert by_path["etc/arch"] == ["2", "added"]
-    assert by_path["var/cache"] == ["1", "opaque"]
+    # Layers are numbered for people as in the explorer: 1 is the bottom layer.
+    assert by_path["usr/lib/libc.so"] == ["1", "added"]
+    assert by_path["etc/passwd"] == ["2", "changed"]
+    assert by_path["etc/hosts"] == ["2", "deleted"]
+    assert by_path["etc/arch"] == ["3", "added"]
+    assert by_path["var/cache"] == ["2", "opaque"]
     assert any(line.endswith("lib -> usr/lib") for line in lines)
 
 
@@ -74,7 +76,7 @@ def test_files_of_one_layer_matches_gnu_tar(
     raw = sample_tar()
     blob = gz(raw)
     write_image(tmp_path / "one", [Layer(blob)])
-    assert main(["files", f"oci:{tmp_path / 'one'}", "--layer", "0"]) == 0
+    assert main(["files", f"oci:{tmp_path / 'one'}", "--layer", "1"]) == 0
     ours = capsysbinary.readouterr().out.decode().splitlines()
     theirs = tar_tv(blob, tmp_path)
     assert len(ours) == len(theirs)
@@ -106,6 +108,29 @@ def test_files_layer_by_digest_json_and_sorting(
     assert (tool["type"], tool["linkTarget"]) == ("hardlink", "bin/tool")
     assert main(["files", ref, "--layer", "7"]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_layer_numbers_start_at_1_for_the_bottom_layer(
+    multiarch: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def layer(which: str) -> dict[str, object]:
+        assert main(["files", multiarch, "--layer", which, "--json"]) == 0, which
+        obj: dict[str, object] = json.loads(capsys.readouterr().out)["layer"]
+        return obj
+
+    bottom, middle, top = layer("1"), layer("2"), layer("3")
+    assert [bottom["index"], middle["index"], top["index"]] == [0, 1, 2]  # JSON: positions
+    assert middle["compression"] == "zstd"
+    assert layer("-1") == top and layer("-3") == bottom
+    for wrong in ("4", "-4"):
+        assert main(["files", multiarch, "--layer", wrong]) == 1
+        err = capsys.readouterr().err
+        assert f"layer {wrong} does not exist (the image has 3;" in err
+    for zero in ("0", "-0", "00"):
+        assert main(["files", multiarch, "--layer", zero]) == 2
+        err = capsys.readouterr().err
+        assert "layers are numbered from 1 (the bottom layer); -1 is the top layer" in err
+        assert err.count("\n") == 1
 
 
 def test_files_uses_an_estargz_toc_and_the_cache(

@@ -1,4 +1,9 @@
-"""From a reference to the layer descriptors of one image (one platform of an index)."""
+"""From a reference to the layer descriptors of one image (one platform of an index).
+
+Layers are numbered for people as the explorer shows them: 1 is the bottom layer, and
+negative numbers count from the top (-1 is the top layer). Positions in code and in
+JSON stay 0-based.
+"""
 
 from __future__ import annotations
 
@@ -35,13 +40,23 @@ async def image_layers(
 
 
 def select_layer(layers: tuple[Descriptor, ...], which: str) -> tuple[int, Descriptor]:
-    """``which`` is an index (0 = bottom, -1 = top) or a digest / unique digest prefix."""
+    """The 0-based position and descriptor of the layer ``which`` names: a layer number
+    (1 = bottom, -1 = top) or a digest / unique digest prefix."""
     text = which.strip()
     if text.lstrip("-").isdigit():
-        index = int(text)
-        if not -len(layers) <= index < len(layers):
-            raise NotFound(f"layer {index} does not exist (the image has {len(layers)})")
-        index %= len(layers)
+        number = int(text)
+        count = len(layers)
+        if number == 0:
+            raise NotFound(
+                "there is no layer 0: layers are numbered from 1 (the bottom layer); "
+                "-1 is the top layer"
+            )
+        if not -count <= number <= count:
+            raise NotFound(
+                f"layer {number} does not exist (the image has {count}; "
+                "1 is the bottom layer, -1 the top one)"
+            )
+        index = number - 1 if number > 0 else count + number
         return index, layers[index]
     wanted = text if ":" in text else f"sha256:{text}"
     matches = [(i, d) for i, d in enumerate(layers) if d.digest.startswith(wanted)]
