@@ -2,7 +2,8 @@
 
 Layers are numbered as the explorer shows them: 1 is the bottom layer, -1 the top one
 (``--layer``, the merged listing's first column, messages). JSON keeps 0-based positions
-(``index``, ``layer``).
+(``index``, ``layer``). Every layer read whole is checked against the image config's
+``rootfs.diff_ids``; a mismatch is a one-line error and a non-zero exit.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from regview.registry.layers.indexer import IndexProgress
     from regview.registry.layers.store import TocStore
     from regview.registry.models import Descriptor
-    from regview.registry.source import Source
+    from regview.registry.source import FetchedManifest, Source
 
 __all__ = ["cmd_cat", "cmd_files"]
 
@@ -64,7 +65,7 @@ class _ProgressLine:
 
 async def _image_for_layers(
     pool: ClientPool, args: argparse.Namespace
-) -> tuple[_Ref, Source, tuple[Descriptor, ...], str]:
+) -> tuple[_Ref, Source, tuple[Descriptor, ...], FetchedManifest]:
     from regview.registry.layers.image import image_layers
     from regview.registry.models import Platform
 
@@ -74,7 +75,7 @@ async def _image_for_layers(
     fetched, layers = await image_layers(
         source, ref.repository, ref.reference, platform, max_depth=pool.options.max_index_depth
     )
-    return ref, source, layers, fetched.digest
+    return ref, source, layers, fetched
 
 
 def _check_layer_number(which: str) -> None:
@@ -88,13 +89,14 @@ def _check_layer_number(which: str) -> None:
 
 async def cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
     from regview.registry.layers import listing
-    from regview.registry.layers.image import select_layer
+    from regview.registry.layers.image import select_layer, verify_diff_ids
     from regview.registry.layers.indexer import LayerIndexer
     from regview.registry.layers.merge import merge_layers
 
     if args.layer is not None:
         _check_layer_number(args.layer)
-    ref, source, layers, digest = await _image_for_layers(pool, args)
+    ref, source, layers, fetched = await _image_for_layers(pool, args)
+    digest = fetched.digest
     indexer = LayerIndexer(source, store=_toc_store(pool))
     progress = _ProgressLine(len(layers))
     try:
@@ -108,6 +110,9 @@ async def cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
             )
     finally:
         progress.clear()
+    # Layers read whole must be what the image config says they are (rootfs.diff_ids).
+    checked = [(index, toc)] if tocs is None else list(enumerate(tocs))
+    await verify_diff_ids(source, ref.repository, fetched, checked)
 
     if tocs is None:
         entries = list(toc.entries)
@@ -233,13 +238,22 @@ class _CatOutput:
 
 async def cmd_cat(pool: ClientPool, args: argparse.Namespace) -> int:
     from regview.registry.layers.extract import read_file
+    from regview.registry.layers.image import image_diff_ids
     from regview.registry.layers.indexer import LayerIndexer
 
-    ref, source, layers, _ = await _image_for_layers(pool, args)
+    ref, source, layers, fetched = await _image_for_layers(pool, args)
+    diff_ids = await image_diff_ids(source, ref.repository, fetched)
     indexer = LayerIndexer(source, store=_toc_store(pool))
     out = _CatOutput(force=args.force)
     await read_file(
-        source, ref.repository, layers, args.path, out.write, indexer=indexer, verify=args.verify
+        source,
+        ref.repository,
+        layers,
+        args.path,
+        out.write,
+        indexer=indexer,
+        verify=args.verify,
+        diff_ids=diff_ids,
     )
     out.close()
     return 0

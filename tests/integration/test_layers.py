@@ -4,7 +4,8 @@ Layers with known contents (whiteouts, opaque directories, hard and symbolic lin
 devices, PAX long names, non-UTF-8 names, a zstd layer, an eStargz layer, a zstd:chunked
 layer) are built by the tests, pushed unchanged with ``skopeo copy --preserve-digests``,
 then listed by regview; sizes are compared with ``tar -tv`` on the very blobs the
-registry serves. Layer numbers are 1-based (1 is the bottom layer), as in the explorer.
+registry serves. Layer numbers are 1-based (1 is the bottom layer), as in the explorer;
+an image whose config's ``rootfs.diff_ids`` does not match a layer is refused.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tests.support.layer_builders import (
 )
 from tests.support.publish import run_parallel, skopeo_copy_args
 from tests.support.registry import RegistryServer
+from tests.unit.test_layers_diff_ids import three_layers, wrong_at
 from tests.unit.test_layers_merge import BASE, UPPER
 
 pytestmark = pytest.mark.integration
@@ -53,6 +55,9 @@ def layered(registry: RegistryServer, tmp_path_factory: pytest.TempPathFactory) 
         ),
         "layers/chunked": write_image(
             work / "chunked", [Layer(chunked, mt.OCI_LAYER_ZSTD, chunked_annotations)]
+        ),
+        "layers/wrong-diff-id": write_image(
+            work / "wrong-diff-id", three_layers(), diff_ids=wrong_at(1)
         ),
     }
     run_parallel(
@@ -138,9 +143,11 @@ def test_merged_view_and_cat_through_the_registry(
     assert regview("cat", ref, "/etc/os-release").ok().stdout.startswith(b"ID=test")
     regview("cat", ref, "/etc/hosts").failed()
 
-    # The second look is answered from the TOC cache: no blob is read at all.
+    # The second look is answered from the TOC cache: no blob is read at all (the config,
+    # for the diff_ids check, comes from the cache too).
     again = regview("-v", "files", ref, "--platform", "linux/arm64").ok()
-    assert "/blobs/" not in again.stderr
+    blob_reads = [line.split() for line in again.stderr.splitlines() if "/blobs/" in line]
+    assert len(blob_reads) == 1 and blob_reads[0][:2] == ["GET", "hit"], again.stderr
 
 
 @pytest.mark.parametrize("repo", ["layers/estargz", "layers/chunked"])
@@ -160,3 +167,19 @@ def test_embedded_tocs_are_read_with_ranges(
         ]
 
     assert rows(quick.json()) == rows(full.json())
+
+
+def test_a_layer_that_does_not_match_its_diff_id_is_refused(
+    regview: Regview, layered: dict[str, str]
+) -> None:
+    ref = layered["layers/wrong-diff-id"]
+    for args in ((), ("--layer", "2"), ("--layer", "-2", "--json")):
+        result = regview("files", ref, *args).failed()
+        assert "layer 2 (sha256:" in result.stderr, result.describe()
+        assert "but the image config says" in result.stderr
+        assert result.stdout == b""
+    regview("files", ref, "--layer", "1").ok()  # only the layers read are checked
+    result = regview("cat", ref, "/usr/app").failed()  # layer 3 is fine, layer 2 is not
+    assert "layer 2 (sha256:" in result.stderr
+    assert regview("cat", ref, "/etc/motd").ok().stdout == b"hello\n"
+    regview("files", ref, "--layer", "0").failed()

@@ -13,6 +13,7 @@ import struct
 import subprocess
 import tarfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,58 +279,70 @@ class Layer:
     annotations: dict[str, str] = field(default_factory=dict)
 
 
+DiffIds = Callable[[list[str]], list[str]]
+
+
+def uncompressed(blob: bytes) -> bytes:
+    """A layer's tar, inflated without regview (every gzip member, every zstd frame)."""
+    if blob.startswith(b"\x1f\x8b"):
+        return gzip.decompress(blob)
+    if blob.startswith(b"\x28\xb5\x2f\xfd"):
+        reader = zstandard.ZstdDecompressor().stream_reader(
+            io.BytesIO(blob), read_across_frames=True
+        )
+        return bytes(reader.read())
+    return blob
+
+
+def diff_id_of(blob: bytes) -> str:
+    """The diff_id of a layer blob: the sha256 of its uncompressed tar."""
+    return sha256(uncompressed(blob))
+
+
 def write_image(
     root: Path,
     layers: list[Layer],
     *,
+    diff_ids: DiffIds | None = None,
     tag: str = "latest",
     platforms: tuple[str, ...] = (),
 ) -> Path:
     """An OCI layout at ``root`` with one image (or an index of ``platforms`` images,
-    each with the same layers plus a last layer naming its platform)."""
+    each with the same layers plus a last layer naming its platform). The config lists
+    the layers' real diff_ids, or what ``diff_ids`` makes of them (to break them)."""
+    from regview.registry.oci_layout import descriptor_json
+
     w = LayoutWriter(root)
 
-    def image(extra: list[Layer], platform: str | None) -> Any:
-        all_layers = layers + extra
+    def image(all_layers: list[Layer], platform: str | None) -> Any:
         descriptors = [
             w.add_blob(layer.blob, layer.media_type, annotations=layer.annotations or None)
             for layer in all_layers
         ]
+        real = [diff_id_of(layer.blob) for layer in all_layers]
         os_, arch = (platform or "linux/amd64").split("/")[:2]
         config = {
             "architecture": arch,
             "os": os_,
-            "rootfs": {"type": "layers", "diff_ids": [sha256(b"x")] * len(all_layers)},
+            "rootfs": {"type": "layers", "diff_ids": diff_ids(real) if diff_ids else real},
         }
         cfg = w.add_json(config, mt.OCI_CONFIG)
         manifest = {
             "schemaVersion": 2,
             "mediaType": mt.OCI_MANIFEST,
-            "config": {"mediaType": cfg.media_type, "digest": cfg.digest, "size": cfg.size},
-            "layers": [
-                {
-                    "mediaType": d.media_type,
-                    "digest": d.digest,
-                    "size": d.size,
-                    **({"annotations": dict(d.annotations)} if d.annotations else {}),
-                }
-                for d in descriptors
-            ],
+            "config": descriptor_json(cfg),
+            "layers": [descriptor_json(d) for d in descriptors],
         }
-        plat = None
-        if platform:
-            plat = {"os": os_, "architecture": arch}
+        plat = {"os": os_, "architecture": arch} if platform else None
         return w.add_json(manifest, mt.OCI_MANIFEST, platform=plat)
 
     if not platforms:
-        w.tag(image([], None), tag)
+        w.tag(image(layers, None), tag)
     else:
         children = []
         for p in platforms:
             marker = gz(TarBuilder().file("etc/arch", p.encode()).bytes())
-            children.append(image([Layer(marker)], p))
-        from regview.registry.oci_layout import descriptor_json
-
+            children.append(image([*layers, Layer(marker)], p))
         index = {
             "schemaVersion": 2,
             "mediaType": mt.OCI_INDEX,

@@ -10,7 +10,9 @@ The pieces, bottom up:
 * :mod:`.tree`: :class:`FileTree`, browsed lazily by directory, sortable by name/size;
 * :mod:`.merge`: :func:`merge_layers` applies layers with whiteouts, attributing each
   path to the layer that added, changed or deleted it;
-* :mod:`.extract`: :func:`read_file` streams one file of the merged filesystem.
+* :mod:`.extract`: :func:`read_file` streams one file of the merged filesystem;
+* :mod:`.image`: :func:`image_layers` finds an image's layers, and
+  :func:`verify_diff_ids` checks layers read whole against the config's ``diff_ids``.
 
 Nothing here imports Textual; a UI drives it through these objects.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from regview.registry.layers.entry import Entry, EntryType, display_path, normalize_path
 from regview.registry.layers.extract import FoundFile, NotARegularFile, read_file
-from regview.registry.layers.image import image_layers
+from regview.registry.layers.image import check_diff_id, image_layers, verify_diff_ids
 from regview.registry.layers.indexer import IndexProgress, LayerIndexer, ProgressCallback
 from regview.registry.layers.merge import (
     Deletion,
@@ -48,10 +50,12 @@ __all__ = [
     "ProgressCallback",
     "TocStore",
     "TreeNode",
+    "check_diff_id",
     "default_toc_store",
     "display_path",
     "image_layers",
     "merge_layers",
     "normalize_path",
     "read_file",
+    "verify_diff_ids",
 ]

@@ -14,6 +14,10 @@ requests instead of the whole blob.
 Anything unexpected (no footer, a server that refuses ranges, a digest that does not
 match) returns None, and the caller streams the whole blob instead: an embedded TOC is
 a shortcut, never a requirement.
+
+Such a TOC never sees the whole uncompressed stream, so its :attr:`LayerToc.diff_id`
+stays None and it is never checked against the image config's ``rootfs.diff_ids``
+(``regview files --full`` reads the whole layer, and that TOC is checked).
 """
 
 from __future__ import annotations
@@ -449,4 +453,5 @@ def _toc(
         origin=origin,
         media_type=layer.media_type,
         verified=verified,
+        diff_id=None,  # the whole stream was not read: nothing to compare with the config
     )

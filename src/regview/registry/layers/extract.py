@@ -9,7 +9,9 @@ its target in the same layer or below.
 
 The bytes are not verified against the layer's digest when the stream stops early: pass
 ``verify=True`` to read the rest of the layer and get :class:`DigestMismatch` at the end
-if the layer was not what its digest says.
+if the layer was not what its digest says. Given the image config's ``diff_ids``, every
+layer read whole (or whose TOC, read whole before, is cached) is also checked against
+its diff_id (:func:`~regview.registry.layers.image.check_diff_id`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Literal
 from regview.registry.digests import short_digest
 from regview.registry.errors import LayerFormatError, NotFound
 from regview.registry.layers.entry import Entry, EntryType, display_path, normalize_path
+from regview.registry.layers.image import check_diff_id
 from regview.registry.layers.indexer import LayerIndexer, StreamState
 from regview.registry.layers.tarstream import DataSink
 from regview.registry.layers.toc import LayerToc
@@ -75,6 +78,8 @@ class _Look:
     #: Streaming only: the file's data went out whole; no need to read further.
     written: bool = False
     stop: bool = False
+    #: Streaming only: the sha256 of the uncompressed layer, when it was read whole.
+    diff_id: str | None = None
 
     def see(self, e: Entry) -> bool:
         """Take one entry into account; True when the layer's answer is final."""
@@ -133,13 +138,22 @@ async def read_file(
     *,
     indexer: LayerIndexer | None = None,
     verify: bool = False,
+    diff_ids: Sequence[str] | None = None,
 ) -> FoundFile:
     """Write the content of ``path`` (as the merged filesystem has it) to ``write``.
 
     ``write`` is called from a worker thread, in order, never concurrently. Raises
     :class:`NotFound` when the path does not exist or was deleted, and
-    :class:`NotARegularFile` for directories and devices.
+    :class:`NotARegularFile` for directories and devices. With the image config's
+    ``diff_ids``, a layer read whole that does not match its diff_id raises
+    :class:`~regview.registry.errors.DigestMismatch` (after the output, when it is the
+    layer the file came from).
     """
+
+    def check(position: int, diff_id: str | None) -> None:
+        if diff_ids is not None:
+            check_diff_id(position, layers[position].digest, diff_id, diff_ids, len(layers))
+
     wanted = path
     target = normalize_path(path)
     via: list[str] = []
@@ -151,11 +165,18 @@ async def read_file(
         layer = layers[i]
         toc = indexer.cached(layer.digest) if indexer is not None else None
         if toc is not None:
+            check(i, toc.diff_id if toc.origin == "tar" else None)
             look = _look_in_toc(toc, target)
             if look.verdict == "found" and look.entry is not None and look.entry.is_file:
-                return await _extract(source, repository, layer, i, look, write, via, verify)
+                found, diff_id = await _extract(
+                    source, repository, layer, i, look, write, via, verify
+                )
+                if toc.origin != "tar":  # an embedded TOC: the stream, if whole, tells
+                    check(i, diff_id)
+                return found
         else:
             look = await _stream_look(source, repository, layer, target, write, verify, indexer)
+            check(i, look.diff_id)
             if look.verdict == "found" and look.entry is not None and look.entry.is_file:
                 if not look.written:
                     raise LayerFormatError(
@@ -219,15 +240,18 @@ async def _stream_look(
 
         return sink
 
-    state = StreamState(layer.media_type, hook)
     async with source.open_blob(repository, layer.digest) as stream:
+        state = StreamState(layer.media_type, hook, blob_digest=stream.digest)
         async for chunk in stream.chunks():
             await asyncio.to_thread(state.feed, chunk)
             if look.stop:
                 return look
         await asyncio.to_thread(state.finish)
-    if indexer is not None and not stream.ranged:
-        # Read to the end and verified by its digest: the TOC came for free.
+    if stream.ranged:
+        return look
+    # Read to the end and verified by its digest: the diff_id and the TOC came for free.
+    look.diff_id = state.diff_id
+    if indexer is not None:
         indexer.store.put(
             LayerToc(
                 digest=layer.digest,
@@ -236,6 +260,7 @@ async def _stream_look(
                 uncompressed_size=state.decompressor.bytes_out,
                 compression=state.decompressor.compression or "none",
                 media_type=layer.media_type,
+                diff_id=look.diff_id,
             )
         )
     return look
@@ -250,11 +275,12 @@ async def _extract(
     write: Callable[[bytes], None],
     via: list[str],
     verify: bool,
-) -> FoundFile:
+) -> tuple[FoundFile, str | None]:
+    """The file, and the layer's diff_id when it was read whole (``verify``)."""
     found = await _stream_look(source, repository, layer, look.target, write, verify, None)
     if found.verdict != "found" or found.entry is None or not found.written:
         raise LayerFormatError(
             f"layer {short_digest(layer.digest)} does not hold {display_path(look.target)} "
             "although its table of contents says so"
         )
-    return FoundFile(found.entry, index, layer.digest, tuple(via), verify)
+    return FoundFile(found.entry, index, layer.digest, tuple(via), verify), found.diff_id

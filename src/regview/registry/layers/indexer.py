@@ -11,6 +11,7 @@ memory stays bounded: nothing but the entries is kept.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,13 +73,32 @@ ProgressCallback = Callable[[IndexProgress], None]
 
 
 class StreamState:
-    """Decompressor + tar parser over one blob stream; fed from the event loop."""
+    """Decompressor + tar parser over one blob stream; fed from the event loop.
 
-    def __init__(self, media_type: str | None, on_entry: EntryHook | None = None) -> None:
+    The uncompressed bytes the parser sees are hashed on the way (in the thread that
+    inflates them), so a layer read whole also yields its :attr:`diff_id`. For a plain
+    tar the uncompressed bytes are the blob itself: when ``blob_digest`` is a sha256
+    digest (which the blob stream verifies), it is the diff_id and nothing is hashed twice.
+    """
+
+    def __init__(
+        self,
+        media_type: str | None,
+        on_entry: EntryHook | None = None,
+        *,
+        blob_digest: str | None = None,
+    ) -> None:
         self.parser = TarParser(on_entry)
-        self.decompressor = Decompressor(
-            self.parser.feed, declared=mt.layer_compression(media_type)
+        self.decompressor = Decompressor(self._take, declared=mt.layer_compression(media_type))
+        self._hash = hashlib.sha256()
+        self._blob_digest = (
+            blob_digest if blob_digest is not None and blob_digest.startswith("sha256:") else None
         )
+
+    def _take(self, piece: bytes) -> None:
+        if self._blob_digest is None or self.decompressor.compression != "none":
+            self._hash.update(piece)
+        self.parser.feed(piece)
 
     def feed(self, chunk: bytes) -> None:
         self.decompressor.feed(chunk)
@@ -86,6 +106,14 @@ class StreamState:
     def finish(self) -> None:
         self.decompressor.finish()
         self.parser.finish()
+
+    @property
+    def diff_id(self) -> str:
+        """``sha256:`` of the uncompressed bytes seen so far: the layer's diff_id once the
+        whole blob went through (and, for a plain tar, once its digest was verified)."""
+        if self._blob_digest is not None and self.decompressor.compression == "none":
+            return self._blob_digest
+        return "sha256:" + self._hash.hexdigest()
 
 
 async def index_stream(
@@ -97,10 +125,14 @@ async def index_stream(
     """Read all of ``stream`` (the whole blob) into a verified :class:`LayerToc`.
 
     The blob's digest is checked by the stream at its end; a mismatch raises there, so
-    no TOC of unverified bytes is ever returned. ``progress(read, uncompressed,
-    entries)`` is called after each chunk.
+    no TOC of unverified bytes is ever returned. The TOC carries the sha256 of the
+    uncompressed stream (:attr:`LayerToc.diff_id`); comparing it with the image config is
+    the caller's business (:func:`regview.registry.layers.image.check_diff_id`), since
+    one blob may belong to many images. ``progress(read, uncompressed, entries)`` is
+    called after each chunk.
     """
-    state = StreamState(descriptor.media_type)
+    # The digest the stream verifies at its end (a range is verified by nothing).
+    state = StreamState(descriptor.media_type, blob_digest=None if stream.ranged else stream.digest)
     async for chunk in stream.chunks():
         # Inflate and parse off the event loop; one chunk at a time keeps memory bounded.
         await asyncio.to_thread(state.feed, chunk)
@@ -118,6 +150,7 @@ async def index_stream(
         origin="tar",
         media_type=descriptor.media_type,
         verified=True,
+        diff_id=state.diff_id,
     )
 
 

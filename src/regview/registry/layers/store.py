@@ -2,7 +2,11 @@
 
 Layout under the cache root::
 
-    layers/sha256/<hex>.json.gz   {"format": 1, "digest": ..., sizes, "entries": [[...], ...]}
+    layers/sha256/<hex>.json.gz   {"format": 1, "digest": ..., sizes, "diffId": ...,
+                                   "entries": [[...], ...]}
+
+``diffId`` (the sha256 of the uncompressed tar) is written for TOCs read from the whole
+stream; files written before it existed simply lack it, and load with ``diff_id=None``.
 
 Written to a temporary name and renamed, so a crash never leaves half a file; only TOCs
 that were verified (the whole blob hashed to its digest, or an embedded TOC matched the
@@ -115,6 +119,7 @@ def encode_toc(toc: LayerToc) -> bytes:
         "origin": toc.origin,
         "compressedSize": toc.compressed_size,
         "uncompressedSize": toc.uncompressed_size,
+        "diffId": toc.diff_id,
         "entries": [entry_to_row(e) for e in toc.entries],
     }
     # ensure_ascii keeps names that are not UTF-8 (surrogate escapes) representable.
@@ -132,6 +137,7 @@ def decode_toc(data: bytes, digest: str) -> LayerToc:
     origin = obj.get("origin")
     compression = obj.get("compression")
     media_type = obj.get("mediaType")
+    diff_id = obj.get("diffId")  # absent from TOCs stored by older versions: None
     rows = obj.get("entries")
     if (
         type(compressed) is not int
@@ -139,6 +145,7 @@ def decode_toc(data: bytes, digest: str) -> LayerToc:
         or origin not in _ORIGINS
         or not isinstance(compression, str)
         or not (media_type is None or isinstance(media_type, str))
+        or not (diff_id is None or (isinstance(diff_id, str) and _is_sha256(diff_id)))
         or not isinstance(rows, list)
     ):
         raise MalformedContent("a TOC field has the wrong type")
@@ -151,4 +158,14 @@ def decode_toc(data: bytes, digest: str) -> LayerToc:
         origin=origin,
         media_type=media_type,
         verified=True,
+        diff_id=diff_id,
+    )
+
+
+def _is_sha256(digest: str) -> bool:
+    algorithm, _, encoded = digest.partition(":")
+    return (
+        algorithm == "sha256"
+        and len(encoded) == 64
+        and all(c in "0123456789abcdef" for c in encoded)
     )

@@ -32,6 +32,11 @@ class LayerToc:
     #: True when the entries are backed by a digest: the blob's (read whole) or the TOC's
     #: (an annotation of the verified manifest). Only verified TOCs are kept on disk.
     verified: bool = True
+    #: ``sha256:`` of the uncompressed tar, when the whole stream was read (origin
+    #: ``"tar"``): what the image config's ``rootfs.diff_ids`` must list for this layer.
+    #: None for a TOC embedded in the blob (eStargz, zstd:chunked), which never saw the
+    #: whole stream, and for TOCs stored before regview recorded it.
+    diff_id: str | None = None
     _by_path: dict[str, Entry] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def find(self, path: str) -> Entry | None:

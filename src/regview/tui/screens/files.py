@@ -11,6 +11,9 @@ nothing partial). A cached TOC opens at once. Then:
 * ``L`` lists the largest files; Enter on a match shows it in the tree;
 * ``c`` (merged view) tells what each layer added, changed, deleted and hid;
 * ``y`` copies the path under the cursor.
+
+A layer read whole whose uncompressed content does not match the image config's
+``rootfs.diff_ids`` is refused: the view shows the error instead of its files.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from textual.worker import Worker, get_current_worker
 
 from regview.registry.digests import short_digest
 from regview.registry.layers.entry import EntryType, display_path
-from regview.registry.layers.image import image_layers
+from regview.registry.layers.image import image_layers, verify_diff_ids
 from regview.registry.layers.indexer import IndexProgress
 from regview.registry.layers.listing import format_time
 from regview.registry.layers.merge import Deletion, MergedFilesystem, merge_layers
@@ -192,16 +195,20 @@ class FilesScreen(Screen[None]):
         try:
             if t.layer is not None:
                 toc = await self.indexer.index(t.repository, t.layer, progress=self._on_progress)
+                await self._verify_layer(toc)
                 self.descriptors = (t.layer,)
                 file_tree = await asyncio.to_thread(toc.tree)
                 self.toc = toc
             else:
-                _, layers = await image_layers(self.indexer.source, t.repository, t.reference)
+                fetched, layers = await image_layers(
+                    self.indexer.source, t.repository, t.reference
+                )
                 self.descriptors = layers
                 self._show_progress()
                 tocs = await self.indexer.index_all(
                     t.repository, layers, progress=self._on_progress, concurrency=2
                 )
+                await verify_diff_ids(self.indexer.source, t.repository, fetched, enumerate(tocs))
                 merged = await asyncio.to_thread(merge_layers, tocs)
                 file_tree = await asyncio.to_thread(merged.tree, include_deleted=True)
                 deletions = await asyncio.to_thread(merged.visible_deletions)
@@ -227,6 +234,16 @@ class FilesScreen(Screen[None]):
         self._update_columns()
         self.set_focus(self.file_view)
         self.refresh_bindings()
+
+    async def _verify_layer(self, toc: LayerToc) -> None:
+        """Check a layer read whole against its image's config (``rootfs.diff_ids``)."""
+        t = self.target
+        if t.layer is None or t.layer_index is None or toc.origin != "tar" or not toc.diff_id:
+            return  # an embedded TOC never saw the whole stream: nothing to compare
+        fetched, layers = await image_layers(self.indexer.source, t.repository, t.reference)
+        i = t.layer_index
+        if i < len(layers) and layers[i].digest == t.layer.digest:
+            await verify_diff_ids(self.indexer.source, t.repository, fetched, [(i, toc)])
 
     def _fail(self, exc: BaseException) -> None:
         self.indexing = False
