@@ -361,7 +361,7 @@ async def test_a_catalog_that_links_to_itself_stops_and_says_so() -> None:
     fake.hooks.append(loop)
     pages: list[list[str]] = []
     async with client_for(fake) as client:
-        with pytest.raises(ProtocolError, match="links back to a page.*may be incomplete"):
+        with pytest.raises(ProtocolError, match=r"links back to a page.*may be incomplete"):
             async for page in client.repositories():
                 pages.append(page)
     assert pages == [["a"]]  # what came before the loop is kept
@@ -635,3 +635,37 @@ async def test_a_wrong_password_on_the_catalog_says_so_not_that_listing_is_refus
     async with client_for(fake, credential=user(password="wrong")) as client:
         with pytest.raises(LoginFailed, match="refused the credentials"):
             await collect(client)
+
+
+# --- the status bar's counters ---------------------------------------------------------
+
+
+async def test_token_requests_are_counted_in_the_stats() -> None:
+    fake = FakeRegistry(auth="bearer")
+    fake.push_image("team/app", "1.0")
+    in_flight_at_realm: list[int] = []
+    async with client_for(fake) as client:
+
+        def watch(request: httpx.Request) -> httpx.Response | None:
+            if request.url.host == fake.realm_host:
+                in_flight_at_realm.append(client.stats.in_flight)
+            return None
+
+        fake.hooks.append(watch)
+        await client.manifest("team/app", "1.0")
+        assert client.token_requests == 1 and fake.tokens_issued == 1
+        # the 401, the token request, the retry with the token: all three are counted
+        assert len(fake.requests_to(fake.realm_host)) == 1
+        assert client.stats.requests == len(fake.requests) == 3
+        assert client.stats.in_flight == 0
+    assert in_flight_at_realm == [1]  # the token request was in flight while it ran
+
+
+async def test_a_failed_token_request_is_counted_and_not_left_in_flight() -> None:
+    fake = FakeRegistry(auth="bearer", users={"alice": "right"}, anonymous_pull=False)
+    fake.push_image("team/app", "1.0")
+    async with client_for(fake, credential=user(password="wrong")) as client:
+        with pytest.raises(LoginFailed):
+            await client.manifest("team/app", "1.0")
+        assert client.stats.requests == len(fake.requests) == 2  # the 401, the token
+        assert client.stats.in_flight == 0

@@ -139,3 +139,10 @@ async def test_single_layout_is_one_repository(tmp_path: Path) -> None:
     source = OciLayoutSource(tmp_path / "myimage")
     assert [n async for page in source.repositories() for n in page] == ["myimage"]
     assert [t async for page in source.tags("myimage") for t in page] == ["1.0"]
+
+
+async def test_a_layout_says_its_stats_are_local(demo: Path) -> None:
+    source = OciLayoutSource(demo)
+    assert source.stats.local
+    await source.manifest("acme/web", "latest")
+    assert source.stats.cache_hits == 0 and source.stats.in_flight == 0

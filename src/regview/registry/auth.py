@@ -37,6 +37,7 @@ from regview.registry.errors import (
     Timeout,
 )
 from regview.registry.models import load_json
+from regview.registry.source import Stats
 
 __all__ = ["Authenticator", "Challenge", "parse_challenges"]
 
@@ -165,12 +166,15 @@ class Authenticator:
         *,
         deadline: float = 30.0,
         client_id: str = "regview",
+        stats: Stats | None = None,
     ) -> None:
         self.registry = registry
         self._credentials = credentials
         self._http = http
         self._deadline = deadline
         self._client_id = client_id
+        #: The registry's counters: a token request is a request like any other.
+        self._stats = stats
         self._scheme: str | None = None  # "basic" or "bearer" once a challenge was seen
         self._realm: str | None = None
         self._service: str | None = None
@@ -276,6 +280,10 @@ class Authenticator:
         assert self._realm is not None
         cred = await self.credential()
         self.token_requests += 1
+        stats = self._stats
+        if stats is not None:
+            stats.requests += 1
+            stats.in_flight += 1
         try:
             async with asyncio.timeout(self._deadline):
                 if cred is not None and cred.identity_token:
@@ -283,12 +291,17 @@ class Authenticator:
                 else:
                     response = await self._token_get(cred, scope)
                 body = await _read_capped(response)
+            if stats is not None:
+                stats.bytes_received += len(body)
         except (TimeoutError, httpx.TimeoutException):
             raise Timeout(f"the token service for {self.registry} did not answer in time") from None
         except httpx.HTTPError as exc:
             raise NetworkError(
                 f"cannot reach the token service for {self.registry}: {type(exc).__name__}"
             ) from None
+        finally:
+            if stats is not None:
+                stats.in_flight -= 1
         if response.status_code in (401, 403):
             if cred is None or cred.is_anonymous:
                 raise AuthError(self._login_hint())

@@ -109,7 +109,7 @@ class OciLayoutSource:
     def __init__(self, path: str | os.PathLike[str], *, max_body_bytes: int = 4 * MiB) -> None:
         self.path = Path(path).expanduser()
         self.max_body_bytes = max_body_bytes
-        self._stats = Stats()
+        self._stats = Stats(local=True)
         self._layouts: dict[str, _Layout] | None = None
 
     @property

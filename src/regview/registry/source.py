@@ -57,7 +57,12 @@ class RateLimit:
 
 @dataclass
 class Stats:
-    """Counters a UI shows in its status bar. Updated in place by the source."""
+    """Counters a UI shows in its status bar. Updated in place by the source.
+
+    ``requests`` counts every HTTP request (token requests too), ``in_flight`` those not
+    answered yet. ``local`` is set by a source that reads local files (an OCI layout):
+    its ``requests`` are file reads, nothing is cached and nothing goes over a network.
+    """
 
     requests: int = 0
     cache_hits: int = 0
@@ -65,6 +70,7 @@ class Stats:
     bytes_received: int = 0
     rate_limit: RateLimit | None = None
     started: float = field(default_factory=time.monotonic)
+    local: bool = False
 
 
 @runtime_checkable

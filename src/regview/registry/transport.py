@@ -159,7 +159,7 @@ class Transport:
         self.stats = stats
         self.http = make_http_client(options, http_transport)
         self.auth = Authenticator(
-            registry, credentials, self.http, deadline=options.request_deadline
+            registry, credentials, self.http, deadline=options.request_deadline, stats=stats
         )
         self._semaphore = asyncio.Semaphore(max(1, options.concurrency))
 

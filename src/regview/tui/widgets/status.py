@@ -1,4 +1,7 @@
-"""The header (breadcrumb) and the status bar (registry, identity, requests, budget)."""
+"""The header (breadcrumb) and the status bar (registry, identity, requests, budget).
+
+For a local OCI layout the bar says so instead of counting requests and cache hits.
+"""
 
 from __future__ import annotations
 
@@ -25,16 +28,29 @@ class Breadcrumb(Static):
         self.update(text)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def status_text(source: Source, workers: int) -> Text:
     stats = source.stats
     text = Text(end="")
     text.append_text(literal(source.name, limit=50, style="bold"))
     text.append(" as ", style="dim")
     text.append_text(literal(source.identity, limit=40, style="bold"))
-    text.append(f" │ {stats.requests:,} requests · {stats.cache_hits:,} cached")
+    if stats.local:
+        # An OCI layout: no network, no cache; counting file reads would say nothing.
+        text.append(" │ local files, no network")
+        if workers:
+            text.append(f" │ ⟳ {_count(workers, 'task')}", style="yellow")
+        else:
+            text.append(" │ idle", style="dim")
+        return text
+    text.append(f" │ {_count(stats.requests, 'request')} · {stats.cache_hits:,} cached")
     busy = stats.in_flight + workers
     if busy:
-        text.append(f" │ ⟳ {stats.in_flight} in flight, {workers} tasks", style="yellow")
+        text.append(f" │ ⟳ {stats.in_flight:,} in flight, {_count(workers, 'task')}",
+                    style="yellow")
     else:
         text.append(" │ idle", style="dim")
     rate = stats.rate_limit
