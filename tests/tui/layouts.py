@@ -108,6 +108,30 @@ def _sbom(writer: LayoutWriter, subject: Descriptor) -> Descriptor:
     return writer.add_json(manifest, mt.OCI_MANIFEST, artifactType=mt.SPDX_JSON)
 
 
+DSSE = "application/vnd.dsse.envelope.v1+json"
+
+
+def cosign(writer: LayoutWriter, subject: Descriptor, layer_type: str,
+           annotations: dict[str, str]) -> Descriptor:
+    """A manifest as ``cosign sign``/``attest`` pushes it (tagged ``sha256-<hex>.sig``/``.att``
+    next to the image; no ``subject``)."""
+    payload = writer.add_json(
+        {"critical": {"image": {"docker-manifest-digest": subject.digest},
+                      "type": "cosign container image signature"}, "optional": None},
+        layer_type, annotations=annotations)
+    config = writer.add_json(
+        {"architecture": "", "created": "0001-01-01T00:00:00Z", "os": "", "config": {},
+         "history": [{"created": "0001-01-01T00:00:00Z"}],
+         "rootfs": {"type": "layers", "diff_ids": [payload.digest]}}, mt.OCI_CONFIG)
+    manifest = {"schemaVersion": 2, "mediaType": mt.OCI_MANIFEST,
+                "config": descriptor_json(config), "layers": [descriptor_json(payload)]}
+    return writer.add_json(manifest, mt.OCI_MANIFEST)
+
+
+def cosign_tag(subject: Descriptor, suffix: str) -> str:
+    return subject.digest.replace(":", "-") + suffix
+
+
 def build_layouts(root: Path) -> Path:
     """Three repositories: a multi-arch index, a Docker image with an SBOM, many tags."""
     # library/alpine: multi-arch index with attestation manifests
@@ -121,6 +145,13 @@ def build_layouts(root: Path) -> Path:
     index_d = w.add_json(index, mt.OCI_INDEX)
     for tag in ("3.9", "3.10", "3.19", "latest", "3.2"):
         w.tag(index_d, tag)
+    # signed and attested with cosign: two tags named after the index's digest
+    w.tag(cosign(w, index_d, DSSE,
+                 {"predicateType": "https://slsa.dev/provenance/v0.2"}),
+          cosign_tag(index_d, ".att"))
+    w.tag(cosign(w, index_d, mt.COSIGN_SIGNATURE,
+                 {"dev.cosignproject.cosign/signature": "MEUCIQDtest"}),
+          cosign_tag(index_d, ".sig"))
     w.close()
 
     # team/app: Docker schema2 image, with an SBOM whose subject is v1.10

@@ -5,9 +5,12 @@ Pure registry logic: no Textual here, so it is easy to test on its own.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from regview.natural import sort_tags
 from regview.registry import media_types as mt
 from regview.registry.errors import RegistryError
 from regview.registry.models import (
@@ -21,7 +24,32 @@ from regview.registry.models import (
 )
 from regview.registry.source import Source
 
-__all__ = ["TagInfo", "preferred_platform", "read_tag_info"]
+__all__ = ["TagInfo", "order_tags", "preferred_platform", "read_tag_info", "referrer_tag_kind"]
+
+# Tags that point at what refers to an image rather than at an image of their own: the
+# OCI 1.1 referrers tag schema (``<alg>-<subject digest, 64 characters>``, an index of the
+# referrers, for registries without the referrers API) and cosign's ``.sig``, ``.att``
+# and ``.sbom`` tags next to it.
+_REFERRER_TAG = re.compile(r"(?:sha256|sha512)-[0-9a-f]{64}(?:\.(sig|att|sbom))?")
+_REFERRER_KINDS = {None: "referrers", "sig": "signature", "att": "attestation", "sbom": "sbom"}
+
+
+def referrer_tag_kind(tag: str) -> str | None:
+    """``"referrers"``, ``"signature"``, ``"attestation"`` or ``"sbom"`` for a tag named
+    by the referrers tag schema or by cosign; None for an ordinary tag."""
+    if not tag.startswith(("sha256-", "sha512-")):
+        return None
+    m = _REFERRER_TAG.fullmatch(tag)
+    return _REFERRER_KINDS[m.group(1)] if m is not None else None
+
+
+def order_tags(tags: Iterable[str]) -> list[str]:
+    """Tags in natural order, those of :func:`referrer_tag_kind` after the ordinary ones."""
+    ordered = sort_tags(tags)
+    ordinary = [t for t in ordered if referrer_tag_kind(t) is None]
+    if len(ordinary) == len(ordered):
+        return ordered
+    return ordinary + [t for t in ordered if referrer_tag_kind(t) is not None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,9 @@
-"""The Tags pane: tags in natural order, with columns filled lazily for visible rows."""
+"""The Tags pane: tags in natural order, with columns filled lazily for visible rows.
+
+Tags that only hold what refers to an image (the ``sha256-<digest>`` referrers tag schema,
+cosign's ``.sig``/``.att``/``.sbom``) come last, dimmed, with their kind in place of the
+size, platform and date columns.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from regview.natural import sort_tags
 from regview.registry.errors import RegistryError
 from regview.registry.source import Source
-from regview.tui.info import TagInfo, read_tag_info
+from regview.tui.info import TagInfo, order_tags, read_tag_info, referrer_tag_kind
 from regview.tui.text import error_text, literal
 from regview.tui.widgets.filter_input import FilterInput
 from regview.tui.widgets.pane import Pane
@@ -31,6 +35,7 @@ _COLUMNS: tuple[tuple[str, int], ...] = (
     ("created", 10),
 )
 _MIN_NAME = 14
+_KIND_WIDTH = len("attestation")  # the longest kind of referrer tag
 PREFETCH_MARGIN = 10  # rows above and below the screen whose columns are read ahead
 # Half the client's default per-host limit: columns fill fast (0.95 s for a screen at 50 ms
 # RTT, against 1.7 s with 4) and the other half stays free for what the user opens next.
@@ -72,16 +77,19 @@ class TagList(VirtualList):
         tag = self.items[index]
         cols = columns_for(width)
         name_width = width - sum(w + 1 for _, w in cols)
-        row = literal(tag, limit=200)
+        kind = referrer_tag_kind(tag)
+        row = literal(tag, limit=200, style="dim" if kind else "")
         row.truncate(name_width, overflow="ellipsis", pad=True)
         info = self.infos.get(tag)
+        if info is not None and info.error is not None:
+            row.append(" ")
+            row.append_text(error_text(info.error, limit=80))
+            return row
+        if kind is not None:
+            return _referrer_row(row, kind, info, cols)
         if info is None:
             if cols:
                 row.append(" " + "…".rjust(cols[0][1]), style="dim")
-            return row
-        if info.error is not None:
-            row.append(" ")
-            row.append_text(error_text(info.error, limit=80))
             return row
         for name, col_width in cols:
             cell = _cell(info, name)
@@ -92,6 +100,27 @@ class TagList(VirtualList):
             row.append(" ")
             row.append_text(cell)
         return row
+
+
+def _referrer_row(row: Text, kind: str, info: TagInfo | None, cols: list[tuple[str, int]]) -> Text:
+    """A referrers-schema tag: its digest, then its kind across the columns after it (or
+    across all of them when those are too narrow: the kind says more than the digest)."""
+    span = sum(w + 1 for _, w in cols[1:]) - 1
+    if span >= _KIND_WIDTH:
+        width = cols[0][1]
+        if info is None:
+            row.append(" " + "…".rjust(width), style="dim")
+        else:
+            digest = info.digest.partition(":")[2][:12] if info.digest else ""
+            row.append(" " + digest.ljust(width), style="dim cyan")
+    else:
+        span = sum(w + 1 for _, w in cols) - 1
+    if span > 0:
+        label = Text(kind, style="italic dim", end="")
+        label.truncate(span, overflow="ellipsis")
+        row.append(" ")
+        row.append_text(label)
+    return row
 
 
 class TagsPane(Pane):
@@ -179,7 +208,7 @@ class TagsPane(Pane):
                     return
                 tags.extend(page)
                 if len(tags) < _SORT_IN_THREAD:
-                    tag_list.set_items(sort_tags(tags))
+                    tag_list.set_items(order_tags(tags))
                 else:
                     tag_list.set_items(tags)
                 self.set_title(f"{repository} ({len(tags):,}…)")
@@ -192,7 +221,7 @@ class TagsPane(Pane):
                 self.set_title(repository)
             raise
         if len(tags) >= _SORT_IN_THREAD:
-            ordered = await asyncio.to_thread(sort_tags, tags)
+            ordered = await asyncio.to_thread(order_tags, tags)
             if worker.is_cancelled:
                 return
             tag_list.set_items(ordered)
