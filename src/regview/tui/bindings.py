@@ -28,9 +28,16 @@ __all__ = [
     "load_keymap",
 ]
 
+# The footer is one line and Textual lists the focused widget's bindings first and the
+# app's last, cutting off whatever does not fit: every footer must fit in 80 columns
+# (tests/tui/test_footer.py walks them). So descriptions are short, with the longer
+# form as the tooltip (shown on hover, and in the help screen instead), and some keys
+# are left to the help screen (show=False), which lists every binding.
+
 APP_BINDINGS: list[Binding] = [
     Binding("q", "quit", "Quit", id="app.quit"),
-    Binding("question_mark", "help", "Keys", id="app.help"),
+    # F1 too: an input takes "?" as text, and the footer then offers F1 instead.
+    Binding("question_mark,f1", "help", "Keys", id="app.help"),
     Binding("ctrl+p", "command_palette", "Palette", show=False, id="app.palette"),
 ]
 
@@ -39,7 +46,7 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("tab", "next_pane", "Next pane", show=False, id="main.next-pane"),
     Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="main.previous-pane"),
     Binding("slash", "filter", "Filter", id="main.filter"),
-    Binding("y", "copy_digest", "Copy @digest", id="main.copy-digest"),
+    Binding("y", "copy_digest", "Copy", tooltip="Copy @digest", id="main.copy-digest"),
     Binding("Y", "copy_tag", "Copy :tag", show=False, id="main.copy-tag"),
     Binding("J", "raw_json", "JSON", id="main.raw-json"),
     Binding("r", "revalidate", "Reload", id="main.revalidate"),
@@ -48,11 +55,11 @@ MAIN_BINDINGS: list[Binding] = [
 
 FILES_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Back", id="files.back"),
-    Binding("s", "toggle_sort", "Sort name/size", id="files.sort"),
+    Binding("s", "toggle_sort", "Sort", tooltip="Sort name/size", id="files.sort"),
     Binding("slash", "filter", "Find", id="files.filter"),
     Binding("L", "largest", "Largest", id="files.largest"),
-    Binding("c", "layers", "Layer changes", id="files.layers"),
-    Binding("y", "copy_path", "Copy path", id="files.copy-path"),
+    Binding("c", "layers", "Changes", tooltip="Layer changes", id="files.layers"),
+    Binding("y", "copy_path", "Copy path", show=False, id="files.copy-path"),
 ]
 
 

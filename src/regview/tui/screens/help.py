@@ -20,7 +20,7 @@ _NAMES = {
     "question_mark": "?", "slash": "/", "escape": "Esc", "backspace": "Backspace",
     "enter": "Enter", "tab": "Tab", "shift+tab": "Shift+Tab", "pageup": "PgUp",
     "pagedown": "PgDn", "home": "Home", "end": "End", "up": "↑", "down": "↓",
-    "left": "←", "right": "→", "space": "Space", "ctrl+p": "Ctrl+P",
+    "left": "←", "right": "→", "space": "Space", "ctrl+p": "Ctrl+P", "f1": "F1",
 }
 
 
@@ -32,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
     """A table of every binding, after the user's keymap is applied."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close"),
     ]
 
     def __init__(self, keymap: dict[str, str]) -> None:
@@ -48,8 +48,9 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(where, style="bold underline"), Text(""), Text(""))
             for b in bindings:
                 keys = self.keymap.get(b.id or "", b.key)
-                table.add_row(Text(key_names(keys)), Text(b.description or b.action),
-                              Text(b.id or ""))
+                # The tooltip is the long form of a description kept short for the footer.
+                what = b.tooltip or b.description or b.action
+                table.add_row(Text(key_names(keys)), Text(what), Text(b.id or ""))
             table.add_row(Text(""), Text(""), Text(""))
         table.add_row(Text("Remap keys in"), Text(str(default_keymap_path())), Text(""))
         with VerticalScroll(id="help-body"):

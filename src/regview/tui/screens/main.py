@@ -175,6 +175,7 @@ class MainScreen(Screen[None]):
             if level != self.level:
                 self.level = level
                 self.apply_layout()
+                self.refresh_bindings()  # what the footer offers depends on the pane
         self.update_breadcrumb()
 
     def update_breadcrumb(self) -> None:
@@ -308,9 +309,13 @@ class MainScreen(Screen[None]):
         self.app.push_screen(FilesScreen(target, self.explorer.indexer, self.source.name))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Keys that do nothing in the focused pane leave the footer (which must fit 80
+        # columns with "? Keys" in it): Files off a layer or image, Filter off a list.
         if action == "files":
             node = self._selected_node()
             return node is not None and self._files_target(node) is not None
+        if action == "filter":
+            return self._list_pane() is not None
         return True
 
     @on(ManifestTree.Back)
