@@ -104,3 +104,20 @@ def test_what_counts_as_a_tls_servers_answer_to_plain_http() -> None:
     assert not asks_for_https(b'{"errors":[{"message":"https://docs http://x"}]}')
     assert not asks_for_https(b"Bad Request")
     assert not asks_for_https(b"see https://example.com")
+
+
+async def test_a_known_plain_registry_is_not_probed_after_a_head_400() -> None:
+    fake = FakeRegistry(host="127.0.0.1")
+    fake.push_image("team/app", "1.0")
+
+    def bad_tag(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith("/manifests/bad"):
+            return httpx.Response(400, content=b"")
+        return None
+
+    fake.hooks.append(bad_tag)
+    async with client(fake) as c:
+        await c.resolve("team/app", "1.0")  # answered in plain http: a plain registry
+        with pytest.raises(ServerError, match="HTTP 400"):
+            await c.resolve("team/app", "bad")
+    assert [httpx.URL(r.url).path for r in fake.requests].count("/v2/") == 0

@@ -195,6 +195,8 @@ class Transport:
             if status < 500:
                 self._may_switch = False  # it answered in plain http: a plain-http registry
             return None
+        if not self._may_switch and not self._plain_http_forced:
+            return None  # a plain-http registry's own 400
         if method == "HEAD":
             # An answer to HEAD has no body to read the reason from: ask once with GET.
             probe = await self._send_once(
@@ -207,8 +209,6 @@ class Transport:
             raise ProtocolError(
                 f"{self.registry} speaks https on this port, not plain http: drop --plain-http"
             )
-        if not self._may_switch and self.base_url.scheme == "http":
-            return None  # it answered in plain http before: not ours to second-guess
         if self.base_url.scheme == "http":
             self.base_url = self.base_url.copy_with(scheme="https", port=url.port or 80)
         return url.copy_with(scheme="https", port=url.port or 80)
