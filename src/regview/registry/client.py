@@ -438,8 +438,11 @@ class RegistryClient:
         value = {"mediaType": d.media_type, "digest": d.digest, "size": d.size}
         self.cache.put_ref(self._tag_key(repository, tag), value)
 
-    def _from_cache(self, repository: str, digest: str) -> FetchedManifest | None:
-        raw = self.cache.get(digest)
+    def _from_cache(
+        self, repository: str, digest: str, raw: bytes | None = None
+    ) -> FetchedManifest | None:
+        if raw is None:
+            raw = self.cache.get(digest)
         if raw is None:
             return None
         manifest = self._parsed.get(digest)
@@ -455,12 +458,14 @@ class RegistryClient:
     async def _from_cache_off_loop(self, repository: str, digest: str) -> FetchedManifest | None:
         """``_from_cache``, parsing a large manifest on a thread the first time."""
         raw = self.cache.get(digest)
-        if raw is not None and digest not in self._parsed and len(raw) > _PARSE_IN_THREAD:
+        if raw is None:
+            return None
+        if digest not in self._parsed and len(raw) > _PARSE_IN_THREAD:
             try:
                 self._remember_parsed(digest, await asyncio.to_thread(parse_manifest, raw))
             except RegistryError:
                 return None
-        return self._from_cache(repository, digest)
+        return self._from_cache(repository, digest, raw)
 
     def _remember_parsed(self, digest: str, manifest: Manifest) -> None:
         self._parsed[digest] = manifest
@@ -833,7 +838,7 @@ _T = TypeVar("_T")
 
 
 async def _off_loop(size: int, fn: Callable[..., _T], *args: Any) -> _T:
-    """``fn(*args)``, on a worker thread when the input is ``size`` bytes of large."""
+    """``fn(*args)``; on a worker thread when its input (``size`` bytes) is large."""
     if size > _PARSE_IN_THREAD:
         return await asyncio.to_thread(fn, *args)
     return fn(*args)
