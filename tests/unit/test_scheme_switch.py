@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from regview.registry.client import RegistryClient
-from regview.registry.errors import ProtocolError, ServerError
+from regview.registry.errors import CertificateError, ProtocolError, ServerError
 from regview.registry.models import ImageManifest
 from regview.registry.options import ClientOptions
 from regview.registry.transport import asks_for_https
@@ -121,3 +121,23 @@ async def test_a_known_plain_registry_is_not_probed_after_a_head_400() -> None:
         with pytest.raises(ServerError, match="HTTP 400"):
             await c.resolve("team/app", "bad")
     assert [httpx.URL(r.url).path for r in fake.requests].count("/v2/") == 0
+
+
+async def test_an_unverifiable_certificate_is_not_retried() -> None:
+    fake = FakeRegistry()  # registry.example: https
+    fake.push_image("team/app", "1.0")
+    tries: list[str] = []
+
+    def bad_certificate(request: httpx.Request) -> httpx.Response | None:
+        tries.append(str(request.url))
+        raise httpx.ConnectError(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed "
+            "certificate (_ssl.c:1006)",
+            request=request,
+        )
+
+    fake.hooks.append(bad_certificate)
+    async with client(fake, max_tries=3) as c:
+        with pytest.raises(CertificateError, match=r"TLS verification failed.*--insecure"):
+            await c.resolve("team/app", "1.0")
+    assert len(tries) == 1  # a certificate does not get better by asking again

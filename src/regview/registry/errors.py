@@ -20,6 +20,7 @@ No message ever contains a credential or a token.
     │   ├── CycleError          an index that contains itself, or nests too deep
     │   └── LayerFormatError    a layer that is not a readable (compressed) tar
     └── NetworkError            connection refused/reset, TLS failure
+        ├── CertificateError    the server's TLS certificate cannot be verified
         └── Timeout             no complete answer within the deadline
 """
 
@@ -30,6 +31,7 @@ from typing import Any
 
 __all__ = [
     "AuthError",
+    "CertificateError",
     "CredentialsError",
     "CycleError",
     "Denied",
@@ -141,6 +143,10 @@ class LayerFormatError(ProtocolError):
 
 class NetworkError(RegistryError):
     """The connection failed: refused, reset, TLS or DNS failure."""
+
+
+class CertificateError(NetworkError):
+    """The server's TLS certificate could not be verified. Not retried: it will not change."""
 
 
 class Timeout(NetworkError):

@@ -32,6 +32,7 @@ import httpx
 from regview.registry.auth import Authenticator, CredentialProvider
 from regview.registry.errors import (
     AuthError,
+    CertificateError,
     Denied,
     NetworkError,
     NotFound,
@@ -238,7 +239,9 @@ class Transport:
             try:
                 response = await self._send_once(method, url, headers, auth_header, limit, what)
             except (NetworkError, ProtocolError) as exc:
-                retryable = isinstance(exc, NetworkError) and not isinstance(exc, Timeout)
+                retryable = isinstance(exc, NetworkError) and not isinstance(
+                    exc, Timeout | CertificateError
+                )
                 if retryable and method in _IDEMPOTENT and tries < self.options.max_tries:
                     await asyncio.sleep(self._backoff(tries))
                     continue
@@ -307,7 +310,7 @@ class Transport:
                     except httpx.TooManyRedirects:
                         raise ProtocolError(f"{self.registry} redirected too many times") from None
                     except httpx.TransportError as exc:
-                        raise NetworkError(_network_message(self.registry, exc, what)) from None
+                        raise _network_error(self.registry, exc, what) from None
                     status = response.status_code
                     self._log("GET", url, status, started, "stream")
                     try:
@@ -325,7 +328,7 @@ class Transport:
                                 f"{self.registry} did not answer in time ({what})"
                             ) from None
                         except httpx.TransportError as exc:
-                            raise NetworkError(_network_message(self.registry, exc, what)) from None
+                            raise _network_error(self.registry, exc, what) from None
                     finally:
                         await response.aclose()
                 finally:
@@ -400,7 +403,7 @@ class Transport:
                 ) from None
             except httpx.TransportError as exc:
                 note = type(exc).__name__
-                raise NetworkError(_network_message(self.registry, exc, what)) from None
+                raise _network_error(self.registry, exc, what) from None
             except TooLarge:
                 note = "too large"
                 raise
@@ -479,14 +482,19 @@ class Transport:
         )
 
 
-def _network_message(registry: str, exc: httpx.TransportError, what: str) -> str:
+def _network_error(registry: str, exc: httpx.TransportError, what: str) -> NetworkError:
     if isinstance(exc, httpx.ConnectError):
-        text = str(exc)
-        if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
-            return (
+        text = str(exc).upper()
+        if "CERTIFICATE" in text or "SSL" in text:
+            return CertificateError(
                 f"TLS verification failed for {registry}: use --insecure to skip it, "
                 "or install the registry's CA certificate"
             )
+    return NetworkError(_network_message(registry, exc, what))
+
+
+def _network_message(registry: str, exc: httpx.TransportError, what: str) -> str:
+    if isinstance(exc, httpx.ConnectError):
         return f"cannot connect to {registry}: is the address right and the registry up?"
     if isinstance(exc, httpx.ConnectTimeout):
         return f"{registry} did not accept a connection in time ({what})"
