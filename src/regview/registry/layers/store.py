@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from regview.atomic import write_atomic
-from regview.registry.digests import parse_digest
+from regview.registry.digests import is_digest, parse_digest
 from regview.registry.errors import InvalidReference, MalformedContent
 from regview.registry.layers.toc import LayerToc, entry_from_row, entry_to_row
 
@@ -145,7 +145,10 @@ def decode_toc(data: bytes, digest: str) -> LayerToc:
         or origin not in _ORIGINS
         or not isinstance(compression, str)
         or not (media_type is None or isinstance(media_type, str))
-        or not (diff_id is None or (isinstance(diff_id, str) and _is_sha256(diff_id)))
+        or not (
+            diff_id is None
+            or (isinstance(diff_id, str) and diff_id.startswith("sha256:") and is_digest(diff_id))
+        )
         or not isinstance(rows, list)
     ):
         raise MalformedContent("a TOC field has the wrong type")
@@ -159,13 +162,4 @@ def decode_toc(data: bytes, digest: str) -> LayerToc:
         media_type=media_type,
         verified=True,
         diff_id=diff_id,
-    )
-
-
-def _is_sha256(digest: str) -> bool:
-    algorithm, _, encoded = digest.partition(":")
-    return (
-        algorithm == "sha256"
-        and len(encoded) == 64
-        and all(c in "0123456789abcdef" for c in encoded)
     )
