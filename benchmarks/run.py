@@ -119,13 +119,13 @@ class Bench:
 
     def api_catalog(self, host: str, cache_dir: Path) -> Callable[[], tuple[int, float]]:
         from regview.registry.client import RegistryClient
-        from regview.registry.options import ClientOptions
+        from regview.registry.settings import Settings
 
         async def go() -> tuple[int, float]:
             started = time.perf_counter()
             first: float | None = None
             n = 0
-            async with RegistryClient(host, options=ClientOptions(cache_dir=cache_dir)) as c:
+            async with RegistryClient(host, settings=Settings(cache_dir=cache_dir)) as c:
                 async for page in c.repositories():
                     if first is None:
                         first = time.perf_counter() - started
@@ -136,13 +136,13 @@ class Bench:
 
     def api_tags(self, host: str, repo: str, cache_dir: Path) -> Callable[[], tuple[int, float]]:
         from regview.registry.client import RegistryClient
-        from regview.registry.options import ClientOptions
+        from regview.registry.settings import Settings
 
         async def go() -> tuple[int, float]:
             started = time.perf_counter()
             first: float | None = None
             tags: set[str] = set()
-            async with RegistryClient(host, options=ClientOptions(cache_dir=cache_dir)) as c:
+            async with RegistryClient(host, settings=Settings(cache_dir=cache_dir)) as c:
                 async for page in c.tags(repo):
                     if first is None:
                         first = time.perf_counter() - started
@@ -156,11 +156,11 @@ class Bench:
     ):
         from regview.registry.client import RegistryClient
         from regview.registry.inspect import inspect
-        from regview.registry.options import ClientOptions
+        from regview.registry.settings import Settings
 
         async def go() -> int:
-            options = ClientOptions(cache_dir=cache_dir, tag_ttl=tag_ttl)
-            async with RegistryClient(host, options=options) as c:
+            options = Settings(cache_dir=cache_dir, tag_ttl=tag_ttl)
+            async with RegistryClient(host, settings=options) as c:
                 results = await asyncio.gather(
                     *(inspect(c, repo, t, display=f"{host}/{repo}:{t}") for t in tags)
                 )
@@ -502,9 +502,9 @@ def targets(
     runs = len(t.get("cli cold", []))
     a_runs = len(t.get("api first", []))
     if runs:
-        from regview.registry.options import ClientOptions
+        from regview.registry.settings import Settings
 
-        conns = ClientOptions().concurrency
+        conns = Settings().concurrency
         waves = math.ceil(2 * len(bench.pushed.image_tags) / conns) + 1
         out.append(
             Target(

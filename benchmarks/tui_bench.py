@@ -191,7 +191,7 @@ def main() -> int:
         try:
             from regview.demo import demo_path  # type: ignore[import-not-found]
 
-            layout = demo_path()
+            layout = demo_path(Path(tmp))
         except ImportError:
             from tests.tui.layouts import build_layouts
 

@@ -35,7 +35,7 @@ if str(HERE) not in sys.path:
 from regview.registry.blobs import BlobStream  # noqa: E402
 from regview.registry.client import RegistryClient  # noqa: E402
 from regview.registry.models import Descriptor  # noqa: E402
-from regview.registry.options import ClientOptions  # noqa: E402
+from regview.registry.settings import Settings  # noqa: E402
 from regview.registry.source import FetchedConfig, FetchedManifest, Stats  # noqa: E402
 
 ALIAS = "bench/many-tags"
@@ -146,7 +146,7 @@ async def measure(
     from content import tag_names
 
     names = tag_names(n)
-    client = RegistryClient(host, options=ClientOptions(cache_dir=cache_dir))
+    client = RegistryClient(host, settings=Settings(cache_dir=cache_dir))
     source = ManyTags(client, image_repo, image_tags, names, rtt)
     out: dict[str, float] = {}
     started = time.perf_counter()

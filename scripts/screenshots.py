@@ -71,7 +71,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     os.environ["XDG_CONFIG_HOME"] = "/home/user/.config"  # the help screen shows this path
     os.environ["REGVIEW_CACHE_DIR"] = tempfile.mkdtemp(prefix="regview-shots-")
-    demo = demo_path()
+    demo = demo_path(Path(os.environ["REGVIEW_CACHE_DIR"]))
     written = 0
     for size, suffix in (((120, 40), "120x40"), ((80, 24), "80x24")):
         for name, kwargs, keys in SHOTS:

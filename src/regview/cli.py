@@ -19,8 +19,9 @@ from regview import __version__
 if TYPE_CHECKING:
     from regview.registry.client import ClientPool
     from regview.registry.credentials import Credential
-    from regview.registry.options import ClientOptions, RequestRecord
+    from regview.registry.settings import RequestRecord, Settings
     from regview.registry.source import Source
+    from regview.tui.app import RegviewApp
     from regview.tui.screens.start import StartChoice
 
 COMMANDS = ("catalog", "tags", "manifest", "config", "referrers", "inspect", "files", "cat")
@@ -265,9 +266,7 @@ def find_command(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    command = find_command(args_list)
-    args = build_parser(command).parse_args(args_list)
+    command, args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if command is None:
             return _start_tui(args)
@@ -327,14 +326,17 @@ def _silence_stdout() -> None:
 # --- shared set-up ---------------------------------------------------------------------
 
 
-def _options(args: argparse.Namespace) -> ClientOptions:
-    from regview.registry.options import ClientOptions
+def _settings(args: argparse.Namespace) -> Settings:
+    """The one :class:`Settings` of this run: the flags, then the environment."""
+    from regview.registry.settings import Settings
 
     values: dict[str, Any] = {
-        "plain_http": args.plain_http,
-        "insecure": args.insecure,
-        "use_cache": not args.no_cache,
+        "plain_http": args.plain_http or None,
+        "insecure": args.insecure or None,
+        "use_cache": False if args.no_cache else None,
         "cache_dir": getattr(args, "cache_dir", None),
+        "auth_files": tuple(args.auth_file) if getattr(args, "auth_file", None) else None,
+        "keymap_path": getattr(args, "keymap", None),
         "logger": _log_request if args.verbose else None,
     }
     for flag, field in (
@@ -348,7 +350,7 @@ def _options(args: argparse.Namespace) -> ClientOptions:
             if value <= 0:
                 raise UsageError(f"--{flag.replace('_', '-')} must be positive")
             values[field] = value
-    return ClientOptions(**values)
+    return Settings.from_environment(**values)
 
 
 def _log_request(record: RequestRecord) -> None:
@@ -385,12 +387,11 @@ def _pool(args: argparse.Namespace, registries: Sequence[str]) -> ClientPool:
     from regview.registry.client import ClientPool
     from regview.registry.credentials import CredentialStore
 
-    options = _options(args)
-    auth_files = getattr(args, "auth_file", None)
-    store = CredentialStore(auth_files=auth_files) if auth_files else CredentialStore()
+    settings = _settings(args)
+    store = CredentialStore(auth_files=settings.auth_files)
     static = _static_credential(args)
     statics = {r: static for r in registries} if static is not None else {}
-    return ClientPool(options=options, credentials=store, static=statics)
+    return ClientPool(settings=settings, credentials=store, static=statics)
 
 
 # --- scripting commands ----------------------------------------------------------------
@@ -444,7 +445,7 @@ def _source_for(pool: ClientPool, key: str) -> Source:
     if key.startswith("oci:"):
         from regview.registry.oci_layout import OciLayoutSource
 
-        return OciLayoutSource(key[len("oci:") :], max_body_bytes=pool.options.max_body_bytes)
+        return OciLayoutSource(key[len("oci:") :], max_body_bytes=pool.settings.max_body_bytes)
     return pool.get(key)
 
 
@@ -576,7 +577,7 @@ async def _cmd_config(pool: ClientPool, args: argparse.Namespace) -> int:
     source = _source_for(pool, ref.source_key)
     platform = Platform.parse(args.platform) if args.platform else None
     fetched = await resolve_image(
-        source, ref.repository, ref.reference, platform, max_depth=pool.options.max_index_depth
+        source, ref.repository, ref.reference, platform, max_depth=pool.settings.max_index_depth
     )
     manifest = fetched.manifest
     if not isinstance(manifest, ImageManifest):
@@ -638,7 +639,7 @@ async def _cmd_inspect(pool: ClientPool, args: argparse.Namespace) -> int:
             display=ref.display,
             platform=platform,
             recursive=args.recursive,
-            max_depth=pool.options.max_index_depth,
+            max_depth=pool.settings.max_index_depth,
         )
 
     tasks = [asyncio.ensure_future(one(r)) for r in refs]
@@ -663,6 +664,17 @@ async def _cmd_inspect(pool: ClientPool, args: argparse.Namespace) -> int:
 
 
 def _start_tui(args: argparse.Namespace) -> int:
+    app, pool = build_explorer(args)
+    try:
+        result = app.run()
+    finally:
+        pool.cache.flush()  # the cache writes still queued when the app closed
+    return result if isinstance(result, int) else 0
+
+
+def build_explorer(args: argparse.Namespace) -> tuple[RegviewApp, ClientPool]:
+    """The explorer app as ``regview [FLAGS] [TARGET]`` runs it, and the client pool
+    behind it (flush its cache once the app has exited). Tests build it here too."""
     from regview.recent import remember
     from regview.registry.reference import parse_target
     from regview.targets import DEMO, Opened, open_target
@@ -672,32 +684,39 @@ def _start_tui(args: argparse.Namespace) -> int:
     if target_text is not None and target_text != DEMO and not target_text.startswith("oci:"):
         registries = [parse_target(target_text).registry]
     pool = _pool(args, registries)
+    settings = pool.settings
 
     def opener(text: str) -> Opened:
-        opened = open_target(text, pool.get)
+        opened = open_target(text, pool.get, settings)
         if text.strip() != DEMO:
-            remember(text.strip())
+            remember(settings.state_root(), text.strip())
         return opened
 
-    from regview.tui.app import run_tui
+    from regview.tui.app import create_app
 
-    try:
-        if target_text is None:
-            return run_tui(
-                None, keymap_path=args.keymap, opener=opener, start_choices=_start_choices()
-            )
-        opened = opener(target_text)
-        return run_tui(
-            opened.source,
-            repository=opened.repository,
-            reference=opened.reference,
-            keymap_path=args.keymap,
+    if target_text is None:
+        app = create_app(
+            None, settings=settings, opener=opener, start_choices=_start_choices(settings)
         )
-    finally:
-        pool.cache.flush()  # the cache writes still queued when the app closed
+        return app, pool
+    opened = opener(target_text)
+    app = create_app(
+        opened.source,
+        settings=settings,
+        repository=opened.repository,
+        reference=opened.reference,
+    )
+    return app, pool
 
 
-def _start_choices() -> list[StartChoice]:
+def parse_args(argv: Sequence[str]) -> tuple[str | None, argparse.Namespace]:
+    """The subcommand named in ``argv`` (None for the explorer) and its arguments."""
+    args_list = list(argv)
+    command = find_command(args_list)
+    return command, build_parser(command).parse_args(args_list)
+
+
+def _start_choices(settings: Settings) -> list[StartChoice]:
     """The picker's list: the demo, recent targets, registries in the auth files."""
     from regview.recent import load_recent
     from regview.registry.credentials import CredentialStore
@@ -707,12 +726,12 @@ def _start_choices() -> list[StartChoice]:
 
     choices = [StartChoice(DEMO, "the embedded demo")]
     seen = {DEMO}
-    for target in load_recent():
+    for target in load_recent(settings.state_root()):
         if target not in seen:
             seen.add(target)
             choices.append(StartChoice(target, "recent"))
     try:
-        known = CredentialStore().registries()
+        known = CredentialStore(auth_files=settings.auth_files).registries()
     except CredentialsError:
         known = []
     for registry in known:

@@ -25,10 +25,9 @@ __all__ = ["cmd_cat", "cmd_files"]
 
 
 def _toc_store(pool: ClientPool) -> TocStore:
-    from regview.registry.layers.store import default_toc_store
+    from regview.registry.layers.store import TocStore
 
-    options = pool.options
-    return default_toc_store(use_cache=options.use_cache, cache_dir=options.cache_dir)
+    return TocStore(pool.settings.cache_root())
 
 
 class _ProgressLine:
@@ -73,7 +72,7 @@ async def _image_for_layers(
     source = _source_for(pool, ref.source_key)
     platform = Platform.parse(args.platform) if args.platform else None
     fetched, layers = await image_layers(
-        source, ref.repository, ref.reference, platform, max_depth=pool.options.max_index_depth
+        source, ref.repository, ref.reference, platform, max_depth=pool.settings.max_index_depth
     )
     return ref, source, layers, fetched
 

@@ -15,6 +15,7 @@ the same bytes and the same digests. Contents:
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import io
 import json
@@ -27,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from regview.registry import media_types as mt
-from regview.registry.cache import default_cache_dir
 from regview.registry.models import Descriptor
 from regview.registry.oci_layout import LayoutWriter, descriptor_json
 
@@ -38,9 +38,23 @@ _EPOCH = 1700000000  # 2023-11-14T22:13:20Z
 _CREATED = "2024-05-01T12:00:00Z"
 
 
-def demo_path(cache_dir: Path | None = None) -> Path:
-    """The demo's directory, built first if it is missing."""
-    root = (cache_dir or default_cache_dir()) / f"demo-v{DEMO_VERSION}"
+_scratch: list[Path] = []
+
+
+def demo_path(cache_root: Path | None) -> Path:
+    """The demo's directory under ``cache_root``, built first if it is missing.
+
+    With no cache root (``--no-cache``) it is built in a temporary directory, removed
+    when the process exits: nothing is left on disk.
+    """
+    if cache_root is None:
+        if not _scratch:
+            scratch = Path(tempfile.mkdtemp(prefix="regview-demo-"))
+            atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+            build_demo(scratch / "demo")
+            _scratch.append(scratch / "demo")
+        return _scratch[0]
+    root = cache_root / f"demo-v{DEMO_VERSION}"
     if (root / ".complete").is_file():
         return root
     root.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from regview.registry.settings import Settings
 from regview.registry.source import Source
 
 __all__ = ["DEMO", "Opened", "Opener", "open_target"]
@@ -23,8 +24,11 @@ class Opened:
 Opener = Callable[[str], Opened]
 
 
-def open_target(text: str, make_client: Callable[[str], Source]) -> Opened:
+def open_target(text: str, make_client: Callable[[str], Source], settings: Settings) -> Opened:
     """Open ``text``; ``make_client(registry)`` builds the client for a registry host.
+
+    The demo is built under ``settings.cache_root()`` (in a temporary directory with no
+    cache), and OCI layouts are read with the settings' body limit.
 
     Raises :class:`~regview.registry.errors.InvalidReference` for text that is not a
     target, and :class:`~regview.registry.errors.NotFound` for a missing layout.
@@ -37,9 +41,13 @@ def open_target(text: str, make_client: Callable[[str], Source]) -> Opened:
     if value == DEMO:
         from regview.demo import demo_path
 
-        return Opened(OciLayoutSource(demo_path()))
+        return Opened(
+            OciLayoutSource(
+                demo_path(settings.cache_root()), max_body_bytes=settings.max_body_bytes
+            )
+        )
     if value.startswith("oci:"):
-        source = OciLayoutSource(value[len("oci:") :])
+        source = OciLayoutSource(value[len("oci:") :], max_body_bytes=settings.max_body_bytes)
         if not source.path.is_dir():
             raise NotFound(f"{source.path} is not a directory")
         return Opened(source)

@@ -48,7 +48,7 @@ from regview.registry.errors import (
 )
 from regview.registry.inspect import inspect, resolve_image
 from regview.registry.models import ImageManifest, Schema1Manifest
-from regview.registry.options import ClientOptions, RequestRecord
+from regview.registry.settings import RequestRecord, Settings
 from regview.textsafe import visible
 from tests.hostile import content as c
 from tests.hostile.server import CASES, CHALLENGES, REALM_CASES, USERS, HostileServer
@@ -81,13 +81,13 @@ def make_client(
     logger: Callable[[RequestRecord], None] | None = None,
     **options: Any,
 ) -> RegistryClient:
-    opts = ClientOptions(
+    opts = Settings(
         cache_dir=tmp_path,
         use_cache=tmp_path is not None,
         logger=logger,
         **{**FAST, **options},
     )
-    return RegistryClient(registry, options=opts, credential=credential)
+    return RegistryClient(registry, settings=opts, credential=credential)
 
 
 async def bounded(awaitable: Awaitable[T], seconds: float = 30.0) -> T:
@@ -481,7 +481,7 @@ async def test_a_hundred_thousand_layers_parse_when_the_cap_allows(
 
 async def test_default_limits_refuse_the_big_bodies(hostile: HostileServer) -> None:
     """The shipped defaults (4 MiB) are what protects a user who changed nothing."""
-    async with RegistryClient(hostile.registry, options=ClientOptions(use_cache=False)) as client:
+    async with RegistryClient(hostile.registry, settings=Settings(use_cache=False)) as client:
         for repo in ("big/manifest-50mib", "big/manifest-50mib-chunked", "big/gzip-bomb"):
             with pytest.raises(TooLarge, match="over the 4,194,304 byte limit"):
                 await bounded(client.manifest(repo, "latest"))

@@ -33,7 +33,7 @@ from textual.worker import Worker, WorkerState
 from regview.registry.client import RegistryClient
 from regview.registry.credentials import Credential
 from regview.registry.errors import RegistryError
-from regview.registry.options import ClientOptions
+from regview.registry.settings import Settings
 from regview.tui.app import RegviewApp, create_app
 from regview.tui.screens.files import FilesScreen
 from regview.tui.screens.help import HelpScreen
@@ -102,8 +102,8 @@ class Run:
 def make_client(
     registry: str, tmp_path: Path, credential: Credential | None = None, **options: Any
 ) -> RegistryClient:
-    opts = ClientOptions(cache_dir=tmp_path / "client-cache", **{**TUI_FAST, **options})
-    return RegistryClient(registry, options=opts, credential=credential)
+    opts = Settings(cache_dir=tmp_path / "client-cache", **{**TUI_FAST, **options})
+    return RegistryClient(registry, settings=opts, credential=credential)
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from regview.registry.client import ClientPool, RegistryClient
 from regview.registry.errors import NotFound
 from regview.registry.inspect import inspect, resolve_image
 from regview.registry.models import ImageIndex, ImageManifest, Platform
-from regview.registry.options import ClientOptions, RequestRecord
+from regview.registry.settings import RequestRecord, Settings
 from tests.support.content import Published
 from tests.support.registry import RegistryServer
 
@@ -20,8 +20,8 @@ pytestmark = pytest.mark.integration
 
 
 def client(registry: RegistryServer, tmp_path: Path, **options: object) -> RegistryClient:
-    opts = ClientOptions(cache_dir=tmp_path, **options)  # type: ignore[arg-type]
-    return RegistryClient(registry.host, options=opts)
+    opts = Settings(cache_dir=tmp_path, **options)  # type: ignore[arg-type]
+    return RegistryClient(registry.host, settings=opts)
 
 
 async def test_listing_and_reading_through_the_python_api(
@@ -93,7 +93,7 @@ async def test_pool_shares_one_cache_between_clients(
     registry: RegistryServer, content: Published, tmp_path: Path
 ) -> None:
     digest = content.manifest("oci-image").digest
-    async with ClientPool(options=ClientOptions(cache_dir=tmp_path)) as pool:
+    async with ClientPool(settings=Settings(cache_dir=tmp_path)) as pool:
         await pool.get(registry.host).manifest(content.repo("oci-image"), digest)
         mark = registry.mark()
         again = await pool.get(registry.host).manifest(content.repo("oci-image"), digest)

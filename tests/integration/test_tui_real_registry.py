@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from regview.registry.client import RegistryClient
-from regview.registry.options import ClientOptions
+from regview.registry.settings import Settings
 from regview.tui.app import RegviewApp, create_app
 from tests.support.content import Published
 from tests.support.registry import RegistryServer
@@ -23,7 +23,7 @@ def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def explorer(registry: RegistryServer, tmp_path: Path, **kwargs: str) -> RegviewApp:
-    client = RegistryClient(registry.host, options=ClientOptions(cache_dir=tmp_path / "cache"))
+    client = RegistryClient(registry.host, settings=Settings(cache_dir=tmp_path / "cache"))
     return create_app(client, **kwargs)  # type: ignore[arg-type]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Footer
 
+from regview.registry.settings import Settings
 from regview.targets import open_target
 from regview.tui.app import RegviewApp, create_app
 from regview.tui.bindings import all_bindings
@@ -96,7 +97,9 @@ async def test_start_picker_footer_shows_the_help_key(layouts: Path,
                                                       keys: tuple[str, ...]) -> None:
     app = create_app(
         None,
-        opener=lambda text: open_target(text, lambda registry: FakeSource(layouts, name=registry)),
+        opener=lambda text: open_target(
+            text, lambda registry: FakeSource(layouts, name=registry), Settings()
+        ),
         start_choices=[StartChoice("demo", "the embedded demo")],
     )
     async with app.run_test(size=SIZE) as pilot:

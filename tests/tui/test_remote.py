@@ -9,15 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from regview.registry.client import RegistryClient
-from regview.registry.options import ClientOptions
+from regview.registry.settings import Settings
 from regview.tui.app import create_app
 from tests.support.fake_registry import FakeRegistry
 from tests.tui.helpers import details_text, screen_text, settle
 
 
 def remote(fake: FakeRegistry, tmp_path: Path, name: str | None = None) -> RegistryClient:
-    options = ClientOptions(cache_dir=tmp_path, backoff_base=0.001)
-    return RegistryClient(name or fake.host, options=options, http_transport=fake.transport())
+    options = Settings(cache_dir=tmp_path, backoff_base=0.001)
+    return RegistryClient(name or fake.host, settings=options, http_transport=fake.transport())
 
 
 def manifest_requests(fake: FakeRegistry, method: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from regview.registry.errors import Denied, ServerError
+from regview.registry.settings import Settings
 from regview.tui.app import RegviewApp, create_app
 from tests.tui.fakes import FakeSource
 from tests.tui.helpers import settle
@@ -128,7 +129,9 @@ def _picker(layouts: Path) -> RegviewApp:
 
     return create_app(
         None,
-        opener=lambda text: open_target(text, lambda registry: FakeSource(layouts, name=registry)),
+        opener=lambda text: open_target(
+            text, lambda registry: FakeSource(layouts, name=registry), Settings()
+        ),
         start_choices=[
             StartChoice("demo", "the embedded demo"),
             StartChoice("registry.test/team/app:v1.9", "recent"),

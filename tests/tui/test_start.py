@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from regview.registry.settings import Settings
 from regview.targets import Opened, open_target
 from regview.tui.app import RegviewApp, create_app
 from regview.tui.screens.main import MainScreen
@@ -14,7 +15,7 @@ from tests.tui.helpers import screen_text, settle
 
 def picker(layouts: Path, opened: list[str]) -> RegviewApp:
     def opener(text: str) -> Opened:
-        result = open_target(text, lambda registry: FakeSource(layouts, name=registry))
+        result = open_target(text, lambda registry: FakeSource(layouts, name=registry), Settings())
         opened.append(text)
         return result
 

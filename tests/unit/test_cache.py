@@ -227,12 +227,12 @@ def test_write_behind_keeps_writes_and_removals_in_order(tmp_path: Path) -> None
 
 async def test_closing_a_client_flushes_its_cache(tmp_path: Path) -> None:
     from regview.registry.client import RegistryClient
-    from regview.registry.options import ClientOptions
+    from regview.registry.settings import Settings
 
     fake = FakeRegistry()
     digest, manifest, _config = fake.push_image("team/app", "1.0")
     async with RegistryClient(
-        fake.host, options=ClientOptions(cache_dir=tmp_path), http_transport=fake.transport()
+        fake.host, settings=Settings(cache_dir=tmp_path), http_transport=fake.transport()
     ) as client:
         await client.manifest("team/app", "1.0")
         assert client.cache._write_behind

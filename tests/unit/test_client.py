@@ -28,7 +28,7 @@ from regview.registry.errors import (
     TooLarge,
 )
 from regview.registry.models import ImageManifest
-from regview.registry.options import ClientOptions
+from regview.registry.settings import Settings
 from tests.support.fake_registry import FakeRegistry, digest_of, make_image
 
 FAST = dict(backoff_base=0.001, retry_after_cap=5.0)
@@ -40,13 +40,13 @@ def client_for(
     credential: Credential | None = None,
     **options: object,
 ) -> RegistryClient:
-    opts = ClientOptions(
+    opts = Settings(
         cache_dir=tmp_path,
         use_cache=tmp_path is not None,
         **{**FAST, **options},  # type: ignore[arg-type]
     )
     return RegistryClient(
-        fake.host, options=opts, credential=credential, http_transport=fake.transport()
+        fake.host, settings=opts, credential=credential, http_transport=fake.transport()
     )
 
 

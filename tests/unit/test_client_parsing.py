@@ -11,7 +11,7 @@ import pytest
 
 import regview.registry.client as client_module
 from regview.registry.client import RegistryClient
-from regview.registry.options import ClientOptions
+from regview.registry.settings import Settings
 from tests.support.fake_registry import FakeRegistry, make_image
 
 MAIN = threading.main_thread().name
@@ -31,8 +31,8 @@ def spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
 
 
 def client(fake: FakeRegistry, tmp_path: Path | None = None) -> RegistryClient:
-    options = ClientOptions(cache_dir=tmp_path, use_cache=tmp_path is not None)
-    return RegistryClient(fake.host, options=options, http_transport=fake.transport())
+    options = Settings(cache_dir=tmp_path, use_cache=tmp_path is not None)
+    return RegistryClient(fake.host, settings=options, http_transport=fake.transport())
 
 
 def big_image(fake: FakeRegistry) -> tuple[str, bytes]:

@@ -11,6 +11,7 @@ import pytest
 from regview.cli import find_command, main
 from regview.demo import demo_path
 from regview.registry import media_types as mt
+from regview.registry.settings import Settings
 from tests.support.layer_builders import (
     Layer,
     TarBuilder,
@@ -201,7 +202,7 @@ def test_cat_to_a_terminal_refuses_binary_and_escapes_text(
 
 
 def test_files_on_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
-    ref = f"oci:{demo_path()}/acme/web:latest"
+    ref = f"oci:{demo_path(Settings.from_environment().cache_root())}/acme/web:latest"
     assert main(["files", ref, "--platform", "linux/arm/v7"]) == 0
     out = capsys.readouterr().out
     assert "etc/os-release" in out and "usr/bin/web" in out

@@ -21,7 +21,7 @@ from regview.registry.layers import IndexProgress, LayerIndexer, TocStore, image
 from regview.registry.layers.entry import Entry
 from regview.registry.models import Descriptor
 from regview.registry.oci_layout import OciLayoutSource
-from regview.registry.options import ClientOptions
+from regview.registry.settings import Settings
 from regview.registry.source import Source
 from tests.support.fake_registry import FakeRegistry
 from tests.support.layer_builders import (
@@ -271,7 +271,7 @@ def fake_with_layer(blob: bytes, annotations: dict[str, str] | None = None) -> F
 
 def client(fake: FakeRegistry) -> RegistryClient:
     return RegistryClient(
-        fake.host, options=ClientOptions(use_cache=False), http_transport=fake.transport()
+        fake.host, settings=Settings(use_cache=False), http_transport=fake.transport()
     )
 
 

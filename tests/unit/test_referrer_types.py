@@ -6,7 +6,7 @@ import json
 
 from regview.registry import media_types as mt
 from regview.registry.client import RegistryClient
-from regview.registry.options import ClientOptions
+from regview.registry.settings import Settings
 from tests.support.fake_registry import FakeRegistry, digest_of
 
 SPDX = "application/spdx+json"
@@ -52,7 +52,7 @@ def untyped_tag_schema(fake: FakeRegistry) -> tuple[str, str, str, str]:
 
 def client(fake: FakeRegistry) -> RegistryClient:
     return RegistryClient(
-        fake.host, options=ClientOptions(use_cache=False), http_transport=fake.transport()
+        fake.host, settings=Settings(use_cache=False), http_transport=fake.transport()
     )
 
 

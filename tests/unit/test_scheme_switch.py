@@ -8,7 +8,7 @@ import pytest
 from regview.registry.client import RegistryClient
 from regview.registry.errors import CertificateError, ProtocolError, ServerError
 from regview.registry.models import ImageManifest
-from regview.registry.options import ClientOptions
+from regview.registry.settings import Settings
 from regview.registry.transport import asks_for_https
 from tests.support.fake_registry import FakeRegistry
 
@@ -34,7 +34,7 @@ def tls_only(answer: bytes) -> FakeRegistry:
 def client(fake: FakeRegistry, **options: object) -> RegistryClient:
     return RegistryClient(
         fake.host,
-        options=ClientOptions(use_cache=False, **options),  # type: ignore[arg-type]
+        settings=Settings(use_cache=False, **options),  # type: ignore[arg-type]
         http_transport=fake.transport(),
     )
 

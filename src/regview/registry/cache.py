@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -32,19 +31,9 @@ from regview.atomic import write_atomic
 from regview.registry.digests import compute_digest, parse_digest
 from regview.registry.errors import InvalidReference
 
-__all__ = ["ContentCache", "RefEntry", "default_cache_dir"]
+__all__ = ["ContentCache", "RefEntry"]
 
 CACHE_VERSION = "v1"
-
-
-def default_cache_dir() -> Path:
-    """``$REGVIEW_CACHE_DIR`` if set, else the platform's user cache directory."""
-    override = os.environ.get("REGVIEW_CACHE_DIR")
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("regview", appauthor=False))
 
 
 @dataclass(frozen=True, slots=True)

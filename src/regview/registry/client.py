@@ -26,7 +26,7 @@ import httpx
 
 from regview.registry import media_types as mt
 from regview.registry.blobs import BlobStream, HttpBlobStream
-from regview.registry.cache import ContentCache, default_cache_dir
+from regview.registry.cache import ContentCache
 from regview.registry.credentials import Credential, CredentialStore
 from regview.registry.digests import compute_digest, is_digest, parse_digest, verify_digest
 from regview.registry.errors import (
@@ -50,8 +50,8 @@ from regview.registry.models import (
     parse_descriptor,
     parse_manifest,
 )
-from regview.registry.options import ClientOptions, RequestRecord
 from regview.registry.reference import is_loopback, normalize_registry
+from regview.registry.settings import RequestRecord, Settings
 from regview.registry.singleflight import SingleFlight
 from regview.registry.source import FetchedConfig, FetchedManifest, Stats
 from regview.registry.transport import Response, Transport, error_for
@@ -118,21 +118,18 @@ class RegistryClient:
         self,
         registry: str,
         *,
-        options: ClientOptions | None = None,
+        settings: Settings | None = None,
         credentials: CredentialStore | None = None,
         credential: Credential | None = None,
         cache: ContentCache | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.registry = normalize_registry(registry)
-        self.options = options or ClientOptions()
+        self.settings = settings or Settings()
         self._store = credentials
         self._static = credential
         if cache is None:
-            root = (
-                (self.options.cache_dir or default_cache_dir()) if self.options.use_cache else None
-            )
-            cache = ContentCache(root, write_behind=True)
+            cache = ContentCache(self.settings.cache_root(), write_behind=True)
             self._owns_cache = True
         else:
             self._owns_cache = False
@@ -140,12 +137,12 @@ class RegistryClient:
         self._stats = Stats()
         self._transport = Transport(
             self.registry,
-            api_base_url(self.registry, plain_http=self.options.plain_http),
-            options=self.options,
+            api_base_url(self.registry, plain_http=self.settings.plain_http),
+            settings=self.settings,
             stats=self._stats,
             credentials=self._credential,
             http_transport=http_transport,
-            may_switch_to_https=not self.options.plain_http,
+            may_switch_to_https=not self.settings.plain_http,
         )
         self._head_flights: SingleFlight[Descriptor] = SingleFlight()
         self._parsed: dict[str, Manifest] = {}
@@ -177,7 +174,7 @@ class RegistryClient:
     def _hit(self, path: str) -> None:
         """Count a cache hit, and log it with ``-v`` like a request that was not sent."""
         self._stats.cache_hits += 1
-        logger = self.options.logger
+        logger = self.settings.logger
         if logger is not None:
             url = str(self._transport.url(path))
             logger(RequestRecord(method="GET", url=url, status=None, elapsed_ms=0.0, cache="hit"))
@@ -287,7 +284,7 @@ class RegistryClient:
             entry = None
         if (
             entry is not None
-            and entry.age() < self.options.tag_ttl
+            and entry.age() < self.settings.tag_ttl
             and entry.fetched_at > self._stale_before.get("", 0.0)
         ):
             self._hit(f"/v2/{_repo_path(repository)}/tags/list")
@@ -362,9 +359,9 @@ class RegistryClient:
                 )
             seen.add(str(url))
             pages += 1
-            if pages > self.options.max_pages:
+            if pages > self.settings.max_pages:
                 raise ProtocolError(
-                    f"stopped after {self.options.max_pages:,} pages of the {what}; "
+                    f"stopped after {self.settings.max_pages:,} pages of the {what}; "
                     "raise the limit with --max-pages"
                 )
             response = await self._transport.request(
@@ -426,7 +423,7 @@ class RegistryClient:
             stale_before = max(
                 self._stale_before.get(repository, 0.0), self._stale_before.get("", 0.0)
             )
-            if entry.age() >= self.options.tag_ttl or entry.fetched_at <= stale_before:
+            if entry.age() >= self.settings.tag_ttl or entry.fetched_at <= stale_before:
                 return None
         try:
             return parse_descriptor(entry.value, "cached tag")
@@ -603,7 +600,7 @@ class RegistryClient:
     async def config_bytes(self, repository: str, descriptor: Descriptor) -> bytes:
         """The verified bytes of a config (or any small blob) named by ``descriptor``."""
         digest = parse_digest(descriptor.digest)
-        limit = self.options.max_body_bytes
+        limit = self.settings.max_body_bytes
         if descriptor.size > limit:
             raise TooLarge(
                 f"config {digest[:19]}… declares {descriptor.size:,} bytes, over the "
@@ -781,16 +778,15 @@ class ClientPool:
     def __init__(
         self,
         *,
-        options: ClientOptions | None = None,
+        settings: Settings | None = None,
         credentials: CredentialStore | None = None,
         static: dict[str, Credential] | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.options = options or ClientOptions()
+        self.settings = settings or Settings()
         self.credentials = credentials
         self.static = dict(static or {})
-        root = (self.options.cache_dir or default_cache_dir()) if self.options.use_cache else None
-        self.cache = ContentCache(root, write_behind=True)
+        self.cache = ContentCache(self.settings.cache_root(), write_behind=True)
         self._http_transport = http_transport
         self._clients: dict[str, RegistryClient] = {}
 
@@ -800,7 +796,7 @@ class ClientPool:
         if client is None:
             client = RegistryClient(
                 key,
-                options=self.options,
+                settings=self.settings,
                 credentials=self.credentials,
                 credential=self.static.get(key),
                 cache=self.cache,

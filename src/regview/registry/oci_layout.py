@@ -32,7 +32,7 @@ from regview.registry.models import (
     parse_descriptor,
     parse_manifest,
 )
-from regview.registry.options import MiB
+from regview.registry.settings import MiB
 from regview.registry.source import FetchedConfig, FetchedManifest, Stats
 
 __all__ = ["LayoutWriter", "OciLayoutSource"]

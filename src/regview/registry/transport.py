@@ -46,7 +46,7 @@ from regview.registry.errors import (
 )
 from regview.registry.http11 import DeferredTransport, Http11Transport, ProtocolRouter
 from regview.registry.models import load_json
-from regview.registry.options import ClientOptions, RequestRecord
+from regview.registry.settings import RequestRecord, Settings
 from regview.registry.source import RateLimit, Stats
 
 __all__ = ["Response", "Transport", "error_for"]
@@ -87,7 +87,7 @@ def _tls_context(insecure: bool) -> ssl.SSLContext:
 
 
 def make_http_client(
-    options: ClientOptions, http_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings, http_transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """The shared httpx client for one registry and its token realms.
 
@@ -96,24 +96,24 @@ def make_http_client(
     HTTP/1.1: then our pool takes it over.
     """
     timeout = httpx.Timeout(
-        connect=options.connect_timeout,
-        read=options.read_timeout,
-        write=options.read_timeout,
-        pool=options.request_deadline,
+        connect=settings.connect_timeout,
+        read=settings.read_timeout,
+        write=settings.read_timeout,
+        pool=settings.request_deadline,
     )
     limits = httpx.Limits(
-        max_connections=options.concurrency,
-        max_keepalive_connections=options.concurrency,
+        max_connections=settings.concurrency,
+        max_keepalive_connections=settings.concurrency,
         keepalive_expiry=30.0,
     )
     transport = http_transport or ProtocolRouter(
         Http11Transport(
-            tls=lambda: _tls_context(options.insecure),
-            max_idle_per_origin=max(1, options.concurrency),
+            tls=lambda: _tls_context(settings.insecure),
+            max_idle_per_origin=max(1, settings.concurrency),
         ),
         DeferredTransport(
             lambda: httpx.AsyncHTTPTransport(
-                verify=_ssl_context(options.insecure), http2=_has_h2(), limits=limits
+                verify=_ssl_context(settings.insecure), http2=_has_h2(), limits=limits
             )
         ),
     )
@@ -122,7 +122,7 @@ def make_http_client(
         limits=limits,
         follow_redirects=True,
         max_redirects=5,
-        headers={"User-Agent": options.user_agent, "Accept-Encoding": "identity"},
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "identity"},
         trust_env=False,
         transport=transport,
     )
@@ -144,7 +144,7 @@ class Transport:
         registry: str,
         base_url: str,
         *,
-        options: ClientOptions,
+        settings: Settings,
         stats: Stats,
         credentials: CredentialProvider,
         http_transport: httpx.AsyncBaseTransport | None = None,
@@ -156,13 +156,13 @@ class Transport:
         # HTTP to an HTTPS port" is switched to https (see ``_https_instead``).
         self._may_switch = may_switch_to_https and self.base_url.scheme == "http"
         self._plain_http_forced = not may_switch_to_https
-        self.options = options
+        self.settings = settings
         self.stats = stats
-        self.http = make_http_client(options, http_transport)
+        self.http = make_http_client(settings, http_transport)
         self.auth = Authenticator(
-            registry, credentials, self.http, deadline=options.request_deadline, stats=stats
+            registry, credentials, self.http, deadline=settings.request_deadline, stats=stats
         )
-        self._semaphore = asyncio.Semaphore(max(1, options.concurrency))
+        self._semaphore = asyncio.Semaphore(max(1, settings.concurrency))
 
     def url(self, path: str, params: Mapping[str, str | int] | None = None) -> httpx.URL:
         url = self.base_url.join(path)
@@ -230,7 +230,7 @@ class Transport:
         :class:`RateLimited`/:class:`ServerError` when retries run out,
         :class:`NetworkError`/:class:`Timeout`, :class:`TooLarge`.
         """
-        limit = self.options.max_body_bytes if max_bytes is None else max_bytes
+        limit = self.settings.max_body_bytes if max_bytes is None else max_bytes
         tries = 0
         reauthenticated = False
         auth_header: str | None = await self.auth.header(scope)
@@ -242,7 +242,7 @@ class Transport:
                 retryable = isinstance(exc, NetworkError) and not isinstance(
                     exc, Timeout | CertificateError
                 )
-                if retryable and method in _IDEMPOTENT and tries < self.options.max_tries:
+                if retryable and method in _IDEMPOTENT and tries < self.settings.max_tries:
                     await asyncio.sleep(self._backoff(tries))
                     continue
                 raise
@@ -262,9 +262,9 @@ class Transport:
                 continue
             if response.status in _RETRY_STATUSES and method in _IDEMPOTENT:
                 retry_after = _retry_after(response.headers.get("retry-after"))
-                if retry_after is not None and retry_after > self.options.retry_after_cap:
+                if retry_after is not None and retry_after > self.settings.retry_after_cap:
                     raise error_for(response, what)
-                if tries < self.options.max_tries:
+                if tries < self.settings.max_tries:
                     delay = retry_after if retry_after is not None else self._backoff(tries)
                     await asyncio.sleep(delay)
                     continue
@@ -303,7 +303,7 @@ class Transport:
                 self.stats.requests += 1
                 try:
                     try:
-                        async with asyncio.timeout(self.options.request_deadline):
+                        async with asyncio.timeout(self.settings.request_deadline):
                             response = await self.http.send(request, stream=True)
                     except (TimeoutError, httpx.TimeoutException):
                         raise Timeout(f"{self.registry} did not answer in time ({what})") from None
@@ -321,7 +321,7 @@ class Transport:
                         # An error body has the same deadline as any small answer: a
                         # server that drips it must not hold us for read_timeout per byte.
                         try:
-                            async with asyncio.timeout(self.options.request_deadline):
+                            async with asyncio.timeout(self.settings.request_deadline):
                                 body = await self._read_body(response, _ERROR_BODY_LIMIT, what)
                         except (TimeoutError, httpx.TimeoutException):
                             raise Timeout(
@@ -348,8 +348,8 @@ class Transport:
             raise error_for(final, what, not_found=not_found)
 
     def _backoff(self, tries: int) -> float:
-        base = self.options.backoff_base * (2 ** (tries - 1))
-        return float(min(base + random.uniform(0, base / 2), self.options.retry_after_cap))
+        base = self.settings.backoff_base * (2 ** (tries - 1))
+        return float(min(base + random.uniform(0, base / 2), self.settings.retry_after_cap))
 
     async def _send_once(
         self,
@@ -370,7 +370,7 @@ class Transport:
             self.stats.in_flight += 1
             self.stats.requests += 1
             try:
-                async with asyncio.timeout(self.options.request_deadline):
+                async with asyncio.timeout(self.settings.request_deadline):
                     response = await self.http.send(request, stream=True)
                     try:
                         status = response.status_code
@@ -385,7 +385,7 @@ class Transport:
             except TimeoutError:
                 note = "timeout"
                 raise Timeout(
-                    f"{self.registry} did not answer within {self.options.request_deadline:g} s "
+                    f"{self.registry} did not answer within {self.settings.request_deadline:g} s "
                     f"({what})"
                 ) from None
             except httpx.TimeoutException as exc:
@@ -467,7 +467,7 @@ class Transport:
     def _log(
         self, method: str, url: httpx.URL, status: int | None, started: float, note: str
     ) -> None:
-        logger = self.options.logger
+        logger = self.settings.logger
         if logger is None:
             return
         safe_url = str(url.copy_with(username=None, password=None))

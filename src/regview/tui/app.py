@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
@@ -11,6 +10,7 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.worker import Worker
 
+from regview.registry.settings import Settings
 from regview.registry.source import Source
 from regview.targets import Opened, Opener
 from regview.tui.bindings import APP_BINDINGS, KeymapError, default_keymap_path, load_keymap
@@ -23,6 +23,7 @@ from regview.tui.workers import report_failure
 
 if TYPE_CHECKING:
     from regview.registry.layers.indexer import LayerIndexer
+    from regview.registry.layers.store import TocStore
 
 __all__ = ["RegviewApp", "create_app", "run_tui"]
 
@@ -40,6 +41,7 @@ class RegviewApp(App[int]):
         self,
         source: Source | None,
         *,
+        settings: Settings | None = None,
         repository: str | None = None,
         reference: str | None = None,
         keymap: dict[str, str] | None = None,
@@ -51,6 +53,7 @@ class RegviewApp(App[int]):
         if source is None and opener is None:
             raise ValueError("the app needs a source, or an opener for the start picker")
         self._source = source
+        self.settings = settings or Settings()
         self.opener = opener
         self.start_choices = list(start_choices)
         self.start_repository = repository
@@ -60,6 +63,7 @@ class RegviewApp(App[int]):
         #: Every reference copied, newest last (tests and the status line read it).
         self.copied: list[str] = []
         self._indexer: LayerIndexer | None = None
+        self._toc_store: TocStore | None = None
 
     @property
     def source(self) -> Source:
@@ -72,14 +76,16 @@ class RegviewApp(App[int]):
     def indexer(self) -> LayerIndexer:
         """The one layer indexer of the app: every view asking for a layer shares its reads.
 
-        Its TOC store is the regview cache (``$REGVIEW_CACHE_DIR`` or the user cache dir).
+        Its TOC store is under the settings' cache root, in memory only without one.
         """
         from regview.registry.layers.indexer import LayerIndexer
-        from regview.registry.layers.store import default_toc_store
+        from regview.registry.layers.store import TocStore
 
         source = self.source
+        if self._toc_store is None:
+            self._toc_store = TocStore(self.settings.cache_root())
         if self._indexer is None or self._indexer.source is not source:
-            self._indexer = LayerIndexer(source, store=default_toc_store())
+            self._indexer = LayerIndexer(source, store=self._toc_store)
         return self._indexer
 
     def get_default_screen(self) -> Screen[None]:
@@ -156,18 +162,20 @@ class RegviewApp(App[int]):
 def create_app(
     source: Source | None,
     *,
+    settings: Settings | None = None,
     repository: str | None = None,
     reference: str | None = None,
-    keymap_path: Path | None = None,
     opener: Opener | None = None,
     start_choices: Sequence[StartChoice] = (),
 ) -> RegviewApp:
     """Build the explorer on ``source``; ``reference`` (tag or digest) opens that manifest.
 
     Without a source the app starts on the picker, which opens ``start_choices`` or
-    anything typed in through ``opener``.
+    anything typed in through ``opener``. ``settings`` say where layer tables of contents
+    are kept and which keymap file to read (default: ``Settings()``).
     """
-    path = keymap_path if keymap_path is not None else default_keymap_path()
+    settings = settings or Settings()
+    path = settings.keymap_path if settings.keymap_path is not None else default_keymap_path()
     keymap: dict[str, str] = {}
     keymap_error: str | None = None
     try:
@@ -176,6 +184,7 @@ def create_app(
         keymap_error = str(exc)
     return RegviewApp(
         source,
+        settings=settings,
         repository=repository,
         reference=reference,
         keymap=keymap,
@@ -188,18 +197,18 @@ def create_app(
 def run_tui(
     source: Source | None,
     *,
+    settings: Settings | None = None,
     repository: str | None = None,
     reference: str | None = None,
-    keymap_path: Path | None = None,
     opener: Opener | None = None,
     start_choices: Sequence[StartChoice] = (),
 ) -> int:
     """Run the explorer until the user quits; returns the process exit code."""
     app = create_app(
         source,
+        settings=settings,
         repository=repository,
         reference=reference,
-        keymap_path=keymap_path,
         opener=opener,
         start_choices=start_choices,
     )

@@ -30,7 +30,7 @@ from regview.registry.layers.merge import (
     MergedFilesystem,
     merge_layers,
 )
-from regview.registry.layers.store import TocStore, default_toc_store
+from regview.registry.layers.store import TocStore
 from regview.registry.layers.toc import LayerToc
 from regview.registry.layers.tree import FileTree, TreeNode
 
@@ -51,7 +51,6 @@ __all__ = [
     "TocStore",
     "TreeNode",
     "check_diff_id",
-    "default_toc_store",
     "display_path",
     "image_layers",
     "merge_layers",

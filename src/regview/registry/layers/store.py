@@ -30,19 +30,10 @@ from regview.registry.digests import is_digest, parse_digest
 from regview.registry.errors import InvalidReference, MalformedContent
 from regview.registry.layers.toc import LayerToc, entry_from_row, entry_to_row
 
-__all__ = ["TOC_FORMAT", "TocStore", "default_toc_store"]
+__all__ = ["TOC_FORMAT", "TocStore"]
 
 TOC_FORMAT = 1
 _ORIGINS = ("tar", "estargz", "zstd:chunked")
-
-
-def default_toc_store(*, use_cache: bool = True, cache_dir: Path | None = None) -> TocStore:
-    """The store under the regview cache (``$REGVIEW_CACHE_DIR`` or the user cache dir)."""
-    if not use_cache:
-        return TocStore(None)
-    from regview.registry.cache import default_cache_dir
-
-    return TocStore(cache_dir or default_cache_dir())
 
 
 class TocStore:

@@ -1,0 +1,193 @@
+"""One settings object for every part of regview: the client, the layer indexer and its
+store, the TUI, the CLI and the notebook.
+
+A :class:`Settings` is built once, from flags (or keyword arguments), the environment and
+the defaults, and handed down to whatever needs it. It is the only place that works out
+where regview writes:
+
+* :meth:`Settings.cache_root`: manifests, configs, tag lists, layer tables of contents
+  and the demo layouts; ``None`` with ``use_cache=False`` (``--no-cache``), when nothing
+  at all is written to disk;
+* :meth:`Settings.state_root`: the list of targets opened lately; under the cache
+  directory when one is given explicitly (``--cache-dir``), so that it is the only place
+  written to.
+
+A setting never holds a secret: credentials stay in the credential store, and
+``repr(settings)`` is safe to log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from regview import __version__
+
+__all__ = ["MiB", "RequestLogger", "RequestRecord", "Settings"]
+
+MiB = 1024 * 1024
+"""Bytes in a mebibyte."""
+
+CACHE_DIR_ENV = "REGVIEW_CACHE_DIR"
+STATE_DIR_ENV = "REGVIEW_STATE_DIR"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One HTTP exchange, for ``-v`` logging. Never holds a header value or a secret."""
+
+    method: str
+    url: str
+    status: int | None
+    elapsed_ms: float
+    cache: str = ""  # "", "hit", "revalidated"
+    note: str = ""
+
+
+RequestLogger = Callable[[RequestRecord], None]
+"""Called with every :class:`RequestRecord` (``-v``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How regview talks to registries, where it keeps its cache, and its limits.
+
+    Every field has a safe default; ``Settings()`` is what ``regview`` runs with when no
+    flag is given. Use :meth:`from_environment` to read ``$REGVIEW_CACHE_DIR`` and
+    ``$REGVIEW_STATE_DIR`` once, and :meth:`replace` to change a field.
+    """
+
+    # --- connection -----------------------------------------------------------------
+    plain_http: bool = False
+    """Use http:// for every registry. Without it, https, except for localhost and loopback
+    addresses: those are tried over http first and switched to https if they speak TLS."""
+    insecure: bool = False
+    """Skip TLS certificate verification."""
+    concurrency: int = 32
+    """Requests in flight at once, per registry host.
+
+    32 small GETs at once halve a cold inspect of 100 tags at 50 ms RTT against 16
+    (``benchmarks/run --only c``); HTTP/2 registries carry them on one connection.
+    """
+    connect_timeout: float = 10.0
+    """Seconds to wait for a connection."""
+    read_timeout: float = 30.0
+    """Seconds to wait for each read from a connection."""
+    request_deadline: float = 60.0
+    """Overall time for one request, body included (a dripping server cannot stall us)."""
+    max_body_bytes: int = 4 * MiB
+    """Cap for manifest, config, tag-list and catalog bodies."""
+    max_index_depth: int = 8
+    """How deep indexes may nest before we call it hostile."""
+    max_pages: int = 10_000
+    """Pages of a catalog or tag list we follow before stopping."""
+    max_tries: int = 3
+    """Tries for an idempotent request on 429, 500, 502, 503, 504 or a connection error."""
+    retry_after_cap: float = 60.0
+    """Longest ``Retry-After`` honoured; a longer one fails at once with the wait."""
+    backoff_base: float = 0.5
+    """First retry delay in seconds; doubled on each further try."""
+    user_agent: str = f"regview/{__version__}"
+    """The ``User-Agent`` header."""
+    logger: RequestLogger | None = None
+    """Called with a :class:`RequestRecord` for every request and cache hit (``-v``)."""
+
+    # --- cache and state ------------------------------------------------------------
+    use_cache: bool = True
+    """Keep manifests, configs, tag lists and layer tables of contents on disk. False
+    (``--no-cache``) writes nothing to disk at all: a cache in memory only."""
+    cache_dir: Path | None = None
+    """The cache directory; None means ``$REGVIEW_CACHE_DIR`` or the platform's user
+    cache directory."""
+    state_dir: Path | None = None
+    """Where the recent targets are kept; None means ``$REGVIEW_STATE_DIR``, else
+    ``CACHE_DIR/state`` when ``cache_dir`` is set, else the platform's user state dir."""
+    tag_ttl: float = 30.0
+    """Seconds a tag->digest answer or a tag list is trusted before revalidation."""
+
+    # --- credentials and keys -------------------------------------------------------
+    auth_files: tuple[Path, ...] | None = None
+    """Read credentials only from these docker/containers auth files; None means the
+    usual places (``~/.docker/config.json``, the containers auth files)."""
+    keymap_path: Path | None = None
+    """The TUI's key bindings file; None means ``~/.config/regview/keys.toml``."""
+
+    def __post_init__(self) -> None:
+        for name in ("concurrency", "max_body_bytes", "max_index_depth", "max_pages",
+                     "max_tries"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
+        for name in ("connect_timeout", "read_timeout", "request_deadline"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+        for name in ("cache_dir", "state_dir", "keymap_path"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                object.__setattr__(self, name, Path(value).expanduser())
+        if self.auth_files is not None and not isinstance(self.auth_files, tuple):
+            object.__setattr__(
+                self, "auth_files", tuple(Path(p).expanduser() for p in self.auth_files)
+            )
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Settings:
+        """Settings from ``overrides`` (flags, keyword arguments), then the environment.
+
+        ``$REGVIEW_CACHE_DIR`` and ``$REGVIEW_STATE_DIR`` are read here, once; an
+        override of None means "not given". Unknown names raise :class:`TypeError`.
+        """
+        env = os.environ if environ is None else environ
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise TypeError(f"unknown setting{'s' if len(unknown) > 1 else ''}: "
+                            + ", ".join(unknown))
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if "cache_dir" not in values and env.get(CACHE_DIR_ENV):
+            values["cache_dir"] = Path(env[CACHE_DIR_ENV]).expanduser()
+        if "state_dir" not in values and env.get(STATE_DIR_ENV):
+            values["state_dir"] = Path(env[STATE_DIR_ENV]).expanduser()
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    def cache_root(self) -> Path | None:
+        """The cache directory, or None when nothing may be written (``--no-cache``).
+
+        The one place in regview that decides where the cache lives.
+        """
+        if not self.use_cache:
+            return None
+        if self.cache_dir is not None:
+            return self.cache_dir
+        override = os.environ.get(CACHE_DIR_ENV)
+        if override:
+            return Path(override).expanduser()
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("regview", appauthor=False))
+
+    def state_root(self) -> Path | None:
+        """Where the recent targets live, or None when nothing may be written."""
+        if not self.use_cache:
+            return None
+        if self.state_dir is not None:
+            return self.state_dir
+        override = os.environ.get(STATE_DIR_ENV)
+        if override:
+            return Path(override).expanduser()
+        if self.cache_dir is not None:
+            return self.cache_dir / "state"
+        from platformdirs import user_state_dir
+
+        return Path(user_state_dir("regview", appauthor=False))
