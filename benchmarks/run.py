@@ -155,7 +155,7 @@ class Bench:
         self, host: str, repo: str, tags: list[str], cache_dir: Path, *, tag_ttl: float = 30.0
     ):
         from regview.registry.client import RegistryClient
-        from regview.registry.inspect import inspect
+        from regview.registry.inspection import inspect
         from regview.registry.settings import Settings
 
         async def go() -> int:

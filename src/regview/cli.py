@@ -570,7 +570,7 @@ async def _cmd_manifest(pool: ClientPool, args: argparse.Namespace) -> int:
 
 async def _cmd_config(pool: ClientPool, args: argparse.Namespace) -> int:
     from regview.registry.errors import NotFound
-    from regview.registry.inspect import resolve_image
+    from regview.registry.inspection import resolve_image
     from regview.registry.models import ImageManifest, Platform
 
     ref = _parse_ref(args.reference)
@@ -624,7 +624,7 @@ async def _cmd_inspect(pool: ClientPool, args: argparse.Namespace) -> int:
 
     from regview.inspect_text import render_inspect
     from regview.registry.errors import RegistryError
-    from regview.registry.inspect import inspect
+    from regview.registry.inspection import inspect
     from regview.registry.models import Platform
 
     platform = Platform.parse(args.platform) if args.platform else None

@@ -46,7 +46,7 @@ from regview.registry.errors import (
     Timeout,
     TooLarge,
 )
-from regview.registry.inspect import inspect, resolve_image
+from regview.registry.inspection import inspect, resolve_image
 from regview.registry.models import ImageManifest, Schema1Manifest
 from regview.registry.settings import RequestRecord, Settings
 from regview.textsafe import visible

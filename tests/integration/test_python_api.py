@@ -10,7 +10,7 @@ import pytest
 from regview.registry import media_types as mt
 from regview.registry.client import ClientPool, RegistryClient
 from regview.registry.errors import NotFound
-from regview.registry.inspect import inspect, resolve_image
+from regview.registry.inspection import inspect, resolve_image
 from regview.registry.models import ImageIndex, ImageManifest, Platform
 from regview.registry.settings import RequestRecord, Settings
 from tests.support.content import Published

@@ -9,8 +9,8 @@ import pytest
 
 from regview.registry import media_types as mt
 from regview.registry.oci_layout import LayoutWriter, descriptor_json
+from regview.registry.tag_info import order_tags, referrer_tag_kind
 from regview.tui.app import create_app
-from regview.tui.info import order_tags, referrer_tag_kind
 from tests.tui.fakes import FakeSource
 from tests.tui.helpers import screen_text, settle
 from tests.tui.layouts import DSSE, _image, _sbom, cosign, cosign_tag

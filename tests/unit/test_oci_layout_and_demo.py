@@ -10,7 +10,7 @@ import pytest
 from regview.demo import build_demo, demo_path
 from regview.registry import media_types as mt
 from regview.registry.errors import CycleError, DigestMismatch, NotFound
-from regview.registry.inspect import inspect, resolve_image
+from regview.registry.inspection import inspect, resolve_image
 from regview.registry.models import Artifact, ImageIndex, ImageManifest, Platform
 from regview.registry.oci_layout import LayoutWriter, OciLayoutSource, descriptor_json
 from regview.registry.source import Source

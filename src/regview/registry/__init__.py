@@ -1,0 +1,175 @@
+"""regview's registry client: the public Python API.
+
+Everything a script, a notebook or regview's own front ends need is importable from
+here; the submodules are the implementation. Nothing here imports Textual or Jupyter.
+
+* **Sources**: :class:`RegistryClient` (one registry over HTTP, cached and verified),
+  :class:`ClientPool` (clients for several registries sharing one cache) and
+  :class:`OciLayoutSource` (OCI image layouts on disk) all implement :class:`Source`.
+  Every method is a coroutine or an async iterator.
+* **Settings**: one :class:`Settings` object (limits, TLS, cache location) for all of them.
+* **Models**: :class:`Descriptor`, :class:`Platform`, :class:`ImageIndex`,
+  :class:`ImageManifest`, :class:`Artifact`, :class:`ImageConfig`, and what a source
+  returns: :class:`FetchedManifest`, :class:`FetchedConfig`.
+* **Operations**: :func:`inspect` (the ``regview inspect`` document), :func:`resolve_image`
+  (an index down to one platform's image), :func:`read_tag_info` (a tag's digest, size,
+  platforms and date), and the layer listing in :mod:`regview.registry.layers`
+  (:class:`LayerIndexer`, :func:`merge_layers`, :func:`read_file`).
+* **Errors**: every failure is a :class:`RegistryError` whose message says what went wrong
+  and what to do; the hierarchy is documented in :mod:`regview.registry.errors`.
+
+Example::
+
+    from regview.registry import RegistryClient, Settings
+
+    async with RegistryClient("127.0.0.1:5000", settings=Settings(use_cache=False)) as c:
+        fetched = await c.manifest("acme/web", "latest")
+"""
+
+from __future__ import annotations
+
+from regview.registry import layers, media_types
+from regview.registry.client import ApiVersion, ClientPool, RegistryClient
+from regview.registry.credentials import Credential, CredentialStore
+from regview.registry.digests import compute_digest, is_digest, short_digest, verify_digest
+from regview.registry.errors import (
+    AuthError,
+    CertificateError,
+    CredentialsError,
+    CycleError,
+    Denied,
+    DigestMismatch,
+    InvalidReference,
+    LayerFormatError,
+    LoginFailed,
+    MalformedContent,
+    NetworkError,
+    NotFound,
+    ProtocolError,
+    RateLimited,
+    RegistryError,
+    ServerError,
+    Timeout,
+    TooLarge,
+)
+from regview.registry.inspection import choose_platform, config_json, inspect, resolve_image
+from regview.registry.layers import (
+    Entry,
+    EntryType,
+    IndexProgress,
+    LayerIndexer,
+    LayerToc,
+    MergedFilesystem,
+    TocStore,
+    image_layers,
+    merge_layers,
+    read_file,
+    verify_diff_ids,
+)
+from regview.registry.models import (
+    Artifact,
+    Descriptor,
+    HistoryEntry,
+    ImageConfig,
+    ImageIndex,
+    ImageManifest,
+    Platform,
+    Schema1Manifest,
+    parse_config,
+    parse_manifest,
+)
+from regview.registry.oci_layout import OciLayoutSource, descriptor_json
+from regview.registry.reference import (
+    Reference,
+    Target,
+    normalize_registry,
+    parse_reference,
+    parse_repository,
+    parse_target,
+)
+from regview.registry.settings import RequestRecord, Settings
+from regview.registry.source import FetchedConfig, FetchedManifest, RateLimit, Source, Stats
+from regview.registry.tag_info import (
+    TagInfo,
+    order_tags,
+    preferred_platform,
+    read_tag_info,
+    referrer_tag_kind,
+)
+
+__all__ = [
+    "ApiVersion",
+    "Artifact",
+    "AuthError",
+    "CertificateError",
+    "ClientPool",
+    "Credential",
+    "CredentialStore",
+    "CredentialsError",
+    "CycleError",
+    "Denied",
+    "Descriptor",
+    "DigestMismatch",
+    "Entry",
+    "EntryType",
+    "FetchedConfig",
+    "FetchedManifest",
+    "HistoryEntry",
+    "ImageConfig",
+    "ImageIndex",
+    "ImageManifest",
+    "IndexProgress",
+    "InvalidReference",
+    "LayerFormatError",
+    "LayerIndexer",
+    "LayerToc",
+    "LoginFailed",
+    "MalformedContent",
+    "MergedFilesystem",
+    "NetworkError",
+    "NotFound",
+    "OciLayoutSource",
+    "Platform",
+    "ProtocolError",
+    "RateLimit",
+    "RateLimited",
+    "Reference",
+    "RegistryClient",
+    "RegistryError",
+    "RequestRecord",
+    "Schema1Manifest",
+    "ServerError",
+    "Settings",
+    "Source",
+    "Stats",
+    "TagInfo",
+    "Target",
+    "Timeout",
+    "TocStore",
+    "TooLarge",
+    "choose_platform",
+    "compute_digest",
+    "config_json",
+    "descriptor_json",
+    "image_layers",
+    "inspect",
+    "is_digest",
+    "layers",
+    "media_types",
+    "merge_layers",
+    "normalize_registry",
+    "order_tags",
+    "parse_config",
+    "parse_manifest",
+    "parse_reference",
+    "parse_repository",
+    "parse_target",
+    "preferred_platform",
+    "read_file",
+    "read_tag_info",
+    "referrer_tag_kind",
+    "resolve_image",
+    "short_digest",
+    "verify_diff_ids",
+    "verify_digest",
+]

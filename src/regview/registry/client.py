@@ -157,18 +157,22 @@ class RegistryClient:
 
     @property
     def name(self) -> str:
+        """The registry host (``host[:port]``, ``docker.io`` for Docker Hub)."""
         return self.registry
 
     @property
     def identity(self) -> str:
+        """Who we are there: the user name once credentials are used, else ``anonymous``."""
         return self._identity
 
     @property
     def stats(self) -> Stats:
+        """Request, cache-hit and pull-budget counters, updated in place."""
         return self._stats
 
     @property
     def token_requests(self) -> int:
+        """Token requests sent to the auth realm so far."""
         return self._transport.auth.token_requests
 
     def _hit(self, path: str) -> None:
@@ -188,6 +192,7 @@ class RegistryClient:
         return cred
 
     async def aclose(self) -> None:
+        """Close the connections and wait for the cache writes this client owns."""
         try:
             await self._transport.aclose()
         finally:
@@ -245,6 +250,7 @@ class RegistryClient:
     # --- listings ----------------------------------------------------------------------
 
     async def repositories(self, *, page_size: int | None = None) -> AsyncIterator[list[str]]:
+        """Repository names from ``_catalog``, one page at a time (Link pagination)."""
         try:
             async for page in self._paginate(
                 "/v2/_catalog",
@@ -276,6 +282,7 @@ class RegistryClient:
             ) from None
 
     async def tags(self, repository: str) -> AsyncIterator[list[str]]:
+        """Tags of ``repository``, one page at a time; cached, then revalidated."""
         key = f"tags:{self.registry}/{repository}"
         entry = self.cache.get_ref(key)
         if entry is not None and not _is_tag_list(entry.value):
@@ -470,15 +477,18 @@ class RegistryClient:
             self._parsed.pop(next(iter(self._parsed)))
 
     def peek_manifest(self, repository: str, digest: str) -> FetchedManifest | None:
+        """The manifest for ``digest`` from the cache, without a request; or None."""
         if not is_digest(digest):
             return None
         return self._from_cache(repository, digest)
 
     @property
     def meters_pulls(self) -> bool:
+        """True on Docker Hub, or once a registry sent rate-limit headers."""
         return self.registry == "docker.io" or self._stats.rate_limit is not None
 
     async def resolve(self, repository: str, reference: str) -> Descriptor:
+        """Digest, media type and size of a tag or digest: from the cache, else a HEAD."""
         if is_digest(reference):
             cached = await self._from_cache_off_loop(repository, reference)
             if cached is not None:
@@ -519,6 +529,7 @@ class RegistryClient:
         return d
 
     async def manifest(self, repository: str, reference: str) -> FetchedManifest:
+        """The verified manifest a tag or digest names, from the cache when it can be."""
         if is_digest(reference):
             cached = await self._from_cache_off_loop(repository, reference)
             if cached is not None:
@@ -594,6 +605,7 @@ class RegistryClient:
     # --- blobs -------------------------------------------------------------------------
 
     async def config(self, repository: str, descriptor: Descriptor) -> FetchedConfig:
+        """The verified, parsed image config a manifest's ``config`` descriptor names."""
         raw = await self.config_bytes(repository, descriptor)
         return FetchedConfig(descriptor.digest, raw, await _off_loop(len(raw), parse_config, raw))
 
@@ -627,6 +639,7 @@ class RegistryClient:
         return response.body
 
     async def blob_size(self, repository: str, digest: str) -> int:
+        """Size of a blob from a HEAD request, remembered per digest."""
         parse_digest(digest)
         known = self._blob_sizes.get(digest)
         if known is not None:
@@ -791,6 +804,7 @@ class ClientPool:
         self._clients: dict[str, RegistryClient] = {}
 
     def get(self, registry: str) -> RegistryClient:
+        """The client for ``registry``, made on first use."""
         key = normalize_registry(registry)
         client = self._clients.get(key)
         if client is None:
@@ -807,9 +821,11 @@ class ClientPool:
 
     @property
     def clients(self) -> list[RegistryClient]:
+        """The clients made so far."""
         return list(self._clients.values())
 
     async def aclose(self) -> None:
+        """Close every client, then wait for the cache writes."""
         try:
             await asyncio.gather(*(c.aclose() for c in self._clients.values()))
         finally:

@@ -34,6 +34,7 @@ def parse_digest(value: object) -> str:
 
 
 def is_digest(value: str) -> bool:
+    """True when ``value`` is a well-formed digest (``algorithm:encoded``)."""
     try:
         parse_digest(value)
     except InvalidReference:
@@ -42,6 +43,7 @@ def is_digest(value: str) -> bool:
 
 
 def compute_digest(data: bytes, algorithm: str = "sha256") -> str:
+    """``algorithm:hex`` of ``data`` (sha256 unless told otherwise)."""
     return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
 
 

@@ -215,6 +215,7 @@ async def _gather_or_cancel(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
 
 
 def config_json(descriptor: Descriptor, c: ImageConfig) -> dict[str, Any]:
+    """The ``config`` object of an inspect document: the descriptor and what it says."""
     return {
         "digest": descriptor.digest,
         "mediaType": descriptor.media_type,

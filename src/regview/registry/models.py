@@ -70,6 +70,7 @@ class Platform:
 
     @property
     def is_unknown(self) -> bool:
+        """True for ``unknown/unknown`` (attestation entries of an index)."""
         return self.os == "unknown" and self.architecture == "unknown"
 
 
@@ -120,9 +121,11 @@ class ImageIndex:
 
     @property
     def attestations(self) -> tuple[Descriptor, ...]:
+        """Entries that are attestation manifests (buildx's ``unknown/unknown``)."""
         return tuple(d for d in self.manifests if d.is_attestation)
 
     def children(self) -> tuple[Descriptor, ...]:
+        """Every descriptor this index lists."""
         return self.manifests
 
 
@@ -145,9 +148,11 @@ class ImageManifest:
 
     @property
     def is_artifact(self) -> bool:
+        """False: an image (see :class:`Artifact`)."""
         return False
 
     def children(self) -> tuple[Descriptor, ...]:
+        """The config and the layers, in order."""
         return (self.config, *self.layers)
 
 
@@ -161,10 +166,12 @@ class Artifact(ImageManifest):
 
     @property
     def is_artifact(self) -> bool:
+        """Always True: an artifact manifest."""
         return True
 
     @property
     def kind(self) -> str:
+        """What the artifact is: ``signature``, ``sbom``, ``attestation`` or ``artifact``."""
         return mt.referrer_kind(self.artifact_type)
 
 
@@ -183,13 +190,16 @@ class Schema1Manifest:
 
     @property
     def annotations(self) -> Mapping[str, str]:
+        """Always empty: schema1 has no annotations."""
         return {}
 
     @property
     def subject(self) -> Descriptor | None:
+        """Always None: schema1 has no subject."""
         return None
 
     def children(self) -> tuple[Descriptor, ...]:
+        """Nothing: schema1 layers are not content-addressed descriptors here."""
         return ()
 
 
@@ -232,12 +242,14 @@ class ImageConfig:
 
     @property
     def platform(self) -> Platform | None:
+        """The platform the config says the image is for (os/architecture/variant)."""
         if not self.os or not self.architecture:
             return None
         return Platform(self.os, self.architecture, self.variant, self.os_version)
 
     @property
     def created_at(self) -> datetime | None:
+        """``created`` as a datetime, or None when absent or unreadable."""
         return parse_timestamp(self.created)
 
 

@@ -114,14 +114,17 @@ class OciLayoutSource:
 
     @property
     def name(self) -> str:
+        """``oci:PATH``."""
         return f"oci:{self.path}"
 
     @property
     def identity(self) -> str:
+        """``local``."""
         return "local"
 
     @property
     def stats(self) -> Stats:
+        """File reads counted as requests; ``local`` is set."""
         return self._stats
 
     def _discover(self) -> dict[str, _Layout]:
@@ -155,15 +158,18 @@ class OciLayoutSource:
         return layout
 
     async def repositories(self, *, page_size: int | None = None) -> AsyncIterator[list[str]]:
+        """The layouts under the path, named by their directory, as one page."""
         names = list(self._discover())
         step = page_size or 1000
         for i in range(0, len(names), step):
             yield names[i : i + step]
 
     async def tags(self, repository: str) -> AsyncIterator[list[str]]:
+        """The ``org.opencontainers.image.ref.name`` values of a layout's index."""
         yield self._layout(repository).tags()
 
     async def resolve(self, repository: str, reference: str) -> Descriptor:
+        """The descriptor of a tag or digest in the layout."""
         layout = self._layout(repository)
         if ":" in reference:
             return (await self.manifest(repository, reference)).descriptor()
@@ -171,6 +177,7 @@ class OciLayoutSource:
         return Descriptor(media_type=found.media_type, digest=found.digest, size=found.size)
 
     async def manifest(self, repository: str, reference: str) -> FetchedManifest:
+        """The manifest a tag or digest names, verified against its digest."""
         layout = self._layout(repository)
         hint: str | None = None
         if ":" in reference:
@@ -188,6 +195,7 @@ class OciLayoutSource:
         return FetchedManifest(repository, digest, media_type, raw, manifest)
 
     def peek_manifest(self, repository: str, digest: str) -> FetchedManifest | None:
+        """The manifest for ``digest``: reading a local file costs no request."""
         try:
             raw = self._layout(repository).read_blob(parse_digest(digest), "manifest")
             manifest = parse_manifest(raw)
@@ -197,14 +205,17 @@ class OciLayoutSource:
 
     @property
     def meters_pulls(self) -> bool:
+        """Always False: local files have no pull budget."""
         return False
 
     async def config(self, repository: str, descriptor: Descriptor) -> FetchedConfig:
+        """The verified, parsed image config a manifest's ``config`` descriptor names."""
         raw = self._layout(repository).read_blob(descriptor.digest, "config")
         self._stats.requests += 1
         return FetchedConfig(descriptor.digest, raw, parse_config(raw))
 
     async def blob_size(self, repository: str, digest: str) -> int:
+        """Size of a blob file."""
         path = self._layout(repository).blob_path(digest)
         try:
             return path.stat().st_size
@@ -215,6 +226,7 @@ class OciLayoutSource:
     async def open_blob(
         self, repository: str, digest: str, *, offset: int = 0, length: int | None = None
     ) -> AsyncIterator[BlobStream]:
+        """Stream a blob file (verified at the end), or a byte range of it."""
         path = self._layout(repository).blob_path(digest)
         try:
             stream = FileBlobStream(path, digest, offset=offset, length=length)
@@ -228,6 +240,7 @@ class OciLayoutSource:
         self._layouts = None
 
     async def referrers(self, repository: str, digest: str) -> list[Descriptor]:
+        """Manifests in the layout whose ``subject`` is ``digest``."""
         layout = self._layout(repository)
         parse_digest(digest)
         found: dict[str, Descriptor] = {}
@@ -252,6 +265,7 @@ class OciLayoutSource:
         return list(found.values())
 
     async def aclose(self) -> None:
+        """Nothing to close: present for the Source interface."""
         return None
 
 

@@ -498,6 +498,7 @@ class Target:
 
     @property
     def kind(self) -> TargetKind:
+        """``registry``, ``repository`` or ``reference``: what the text named."""
         if self.repository is None:
             return "registry"
         if self.tag is None and self.digest is None:

@@ -31,9 +31,11 @@ class FetchedManifest:
 
     @property
     def size(self) -> int:
+        """Size of the raw bytes."""
         return len(self.raw)
 
     def descriptor(self) -> Descriptor:
+        """A descriptor of this manifest (media type, digest, size)."""
         return Descriptor(media_type=self.media_type, digest=self.digest, size=len(self.raw))
 
 
@@ -88,7 +90,9 @@ class Source(Protocol):
         ...
 
     @property
-    def stats(self) -> Stats: ...
+    def stats(self) -> Stats:
+        """Counters a UI shows in its status bar, updated in place."""
+        ...
 
     def repositories(self, *, page_size: int | None = None) -> AsyncIterator[list[str]]:
         """Repository names, one page at a time, in server order."""
@@ -138,4 +142,6 @@ class Source(Protocol):
         """Drop cached listings (the tag list of ``repository``) so they are read anew."""
         ...
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> None:
+        """Release connections and flush what the source owns."""
+        ...

@@ -1,6 +1,7 @@
-"""What the Tags pane shows next to each tag, read lazily and cached.
+"""What a tag list shows next to each tag (digest, kind, platforms, size, created).
 
-Pure registry logic: no Textual here, so it is easy to test on its own.
+Read lazily, one tag at a time, through a :class:`~regview.registry.source.Source`: the
+TUI fills its visible rows with it, the notebook and the CLI whole listings.
 """
 
 from __future__ import annotations

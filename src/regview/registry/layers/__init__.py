@@ -21,8 +21,23 @@ from __future__ import annotations
 
 from regview.registry.layers.entry import Entry, EntryType, display_path, normalize_path
 from regview.registry.layers.extract import FoundFile, NotARegularFile, read_file
-from regview.registry.layers.image import check_diff_id, image_layers, verify_diff_ids
+from regview.registry.layers.image import (
+    check_diff_id,
+    image_diff_ids,
+    image_layers,
+    select_layer,
+    verify_diff_ids,
+)
 from regview.registry.layers.indexer import IndexProgress, LayerIndexer, ProgressCallback
+from regview.registry.layers.listing import (
+    deletion_json,
+    entry_json,
+    format_size,
+    format_time,
+    layer_json,
+    merged_json,
+    tar_line,
+)
 from regview.registry.layers.merge import (
     Deletion,
     LayerChanges,
@@ -32,7 +47,7 @@ from regview.registry.layers.merge import (
 )
 from regview.registry.layers.store import TocStore
 from regview.registry.layers.toc import LayerToc
-from regview.registry.layers.tree import FileTree, TreeNode
+from regview.registry.layers.tree import FileTree, SortKey, TreeNode
 
 __all__ = [
     "Deletion",
@@ -48,13 +63,23 @@ __all__ = [
     "MergedFilesystem",
     "NotARegularFile",
     "ProgressCallback",
+    "SortKey",
     "TocStore",
     "TreeNode",
     "check_diff_id",
+    "deletion_json",
     "display_path",
+    "entry_json",
+    "format_size",
+    "format_time",
+    "image_diff_ids",
     "image_layers",
+    "layer_json",
     "merge_layers",
+    "merged_json",
     "normalize_path",
     "read_file",
+    "select_layer",
+    "tar_line",
     "verify_diff_ids",
 ]

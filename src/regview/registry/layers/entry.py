@@ -77,18 +77,22 @@ class Entry:
 
     @property
     def name(self) -> str:
+        """The last path component."""
         return self.path.rpartition("/")[2]
 
     @property
     def parent(self) -> str:
+        """The parent directory's path (empty at the top)."""
         return parent_path(self.path)
 
     @property
     def is_dir(self) -> bool:
+        """True for a directory."""
         return self.type is EntryType.DIR
 
     @property
     def is_file(self) -> bool:
+        """True for a regular file."""
         return self.type is EntryType.FILE
 
     @property
@@ -114,6 +118,7 @@ class Entry:
 
     @property
     def mode_string(self) -> str:
+        """``ls -l`` style mode, e.g. ``-rwxr-xr-x``."""
         return mode_string(self.type, self.mode)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from regview.registry import media_types as mt
 from regview.registry.digests import short_digest
 from regview.registry.errors import DigestMismatch, NotFound
-from regview.registry.inspect import resolve_image
+from regview.registry.inspection import resolve_image
 from regview.registry.layers.toc import LayerToc
 from regview.registry.models import Artifact, Descriptor, ImageManifest, Platform
 from regview.registry.source import FetchedManifest, Source

@@ -62,6 +62,7 @@ class IndexProgress:
 
     @property
     def fraction(self) -> float | None:
+        """Share done from 0 to 1, or None while the total is unknown."""
         if self.phase in ("cached", "done"):
             return 1.0
         if not self.total:
@@ -70,6 +71,7 @@ class IndexProgress:
 
 
 ProgressCallback = Callable[[IndexProgress], None]
+"""Called with an :class:`IndexProgress` as a layer is indexed."""
 
 
 class StreamState:

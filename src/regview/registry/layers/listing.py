@@ -26,6 +26,7 @@ __all__ = [
 
 
 def format_time(mtime: int) -> str:
+    """``YYYY-MM-DD HH:MM`` (UTC) of a file's mtime, as ``tar -tv`` shows it."""
     try:
         return time.strftime("%Y-%m-%d %H:%M", time.gmtime(mtime))
     except (OverflowError, OSError, ValueError):
@@ -60,6 +61,7 @@ def tar_line(e: Entry) -> str:
 
 
 def entry_json(e: Entry) -> dict[str, Any]:
+    """One layer entry as ``files --json`` prints it (path, type, size, mode, owner, link)."""
     obj: dict[str, Any] = {
         "path": display_path(e.path),
         "type": e.type.value,
@@ -91,6 +93,7 @@ def entry_json(e: Entry) -> dict[str, Any]:
 
 
 def merged_json(m: MergedEntry) -> dict[str, Any]:
+    """A merged-filesystem entry: :func:`entry_json` plus its 0-based layer and status."""
     obj = entry_json(m.entry)
     obj["layer"] = m.layer
     obj["status"] = m.status
@@ -100,6 +103,7 @@ def merged_json(m: MergedEntry) -> dict[str, Any]:
 
 
 def deletion_json(d: Deletion) -> dict[str, Any]:
+    """A path deleted by a whiteout, with the layer that deleted it and what it hid."""
     obj = entry_json(d.entry)
     obj["layer"] = d.layer
     obj["status"] = "deleted"
@@ -111,6 +115,7 @@ def deletion_json(d: Deletion) -> dict[str, Any]:
 
 
 def layer_json(index: int, toc: LayerToc) -> dict[str, Any]:
+    """One layer's summary: 0-based index, digest, sizes, entry counts, TOC origin."""
     return {
         "index": index,
         "digest": toc.digest,

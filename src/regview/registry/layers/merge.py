@@ -50,6 +50,7 @@ class MergedEntry:
 
     @property
     def path(self) -> str:
+        """The entry's path."""
         return self.entry.path
 
 
@@ -97,9 +98,11 @@ class MergedFilesystem:
     # --- queries -------------------------------------------------------------------------
 
     def find(self, path: str) -> MergedEntry | None:
+        """The merged entry at ``path``, or None."""
         return self.entries.get(path)
 
     def sorted_entries(self) -> list[MergedEntry]:
+        """Every entry, in path order."""
         return [self.entries[p] for p in sorted(self.entries)]
 
     def visible_deletions(self) -> list[Deletion]:
@@ -111,6 +114,7 @@ class MergedFilesystem:
 
     @property
     def total_size(self) -> int:
+        """Bytes of every file in the merged filesystem."""
         return sum(m.entry.size for m in self.entries.values() if m.entry.is_file)
 
     @property
@@ -119,6 +123,7 @@ class MergedFilesystem:
         return sum(c.removed_bytes for c in self.layers)
 
     def largest_files(self, count: int = 20) -> list[MergedEntry]:
+        """The ``count`` largest regular files, largest first."""
         files = (m for m in self.entries.values() if m.entry.type is EntryType.FILE)
         return heapq.nlargest(count, files, key=lambda m: (m.entry.size, m.path))
 

@@ -49,12 +49,14 @@ class TocStore:
         self.disk_errors = 0
 
     def path_for(self, digest: str) -> Path | None:
+        """The file a layer's TOC is kept in, or None without a disk store."""
         if self.root is None:
             return None
         algorithm, _, encoded = parse_digest(digest).partition(":")
         return self.root / algorithm / f"{encoded}.json.gz"
 
     def get(self, digest: str) -> LayerToc | None:
+        """The TOC of ``digest`` from memory or disk, or None; a bad file is dropped."""
         try:
             parse_digest(digest)
         except InvalidReference:

@@ -53,6 +53,7 @@ class LayerToc:
 
     @property
     def file_count(self) -> int:
+        """Regular files in the layer."""
         return sum(1 for e in self.entries if e.type is EntryType.FILE)
 
     def whiteouts(self) -> list[Entry]:

@@ -18,6 +18,7 @@ from regview.registry.layers.entry import Entry, EntryType
 __all__ = ["FileTree", "SortKey", "TreeNode"]
 
 SortKey = Literal["name", "size"]
+"""How a :class:`FileTree` orders a directory: by name, or largest first."""
 
 
 @dataclass(eq=False, slots=True)
@@ -40,14 +41,17 @@ class TreeNode:
 
     @property
     def is_dir(self) -> bool:
+        """True for a directory (it can hold children)."""
         return self.children is not None
 
     @property
     def has_children(self) -> bool:
+        """True for a directory with something in it."""
         return bool(self.children)
 
     @property
     def is_whiteout(self) -> bool:
+        """True for a whiteout entry (a deletion marker of an upper layer)."""
         return self.entry is not None and self.entry.is_whiteout
 
 
@@ -71,6 +75,7 @@ class FileTree:
 
     @classmethod
     def from_entries(cls, entries: Iterable[Entry]) -> FileTree:
+        """A finished tree of ``entries`` (missing parent directories are made up)."""
         tree = cls()
         for e in entries:
             tree.add(e)
@@ -146,6 +151,7 @@ class FileTree:
     # --- browsing ------------------------------------------------------------------------
 
     def node(self, path: str) -> TreeNode | None:
+        """The node at ``path``, or None."""
         return self._nodes.get(path)
 
     def children(

@@ -19,7 +19,7 @@ from textual.worker import get_current_worker
 
 from regview.registry.errors import RegistryError
 from regview.registry.source import Source
-from regview.tui.info import TagInfo, order_tags, read_tag_info, referrer_tag_kind
+from regview.registry.tag_info import TagInfo, order_tags, read_tag_info, referrer_tag_kind
 from regview.tui.text import error_text, literal
 from regview.tui.widgets.filter_input import FilterInput
 from regview.tui.widgets.pane import Pane
