@@ -73,6 +73,11 @@ class Stats:
     rate_limit: RateLimit | None = None
     started: float = field(default_factory=time.monotonic)
     local: bool = False
+    credential_origin: str | None = None
+    """Where the credentials in use came from: an auth file's path, a credential helper
+    (``docker-credential-NAME``) or ``--password-stdin``; None when anonymous."""
+    login_refused: bool = False
+    """The registry refused the credentials (a 401 after authenticating)."""
 
 
 @runtime_checkable
