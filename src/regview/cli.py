@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from regview.registry.credentials import Credential
     from regview.registry.settings import RequestRecord, Settings
     from regview.registry.source import Source
+    from regview.targets import Ref
     from regview.tui.app import RegviewApp
     from regview.tui.screens.start import StartChoice
 
@@ -397,56 +397,16 @@ def _pool(args: argparse.Namespace, registries: Sequence[str]) -> ClientPool:
 # --- scripting commands ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Ref:
-    """A parsed command-line reference, remote or in an OCI layout."""
+def _parse_ref(text: str, *, need_reference: bool = True) -> Ref:
+    from regview.targets import parse_ref
 
-    source_key: str  # registry host, or "oci:PATH"
-    repository: str
-    reference: str  # tag or digest
-    display: str
-
-
-def _parse_ref(text: str, *, need_reference: bool = True) -> _Ref:
-    from regview.registry.errors import InvalidReference
-    from regview.registry.reference import parse_reference, parse_repository
-
-    if text.startswith("oci:"):
-        return _parse_oci_ref(text)
-    if need_reference:
-        ref = parse_reference(text)
-        return _Ref(ref.registry, ref.repository, ref.reference, str(ref))
-    try:
-        registry, repository = parse_repository(text)
-    except InvalidReference:
-        raise
-    return _Ref(registry, repository, "", f"{registry}/{repository}")
-
-
-def _parse_oci_ref(text: str) -> _Ref:
-    from regview.registry.errors import InvalidReference
-
-    body = text[len("oci:") :]
-    path, reference = body, "latest"
-    if "@" in body:
-        path, reference = body.rsplit("@", 1)
-    else:
-        slash = body.rfind("/")
-        colon = body.rfind(":")
-        if colon > slash:
-            path, reference = body[:colon], body[colon + 1 :]
-    layout = Path(path).expanduser()
-    if not (layout / "oci-layout").is_file():
-        raise InvalidReference(f"{path!r} is not an OCI image layout (no oci-layout file)")
-    return _Ref(f"oci:{layout}", layout.resolve().name or "image", reference, text)
+    return parse_ref(text, need_reference=need_reference)
 
 
 def _source_for(pool: ClientPool, key: str) -> Source:
-    if key.startswith("oci:"):
-        from regview.registry.oci_layout import OciLayoutSource
+    from regview.targets import source_for
 
-        return OciLayoutSource(key[len("oci:") :], max_body_bytes=pool.settings.max_body_bytes)
-    return pool.get(key)
+    return source_for(key, pool.get, pool.settings)
 
 
 async def _cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
@@ -523,11 +483,13 @@ async def _cmd_catalog(pool: ClientPool, args: argparse.Namespace) -> int:
 
 
 async def _cmd_tags(pool: ClientPool, args: argparse.Namespace) -> int:
+    import dataclasses
+
     from regview.natural import sort_tags
 
     ref = _parse_ref(args.repository, need_reference=False)
     if ref.source_key.startswith("oci:"):
-        ref = _Ref(ref.source_key, ref.repository, "", ref.display)
+        ref = dataclasses.replace(ref, reference="")
     source = _source_for(pool, ref.source_key)
     tags: list[str] = []
     async for page in source.tags(ref.repository):
@@ -630,7 +592,7 @@ async def _cmd_inspect(pool: ClientPool, args: argparse.Namespace) -> int:
     platform = Platform.parse(args.platform) if args.platform else None
     refs = [_parse_ref(r) for r in args.references]
 
-    async def one(ref: _Ref) -> dict[str, Any]:
+    async def one(ref: Ref) -> dict[str, Any]:
         source = _source_for(pool, ref.source_key)
         return await inspect(
             source,

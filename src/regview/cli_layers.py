@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from regview.cli import UsageError, _parse_ref, _print_json, _print_lines, _Ref, _source_for
+from regview.cli import UsageError, _parse_ref, _print_json, _print_lines, _source_for
 
 if TYPE_CHECKING:
     from regview.registry.client import ClientPool
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from regview.registry.layers.store import TocStore
     from regview.registry.models import Descriptor
     from regview.registry.source import FetchedManifest, Source
+    from regview.targets import Ref
 
 __all__ = ["cmd_cat", "cmd_files"]
 
@@ -64,7 +65,7 @@ class _ProgressLine:
 
 async def _image_for_layers(
     pool: ClientPool, args: argparse.Namespace
-) -> tuple[_Ref, Source, tuple[Descriptor, ...], FetchedManifest]:
+) -> tuple[Ref, Source, tuple[Descriptor, ...], FetchedManifest]:
     from regview.registry.layers.image import image_layers
     from regview.registry.models import Platform
 
