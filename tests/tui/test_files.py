@@ -14,6 +14,7 @@ from rich.style import Style
 from textual.pilot import Pilot
 from textual.widgets import ProgressBar, Static
 
+from regview.registry import Settings
 from regview.registry.layers.entry import Entry, EntryType
 from regview.registry.layers.toc import LayerToc
 from regview.registry.models import Descriptor
@@ -424,7 +425,8 @@ def test_every_binding_has_a_unique_id() -> None:
 async def test_files_keys_can_be_remapped(file_source: FakeSource, tmp_path: Path) -> None:
     keymap = tmp_path / "keys.toml"
     keymap.write_text('[keys]\n"files.sort" = "o"\n"main.files" = "F"\n')
-    app = create_app(file_source, repository="files/app", reference="v1", keymap_path=keymap)
+    app = create_app(file_source, repository="files/app", reference="v1",
+                     settings=Settings(keymap_path=keymap))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("j", "F")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from regview.registry import Settings
 from regview.tui.app import create_app
 from regview.tui.screens.help import HelpScreen
 from regview.tui.screens.raw_json import RawJsonScreen
@@ -153,7 +154,7 @@ async def test_help_and_raw_json_screens(source: FakeSource) -> None:
 async def test_keymap_file_remaps_keys(source: FakeSource, tmp_path: Path) -> None:
     keys = tmp_path / "keys.toml"
     keys.write_text('[keys]\n"app.quit" = "x"\n"list.down" = ["n", "down"]\n')
-    app = create_app(source, keymap_path=keys)
+    app = create_app(source, settings=Settings(keymap_path=keys))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -168,7 +169,7 @@ async def test_keymap_file_remaps_keys(source: FakeSource, tmp_path: Path) -> No
 async def test_bad_keymap_is_reported_not_fatal(source: FakeSource, tmp_path: Path) -> None:
     keys = tmp_path / "keys.toml"
     keys.write_text('[keys]\n"no.such" = "x"\n')
-    app = create_app(source, keymap_path=keys)
+    app = create_app(source, settings=Settings(keymap_path=keys))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert any("unknown binding id" in str(n.message) for n in app._notifications)
