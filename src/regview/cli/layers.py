@@ -1,4 +1,4 @@
-"""The ``files`` and ``cat`` commands: what is inside an image's layers.
+"""``files`` and ``cat``: what is inside an image's layers.
 
 Layers are numbered as the explorer shows them: 1 is the bottom layer, -1 the top one
 (``--layer``, the merged listing's first column, messages). JSON keeps 0-based positions
@@ -12,21 +12,29 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from regview.cli import UsageError, _parse_ref, _print_json, _print_lines, _source_for
+from regview.cli.common import (
+    Command,
+    UsageError,
+    add_json_flag,
+    add_platform_flag,
+    parse_ref,
+    print_json,
+    print_lines,
+    reference_registry,
+    source_for,
+)
 
 if TYPE_CHECKING:
-    from regview.registry.client import ClientPool
-    from regview.registry.layers.indexer import IndexProgress
-    from regview.registry.layers.store import TocStore
-    from regview.registry.models import Descriptor
-    from regview.registry.source import FetchedManifest, Source
+    from regview.registry import ClientPool, Descriptor, FetchedManifest, Source
+    from regview.registry.layers import IndexProgress, TocStore
     from regview.targets import Ref
 
-__all__ = ["cmd_cat", "cmd_files"]
+ORDER = 30
+"""Where these commands stand in ``regview -h``."""
 
 
 def _toc_store(pool: ClientPool) -> TocStore:
-    from regview.registry.layers.store import TocStore
+    from regview.registry.layers import TocStore
 
     return TocStore(pool.settings.cache_root())
 
@@ -45,7 +53,7 @@ class _ProgressLine:
             self.done.add(p.digest)
         if not self.enabled or p.phase == "cached":
             return
-        from regview.registry.layers.listing import format_size
+        from regview.registry.layers import format_size
 
         fraction = p.fraction
         percent = f"{fraction * 100:3.0f}%" if fraction is not None else "  ?%"
@@ -66,11 +74,11 @@ class _ProgressLine:
 async def _image_for_layers(
     pool: ClientPool, args: argparse.Namespace
 ) -> tuple[Ref, Source, tuple[Descriptor, ...], FetchedManifest]:
-    from regview.registry.layers.image import image_layers
-    from regview.registry.models import Platform
+    from regview.registry import Platform
+    from regview.registry.layers import image_layers
 
-    ref = _parse_ref(args.reference)
-    source = _source_for(pool, ref.source_key)
+    ref = parse_ref(args.reference)
+    source = source_for(pool, ref.source_key)
     platform = Platform.parse(args.platform) if args.platform else None
     fetched, layers = await image_layers(
         source, ref.repository, ref.reference, platform, max_depth=pool.settings.max_index_depth
@@ -87,11 +95,9 @@ def _check_layer_number(which: str) -> None:
         )
 
 
-async def cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
-    from regview.registry.layers import listing
-    from regview.registry.layers.image import select_layer, verify_diff_ids
-    from regview.registry.layers.indexer import LayerIndexer
-    from regview.registry.layers.merge import merge_layers
+async def _files(pool: ClientPool, args: argparse.Namespace) -> int:
+    from regview.registry import layers as layer_api
+    from regview.registry.layers import LayerIndexer, merge_layers, select_layer, verify_diff_ids
 
     if args.layer is not None:
         _check_layer_number(args.layer)
@@ -121,16 +127,16 @@ async def cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
         elif args.sort == "size":
             entries.sort(key=lambda e: (-e.size, e.path))
         if args.json:
-            _print_json(
+            print_json(
                 {
                     "reference": ref.display,
                     "digest": digest,
-                    "layer": listing.layer_json(index, toc),
-                    "entries": [listing.entry_json(e) for e in entries],
+                    "layer": layer_api.layer_json(index, toc),
+                    "entries": [layer_api.entry_json(e) for e in entries],
                 }
             )
         else:
-            _print_lines([listing.tar_line(e) for e in entries])
+            print_lines([layer_api.tar_line(e) for e in entries])
         return 0
 
     merged = merge_layers(tocs)
@@ -141,15 +147,13 @@ async def cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
     else:
         rows.sort(key=lambda r: r[0])
     if args.json:
-        from regview.registry.layers.merge import MergedEntry
-
-        _print_json(
+        print_json(
             {
                 "reference": ref.display,
                 "digest": digest,
                 "layers": [
                     {
-                        **listing.layer_json(i, t),
+                        **layer_api.layer_json(i, t),
                         "added": c.added,
                         "changed": c.changed,
                         "deleted": c.deleted,
@@ -161,9 +165,9 @@ async def cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
                 "wastedBytes": merged.wasted_bytes,
                 "largest": [m.entry.path for m in merged.largest_files(20)],
                 "entries": [
-                    listing.merged_json(r[2])
-                    if isinstance(r[2], MergedEntry)
-                    else listing.deletion_json(r[2])
+                    layer_api.merged_json(r[2])
+                    if isinstance(r[2], layer_api.MergedEntry)
+                    else layer_api.deletion_json(r[2])
                     for r in rows
                 ],
             }
@@ -171,12 +175,10 @@ async def cmd_files(pool: ClientPool, args: argparse.Namespace) -> int:
         return 0
     lines = []
     for _, _, item in rows:
-        from regview.registry.layers.merge import Deletion
-
-        status = "deleted" if isinstance(item, Deletion) else item.status
+        status = "deleted" if isinstance(item, layer_api.Deletion) else item.status
         # Layer numbers for people: 1 is the bottom layer, as in the explorer.
-        lines.append(f"{item.layer + 1:>3} {status:<7} {listing.tar_line(item.entry)}")
-    _print_lines(lines)
+        lines.append(f"{item.layer + 1:>3} {status:<7} {layer_api.tar_line(item.entry)}")
+    print_lines(lines)
     return 0
 
 
@@ -236,10 +238,8 @@ class _CatOutput:
         sys.stdout.flush()
 
 
-async def cmd_cat(pool: ClientPool, args: argparse.Namespace) -> int:
-    from regview.registry.layers.extract import read_file
-    from regview.registry.layers.image import image_diff_ids
-    from regview.registry.layers.indexer import LayerIndexer
+async def _cat(pool: ClientPool, args: argparse.Namespace) -> int:
+    from regview.registry.layers import LayerIndexer, image_diff_ids, read_file
 
     ref, source, layers, fetched = await _image_for_layers(pool, args)
     diff_ids = await image_diff_ids(source, ref.repository, fetched)
@@ -257,3 +257,62 @@ async def cmd_cat(pool: ClientPool, args: argparse.Namespace) -> int:
     )
     out.close()
     return 0
+
+
+def _files_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reference", metavar="REF")
+    add_platform_flag(p)
+    p.add_argument(
+        "--layer",
+        default=None,
+        metavar="N|DIGEST",
+        help="one layer: its number (1 = bottom, -1 = top) or (a prefix of) its "
+        "digest; default: the merged filesystem of all layers",
+    )
+    p.add_argument(
+        "--sort",
+        choices=("name", "size"),
+        default=None,
+        help="order of the listing (default: archive order for a layer, name when merged)",
+    )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="read whole layers even when they embed a table of contents (eStargz,"
+        " zstd:chunked)",
+    )
+    add_json_flag(p)
+
+
+def _cat_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reference", metavar="REF")
+    p.add_argument("path", metavar="PATH", help="path inside the image, e.g. /etc/os-release")
+    add_platform_flag(p)
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write binary content even when standard output is a terminal",
+    )
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="read the rest of the layer to check its digest (fails after the output)",
+    )
+
+
+COMMANDS = (
+    Command(
+        "files",
+        "list the files of an image (merged) or of one layer, like tar -tv",
+        _files_arguments,
+        reference_registry,
+        _files,
+    ),
+    Command(
+        "cat",
+        "write one file of an image to standard output",
+        _cat_arguments,
+        reference_registry,
+        _cat,
+    ),
+)

@@ -9,9 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from regview.registry.media_types import short_name
-
 __all__ = ["render_inspect"]
+
+
+def short_name(media_type: object) -> str:
+    """What a person calls a media type (``OCI manifest``); the registry's face is
+    imported here, not at the top: ``regview --version`` imports this module."""
+    from regview.registry import media_types
+
+    return media_types.short_name(media_type if isinstance(media_type, str) else None)
 
 
 def _size(n: object) -> str:

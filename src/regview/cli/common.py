@@ -1,0 +1,341 @@
+"""What every command of the command line shares: the global flags and the settings
+built from them, the client pool, output (JSON, lines, raw bytes), failures, and the
+:class:`Command` record a command group module lists its commands in.
+
+Nothing here imports the registry, Textual or httpx at import time: ``regview
+--version`` must start light. The registry is imported (through its public face
+``regview.registry``) by the functions that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+
+if TYPE_CHECKING:
+    from regview.registry import ClientPool, Credential, RequestRecord, Settings, Source
+    from regview.targets import Ref
+
+__all__ = [
+    "Command",
+    "Parser",
+    "UsageError",
+    "add_global_flags",
+    "add_json_flag",
+    "add_platform_flag",
+    "client_pool",
+    "fail",
+    "log_request",
+    "parse_ref",
+    "print_json",
+    "print_lines",
+    "reference_registry",
+    "settings_from_flags",
+    "silence_stdout",
+    "skip_unused_imports",
+    "source_for",
+    "static_credential",
+    "write_raw",
+]
+
+
+class UsageError(Exception):
+    """A command line that cannot be run as written: exit status 2, one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with regview's one-line error: usage, then ``regview: error: ...``.
+
+    ``epilog_from``, when set, writes the epilog when help is printed, not before
+    (the list of commands needs the command modules, which ``--version`` never does).
+    """
+
+    epilog_from: Callable[[], str] | None = None
+
+    def format_help(self) -> str:
+        if self.epilog_from is not None:
+            self.epilog = self.epilog_from()
+        return super().format_help()
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"regview: error: {message}\n")
+
+
+class Command(NamedTuple):
+    """One subcommand: what ``regview -h`` says of it, its own arguments, the
+    registries it talks to (they get the ``--password-stdin`` credential) and its
+    handler. A command group module lists its commands in ``COMMANDS``.
+
+    (A named tuple, not a dataclass: ``dataclasses`` costs ``regview --version`` 5 ms.)
+    """
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    registries: Callable[[argparse.Namespace], list[str]]
+    run: Callable[[ClientPool, argparse.Namespace], Awaitable[int]]
+
+
+# --- flags -----------------------------------------------------------------------------
+
+
+def add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The flags every command takes, before or after its name (``suppress`` on a
+    subcommand's parser, so a flag given before the name is not reset to its default)."""
+    d: Any = argparse.SUPPRESS if suppress else None
+    g = p.add_argument_group("connection and cache")
+    g.add_argument(
+        "--plain-http",
+        action="store_true",
+        default=d or False,
+        help="use http:// only (localhost and 127.0.0.0/8 are tried over http first, "
+        "then https if they speak TLS)",
+    )
+    g.add_argument(
+        "--insecure",
+        action="store_true",
+        default=d or False,
+        help="skip TLS certificate verification",
+    )
+    g.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=d or False,
+        help="neither read nor write the on-disk cache",
+    )
+    g.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=d,
+        metavar="DIR",
+        help="cache directory (default: $REGVIEW_CACHE_DIR or the user cache dir)",
+    )
+    g.add_argument(
+        "--concurrency",
+        type=int,
+        default=d,
+        metavar="N",
+        help="requests in flight per registry (default 32)",
+    )
+    g.add_argument(
+        "--max-body",
+        type=int,
+        default=d,
+        metavar="BYTES",
+        help="largest manifest/config/listing body accepted (default 4 MiB)",
+    )
+    g.add_argument(
+        "--max-pages",
+        type=int,
+        default=d,
+        metavar="N",
+        help="pages of a catalog or tag list to follow (default 10000)",
+    )
+    g.add_argument(
+        "--timeout",
+        type=float,
+        default=d,
+        metavar="SECONDS",
+        help="overall deadline of one request (default 60)",
+    )
+    a = p.add_argument_group("authentication")
+    a.add_argument(
+        "-u",
+        "--username",
+        default=d,
+        metavar="USER",
+        help="user name; the password is read with --password-stdin",
+    )
+    a.add_argument(
+        "--password-stdin",
+        action="store_true",
+        default=d or False,
+        help="read the password (or token) from standard input",
+    )
+    a.add_argument(
+        "--auth-file",
+        type=Path,
+        action="append",
+        default=d,
+        metavar="PATH",
+        help="read credentials only from this docker/containers auth file",
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=d or False,
+        help="log every request (method, URL, status, time) on stderr",
+    )
+
+
+def add_platform_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--platform",
+        default=None,
+        metavar="OS/ARCH[/VARIANT]",
+        help="pick this platform from an index (default linux/amd64)",
+    )
+
+
+def add_json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+# --- settings, credentials, clients ----------------------------------------------------
+
+
+def settings_from_flags(args: argparse.Namespace) -> Settings:
+    """The one :class:`Settings` of this run: the flags, then the environment."""
+    from regview.registry import Settings
+
+    values: dict[str, Any] = {
+        "plain_http": args.plain_http or None,
+        "insecure": args.insecure or None,
+        "use_cache": False if args.no_cache else None,
+        "cache_dir": getattr(args, "cache_dir", None),
+        "auth_files": tuple(args.auth_file) if getattr(args, "auth_file", None) else None,
+        "keymap_path": getattr(args, "keymap", None),
+        "logger": log_request if args.verbose else None,
+    }
+    for flag, field in (
+        ("concurrency", "concurrency"),
+        ("max_body", "max_body_bytes"),
+        ("max_pages", "max_pages"),
+        ("timeout", "request_deadline"),
+    ):
+        value = getattr(args, flag, None)
+        if value is not None:
+            if value <= 0:
+                raise UsageError(f"--{flag.replace('_', '-')} must be positive")
+            values[field] = value
+    return Settings.from_environment(**values)
+
+
+def log_request(record: RequestRecord) -> None:
+    """``-v``: one line per request on stderr (never a secret: the URL has none)."""
+    from regview.textsafe import visible
+
+    status = str(record.status) if record.status is not None else record.cache or "---"
+    note = f" ({record.note})" if record.note else ""
+    line = f"{record.method:<4} {status} {record.elapsed_ms:7.1f} ms {record.url}{note}"
+    print(visible(line, limit=1000), file=sys.stderr)
+
+
+def static_credential(args: argparse.Namespace) -> Credential | None:
+    """The ``-u USER --password-stdin`` credential; reads one line of standard input."""
+    from regview.registry import Credential
+
+    username = getattr(args, "username", None)
+    if args.password_stdin and not username:
+        raise UsageError("--password-stdin needs -u/--username")
+    if username and not args.password_stdin:
+        raise UsageError(
+            "-u/--username needs --password-stdin (passwords never go on the command line)"
+        )
+    if not username:
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise UsageError("--password-stdin read an empty password")
+    return Credential(
+        username=username, password=password, identity_token=None, source="--password-stdin"
+    )
+
+
+def client_pool(args: argparse.Namespace, registries: Sequence[str]) -> ClientPool:
+    """Clients for this run, sharing one cache; ``registries`` get the static credential."""
+    from regview.registry import ClientPool, CredentialStore
+
+    settings = settings_from_flags(args)
+    store = CredentialStore(auth_files=settings.auth_files)
+    static = static_credential(args)
+    statics = {r: static for r in registries} if static is not None else {}
+    return ClientPool(settings=settings, credentials=store, static=statics)
+
+
+def parse_ref(text: str, *, need_reference: bool = True) -> Ref:
+    from regview.targets import parse_ref as parse
+
+    return parse(text, need_reference=need_reference)
+
+
+def source_for(pool: ClientPool, key: str) -> Source:
+    from regview.targets import source_for as source
+
+    return source(key, pool.get, pool.settings)
+
+
+def reference_registry(args: argparse.Namespace) -> list[str]:
+    """The registry of a command's one ``REF`` argument."""
+    return [parse_ref(args.reference).source_key]
+
+
+# --- output ----------------------------------------------------------------------------
+
+
+def print_json(obj: object, *, compact: bool = False) -> None:
+    if compact:
+        sys.stdout.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=True) + "\n")
+    else:
+        sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=True) + "\n")
+    sys.stdout.flush()
+
+
+def print_lines(lines: Sequence[str]) -> None:
+    """Lines of text, each made terminal-safe (a registry's names are untrusted)."""
+    from regview.textsafe import visible
+
+    out = sys.stdout
+    for line in lines:
+        out.write(visible(line) + "\n")
+    out.flush()
+
+
+def write_raw(data: bytes) -> None:
+    """Raw bytes for pipes; on a terminal, control characters are escaped first."""
+    if sys.stdout.isatty():
+        from regview.textsafe import visible
+
+        text = visible(data.decode("utf-8", "replace"), keep_newlines=True)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        return
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def fail(message: str) -> None:
+    """``regview: MESSAGE`` on stderr, on one line, terminal-safe."""
+    from regview.textsafe import visible
+
+    text = visible(" ".join(message.split()), limit=2000)
+    print(f"regview: {text}", file=sys.stderr)
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null (its reader went away: nothing more to say)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def skip_unused_imports() -> None:
+    """Keep optional modules the scripting commands never use out of the process.
+
+    httpcore imports trio when it is installed (we run on asyncio), and httpx imports
+    its own command-line tool (rich, pygments, click): together ~0.2 s of start-up for
+    every scripted call. Both treat an ImportError as "not installed".
+    """
+    for name in ("trio", "httpx._main"):
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]
