@@ -30,7 +30,16 @@ from regview.cli.common import (
 from regview.cli.explore import add_arguments as add_explorer_arguments
 from regview.cli.explore import run as run_explorer
 
-__all__ = ["build_parser", "commands", "find_command", "main", "parse_args", "value_flags"]
+__all__ = [
+    "PLANNED",
+    "build_parser",
+    "commands",
+    "find_command",
+    "main",
+    "mistyped_command",
+    "parse_args",
+    "value_flags",
+]
 
 
 @cache
@@ -112,8 +121,9 @@ def _takes_value(option: str) -> bool:
     return known[option] if option in known else option in value_flags()
 
 
-def find_command(argv: Sequence[str]) -> str | None:
-    """The subcommand named by the first positional argument, if it is one."""
+def _first_positional(argv: Sequence[str]) -> str | None:
+    """The first argument that is neither an option nor an option's value (None after
+    ``--``: what follows it is a target, whatever it looks like)."""
     skip = False
     for token in argv:
         if skip:
@@ -124,15 +134,81 @@ def find_command(argv: Sequence[str]) -> str | None:
         if token.startswith("-"):
             skip = _takes_value(token)
             continue
-        return token if token in commands() else None
+        return token
+    return None
+
+
+def find_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named by the first positional argument, if it is one."""
+    word = _first_positional(argv)
+    return word if word is not None and word in commands() else None
+
+
+PLANNED = ("analyze", "blob", "delete", "diff", "lint", "ratelimit", "serve")
+"""Commands the open issues add. Until they land, a bare word among them is a command
+someone expected, not the Docker Hub image ``library/WORD``."""
+
+
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) that turn ``a`` into ``b``."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        row = [i]
+        for j, cb in enumerate(b, start=1):
+            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            row.append(cost)
+        previous2, previous = previous, row
+    return previous[-1]
+
+
+def mistyped_command(word: str) -> str | None:
+    """Why ``word``, given where a target goes, is taken for a mistyped command; None
+    when it is a target.
+
+    Only a bare word can be one: a target with a dot, a colon or a slash (a host, a
+    tag, a namespace, ``oci:PATH``) never is, nor is ``demo``. A word is a command's
+    typo when at most one edit (two for commands longer than five letters) turns it
+    into the command's name. (difflib's ratio at its default cutoff also took tomcat,
+    crate, kong and scratch, which are Docker Hub images, and missed ``tgas``.)
+    """
+    from regview.targets import DEMO
+    from regview.textsafe import visible
+
+    if any(c in word for c in ".:/@") or word == DEMO:
+        return None
+    lowered = word.lower()
+    scored = sorted(
+        (_distance(lowered, name), index, name) for index, name in enumerate(commands())
+    )
+    close = [name for d, _, name in scored if d <= (1 if len(name) <= 5 else 2)]
+    shown = visible(word, limit=80)
+    hub = f" (for the Docker Hub image, write docker.io/{shown})" if word == lowered else ""
+    if close:
+        return f"'{shown}' is not a command: did you mean {' or '.join(close[:3])}?{hub}"
+    if lowered in PLANNED:
+        listed = ", ".join(commands())
+        return f"'{shown}' is not a regview command; the commands are {listed}{hub}"
     return None
 
 
 def parse_args(argv: Sequence[str]) -> tuple[str | None, argparse.Namespace]:
-    """The subcommand named in ``argv`` (None for the explorer) and its arguments."""
+    """The subcommand named in ``argv`` (None for the explorer) and its arguments.
+
+    A bare word where the explorer's target goes that is a command's name mistyped
+    is a usage error (exit 2) with the suggestion, not a Docker Hub image.
+    """
     args_list = list(argv)
     command = find_command(args_list)
-    return command, build_parser(command).parse_args(args_list)
+    parser = build_parser(command)
+    if command is None:
+        word = _first_positional(args_list)
+        why = mistyped_command(word) if word is not None else None
+        if why is not None:
+            parser.error(why)
+    return command, parser.parse_args(args_list)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
