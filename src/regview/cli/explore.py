@@ -1,15 +1,25 @@
 """The explorer: ``regview [FLAGS] [TARGET]`` with no command starts the TUI.
 
 Textual is imported only when the explorer starts, never by the scripting commands.
+
+The explorer needs a terminal: Textual draws on standard error, sizes itself from
+standard output and reads keys from standard input. When standard input is a pipe
+(``echo pw | regview -u USER --password-stdin HOST``) keys come from the controlling
+terminal, ``/dev/tty``, once the password has been read; with no terminal at all (a
+cron job, ``regview HOST </dev/null >/dev/null``) the explorer refuses at once.
+Without that, Textual read end-of-file from the pipe in a loop (100% CPU) while the
+terminal, never put in raw mode, echoed the keys.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from regview.cli.common import client_pool
+from regview.cli.common import UsageError, client_pool
 
 if TYPE_CHECKING:
     from regview.registry import ClientPool, Settings
@@ -38,14 +48,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_SCRIPTING = "scripts use the commands: regview -h"
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the explorer and wait until it exits."""
-    app, pool = build_explorer(args)
+    keys = _terminal_for_keys()  # before anything is read or sent: refuse at once
+    try:
+        app, pool = build_explorer(args)  # reads the --password-stdin line
+        if keys is not None:
+            os.dup2(keys, 0)  # Textual reads keys from descriptor 0
+    finally:
+        if keys is not None:
+            os.close(keys)
     try:
         result = app.run()
     finally:
         pool.cache.flush()  # the cache writes still queued when the app closed
     return result if isinstance(result, int) else 0
+
+
+def _terminal_for_keys() -> int | None:
+    """A descriptor of the controlling terminal when standard input is not one (the
+    explorer's stdin becomes it once the password is read); None when stdin is the
+    terminal already. Raises :class:`UsageError` when there is no terminal to use."""
+    if os.environ.get("TEXTUAL_DRIVER") or os.name != "posix":
+        return None  # another driver (textual-serve's web driver) brings its own input
+    for name, stream in (("output", sys.__stdout__), ("error", sys.__stderr__)):
+        if stream is None or not stream.isatty():
+            raise UsageError(
+                f"the explorer needs a terminal (standard {name} is not one); {_SCRIPTING}"
+            )
+    if sys.__stdin__ is not None and sys.__stdin__.isatty():
+        return None
+    try:
+        return os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        raise UsageError(
+            f"the explorer needs a terminal (none to read keys from); {_SCRIPTING}"
+        ) from None
 
 
 def build_explorer(args: argparse.Namespace) -> tuple[RegviewApp, ClientPool]:
