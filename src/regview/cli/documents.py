@@ -1,9 +1,16 @@
 """``manifest``, ``config``, ``referrers`` and ``inspect``: the documents behind a
-reference, raw as served or described."""
+reference, raw as served or described.
+
+JSON says what the text says: each referrer has its ``kind`` (``signature``,
+``sbom``, ``attestation`` or ``artifact``), and an index entry that is a buildx
+attestation manifest has ``"attestation": true`` and ``attests``, the digest of the
+image it describes (null when it does not say).
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from regview.cli.common import (
@@ -18,6 +25,7 @@ from regview.cli.common import (
     source_for,
     write_raw,
 )
+from regview.cli.inspect_text import attested, render_inspect
 
 if TYPE_CHECKING:
     from regview.registry import ClientPool
@@ -98,6 +106,7 @@ async def _referrers(pool: ClientPool, args: argparse.Namespace) -> int:
                         "mediaType": d.media_type,
                         "size": d.size,
                         "artifactType": d.artifact_type,
+                        "kind": mt.referrer_kind(d.artifact_type),
                         "annotations": dict(d.annotations),
                     }
                     for d in found
@@ -116,7 +125,6 @@ async def _referrers(pool: ClientPool, args: argparse.Namespace) -> int:
 async def _inspect(pool: ClientPool, args: argparse.Namespace) -> int:
     import asyncio
 
-    from regview.cli.inspect_text import render_inspect
     from regview.registry import Platform, RegistryError, inspect
 
     platform = Platform.parse(args.platform) if args.platform else None
@@ -124,7 +132,7 @@ async def _inspect(pool: ClientPool, args: argparse.Namespace) -> int:
 
     async def one(ref: Ref) -> dict[str, Any]:
         source = source_for(pool, ref.source_key)
-        return await inspect(
+        document = await inspect(
             source,
             ref.repository,
             ref.reference,
@@ -133,6 +141,8 @@ async def _inspect(pool: ClientPool, args: argparse.Namespace) -> int:
             recursive=args.recursive,
             max_depth=pool.settings.max_index_depth,
         )
+        mark_attestations(document)
+        return document
 
     tasks = [asyncio.ensure_future(one(r)) for r in refs]
     failures = 0
@@ -150,6 +160,28 @@ async def _inspect(pool: ClientPool, args: argparse.Namespace) -> int:
         else:
             print_lines(render_inspect(result))
     return 1 if failures else 0
+
+
+def mark_attestations(document: MutableMapping[str, Any]) -> None:
+    """Mark the attestation manifests an index lists, at every level of the document."""
+    manifests = document.get("manifests")
+    if not isinstance(manifests, list):
+        return
+    for i, entry in enumerate(manifests):
+        digest = attested(entry)
+        if digest is not None:
+            marked: dict[str, Any] = {}
+            for key, value in entry.items():
+                marked[key] = value
+                if key == "platform":
+                    marked["attestation"] = True
+                    marked["attests"] = digest or None
+            marked.setdefault("attestation", True)
+            marked.setdefault("attests", digest or None)
+            manifests[i] = entry = marked
+        image = entry.get("image")
+        if isinstance(image, MutableMapping):
+            mark_attestations(image)
 
 
 COMMANDS = (

@@ -2,14 +2,35 @@
 
 Layers are numbered as the explorer numbers them: 1 is the bottom layer. The JSON keeps
 0-based positions (``layerIndex`` points into ``layers``).
+
+An index's entries are rows of aligned columns: the platform, the digest, the media
+type and the size. A buildx attestation manifest (platform ``unknown/unknown``) says
+in its first column which image it attests: ``attests linux/amd64``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["render_inspect"]
+__all__ = ["attested", "render_inspect"]
+
+_ATTESTATION_TYPE = ("vnd.docker.reference.type", "attestation-manifest")
+_ATTESTED_DIGEST = "vnd.docker.reference.digest"
+_LABEL_LIMIT = 40  # a platform is the registry's text: a long one must not widen every row
+
+
+def attested(entry: Mapping[str, Any]) -> str | None:
+    """For an index entry that is a buildx attestation manifest, the digest of the
+    image it attests (``""`` when it does not say); None for any other entry."""
+    annotations = entry.get("annotations")
+    if not isinstance(annotations, Mapping):
+        return None
+    key, value = _ATTESTATION_TYPE
+    if annotations.get(key) != value:
+        return None
+    digest = annotations.get(_ATTESTED_DIGEST)
+    return digest if isinstance(digest, str) else ""
 
 
 def short_name(media_type: object) -> str:
@@ -36,6 +57,40 @@ def _field(lines: list[str], label: str, value: object, indent: str = "") -> Non
     lines.append(f"{indent}{label:<13}{value}")
 
 
+def _label(text: str) -> str:
+    return text if len(text) <= _LABEL_LIMIT else text[: _LABEL_LIMIT - 1] + "…"
+
+
+def _manifest_rows(manifests: Sequence[Mapping[str, Any]], indent: str) -> list[str]:
+    """An index's entries, one row each, in columns as wide as their widest cell; each
+    followed by its own description when the walk was recursive."""
+    platforms = {
+        e.get("digest"): e.get("platform") for e in manifests if attested(e) is None
+    }
+    labels = []
+    for entry in manifests:
+        digest = attested(entry)
+        if digest is None:
+            labels.append(_label(str(entry.get("platform") or "-")))
+        else:
+            what = platforms.get(digest) or (digest.partition(":")[2][:12] or "?")
+            labels.append(_label(f"attests {what}"))
+    kinds = [short_name(e.get("mediaType")) for e in manifests]
+    sizes = [_size(e.get("size")) for e in manifests]
+    label_width = max(map(len, labels), default=0)
+    kind_width = max(map(len, kinds), default=0)
+    rows: list[str] = []
+    for entry, label, kind, size in zip(manifests, labels, kinds, sizes, strict=True):
+        rows.append(
+            f"{indent}  {label:<{label_width}}  {entry.get('digest')}  {kind:<{kind_width}}  "
+            f"{size}"
+        )
+        image = entry.get("image")
+        if isinstance(image, Mapping):
+            rows.extend(render_inspect(image, indent + "      "))
+    return rows
+
+
 def render_inspect(obj: Mapping[str, Any], indent: str = "") -> list[str]:
     """Lines describing an inspect object; callers make them terminal-safe."""
     lines: list[str] = []
@@ -54,20 +109,7 @@ def render_inspect(obj: Mapping[str, Any], indent: str = "") -> list[str]:
     manifests = obj.get("manifests")
     if isinstance(manifests, list):
         lines.append(f"{indent}Manifests")
-        for entry in manifests:
-            annotations = entry.get("annotations") or {}
-            kind = annotations.get("vnd.docker.reference.type")
-            label = entry.get("platform") or "-"
-            if kind == "attestation-manifest":
-                attests = str(annotations.get("vnd.docker.reference.digest", ""))
-                label = f"attestation for {attests[:19]}…"
-            lines.append(
-                f"{indent}  {label:<28} {entry.get('digest')}  "
-                f"{short_name(entry.get('mediaType'))}  {_size(entry.get('size'))}"
-            )
-            image = entry.get("image")
-            if isinstance(image, Mapping):
-                lines.extend(render_inspect(image, indent + "      "))
+        lines.extend(_manifest_rows(manifests, indent))
     config = obj.get("config")
     if isinstance(config, Mapping) and "os" in config:
         platform = "/".join(
