@@ -1,0 +1,157 @@
+"""The arguments of ``regview serve`` and the app command every browser tab runs.
+
+Nothing here imports aiohttp or textual-serve: the CLI registers the command (and prints
+its help) without paying for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "PASSED_ON",
+    "REFUSED",
+    "ServeUsageError",
+    "add_arguments",
+    "add_passthrough_flags",
+    "app_argv",
+    "check_passable",
+    "settings_argv",
+]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+class ServeUsageError(Exception):
+    """A command line ``regview serve`` cannot run with; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A global flag of regview that each app process is given as the server got it."""
+
+    flag: str
+    dest: str
+    kind: str  # "switch", "path", "paths" (repeatable), "count" (int > 0), "seconds" (> 0)
+    help: str
+
+
+PASSED_ON: tuple[Flag, ...] = (
+    Flag("--plain-http", "plain_http", "switch", "use http:// only"),
+    Flag("--insecure", "insecure", "switch", "skip TLS certificate verification"),
+    Flag("--no-cache", "no_cache", "switch", "neither read nor write the on-disk cache"),
+    Flag("--cache-dir", "cache_dir", "path", "cache directory"),
+    Flag("--concurrency", "concurrency", "count", "requests in flight per registry"),
+    Flag("--max-body", "max_body", "count", "largest body accepted (bytes)"),
+    Flag("--max-pages", "max_pages", "count", "pages of a list to follow"),
+    Flag("--timeout", "timeout", "seconds", "overall deadline of one request (seconds)"),
+    Flag("--auth-file", "auth_file", "paths", "read credentials only from this auth file"),
+    Flag("-v", "verbose", "switch", "log every request of every session on stderr"),
+)
+"""The global flags each app process gets, in the spelling of ``regview --help``."""
+
+REFUSED: dict[str, str] = {
+    "username": "-u/--username",
+    "password_stdin": "--password-stdin",
+}
+"""Global flags that cannot be passed on: each app's standard input is a browser tab."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``regview serve`` itself (the CLI adds the global flags)."""
+    parser.add_argument(
+        "target",
+        nargs="?",
+        metavar="TARGET",
+        help="what each tab opens: HOST, HOST/REPO, HOST/REPO:TAG, oci:PATH or demo "
+        "(default: the start picker)",
+    )
+    parser.add_argument(
+        "--host",
+        default=None,
+        metavar="ADDRESS",
+        help=f"address to listen on (default {DEFAULT_HOST}; anything but loopback needs --public)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="PORT",
+        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a --host other machines can reach: whoever has the URL browses with "
+        "this user's credentials",
+    )
+
+
+def add_passthrough_flags(parser: argparse.ArgumentParser) -> None:
+    """The global flags, for ``python -m regview.serve`` (the CLI has its own)."""
+    group = parser.add_argument_group("passed on to every app process")
+    for flag in PASSED_ON:
+        names = ["-v", "--verbose"] if flag.flag == "-v" else [flag.flag]
+        if flag.kind == "switch":
+            group.add_argument(*names, dest=flag.dest, action="store_true", help=flag.help)
+        elif flag.kind == "paths":
+            group.add_argument(*names, dest=flag.dest, type=Path, action="append", help=flag.help)
+        elif flag.kind == "path":
+            group.add_argument(*names, dest=flag.dest, type=Path, help=flag.help)
+        else:
+            number = int if flag.kind == "count" else float
+            group.add_argument(*names, dest=flag.dest, type=number, help=flag.help)
+    group.add_argument("-u", "--username", dest="username", help=argparse.SUPPRESS)
+    group.add_argument(
+        "--password-stdin", dest="password_stdin", action="store_true", help=argparse.SUPPRESS
+    )
+
+
+def settings_argv(args: argparse.Namespace) -> list[str]:
+    """The global flags of ``args`` as the argv each app process gets.
+
+    Paths are made absolute (an app process could start in another directory). Raises
+    :class:`ServeUsageError` for a flag that cannot be passed on or a value the app
+    would refuse, so the server fails at start rather than in every tab.
+    """
+    check_passable(args)
+    argv: list[str] = []
+    for flag in PASSED_ON:
+        value = getattr(args, flag.dest, None)
+        if value is None or value is False:
+            continue
+        if flag.kind == "switch":
+            argv.append(flag.flag)
+        elif flag.kind == "paths":
+            for path in value:
+                argv += [flag.flag, str(Path(path).expanduser().absolute())]
+        elif flag.kind == "path":
+            argv += [flag.flag, str(Path(value).expanduser().absolute())]
+        else:
+            if value <= 0:
+                raise ServeUsageError(f"{flag.flag} must be positive")
+            argv += [flag.flag, str(value)]
+    return argv
+
+
+def check_passable(args: argparse.Namespace) -> None:
+    """Raise :class:`ServeUsageError` when ``args`` holds a flag serve cannot pass on."""
+    for dest, spelling in REFUSED.items():
+        if getattr(args, dest, None):
+            raise ServeUsageError(
+                f"{spelling} cannot be used with serve: each app's standard input is a "
+                "browser tab. Put the credentials in an auth file and pass --auth-file"
+            )
+
+
+def app_argv(settings: Sequence[str], target: str | None) -> list[str]:
+    """``python -m regview [FLAGS] [TARGET]``: the command of one browser tab."""
+    argv = [sys.executable, "-m", "regview", *settings]
+    if target is not None:
+        argv += ["--", target]
+    return argv
