@@ -5,9 +5,9 @@ any page script runs (CDP ``Page.addScriptToEvaluateOnNewDocument``) puts a sett
 ``terminal`` on ``Object.prototype``: textual.js's ``this.terminal = new Terminal(...)``
 lands there, and the script keeps the object as ``window.__regviewTerminal``. Lines are
 then read from its active buffer, and keys are typed into ``.xterm-helper-textarea`` as
-a person would. The script also records, in ``window.__regviewPainted``, the page time
+a person would. For the benchmark, the script also records the page time
 (``performance.now()``, from the navigation start) of the first render whose screen
-holds ``window.__regviewWaitFor``, for the benchmark.
+holds ``window.__regviewWaitFor``, and of the websocket's opening and first message.
 
 The only network is loopback: the Chromium flags switch off everything that would call
 home, and :meth:`Browser.requests` lists every URL the browser asked for.
@@ -74,6 +74,27 @@ CATCH_TERMINAL = """
 """
 
 
+TIMING = """
+(() => {
+  const Native = window.WebSocket;
+  class Timed extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("open", () => { window.__regviewOpened = performance.now(); });
+      this.addEventListener("message", (event) => {
+        // binary frames are the app's output (text frames: the server's pong)
+        if (typeof event.data !== "string" && window.__regviewFirstMessage === undefined) {
+          window.__regviewFirstMessage = performance.now();
+        }
+      });
+    }
+  }
+  window.WebSocket = Timed;
+})();
+"""
+"""Marks, for the benchmark, when the websocket opened and the app's first output came."""
+
+
 def missing() -> str | None:
     """Why the browser tests cannot run here, or None."""
     for path in (CHROMIUM, CHROMEDRIVER):
@@ -114,7 +135,7 @@ class Browser:
         driver.switch_to.new_window("tab")
         source = CATCH_TERMINAL
         if wait_for is not None:
-            source = f"window.__regviewWaitFor = {json.dumps(wait_for)};\n" + source
+            source = f"window.__regviewWaitFor = {json.dumps(wait_for)};\n{source}{TIMING}"
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})
         driver.get(url)
         return str(driver.current_window_handle)
@@ -163,6 +184,15 @@ class Browser:
     def painted_ms(self) -> float | None:
         value = self.driver.execute_script("return window.__regviewPainted")
         return float(value) if value is not None else None
+
+    def timings(self) -> dict[str, float]:
+        """Page times (ms since the navigation started) of a tab opened with ``wait_for``."""
+        values = self.driver.execute_script(
+            "return [performance.getEntriesByType('navigation')[0].loadEventEnd,"
+            " window.__regviewOpened, window.__regviewFirstMessage, window.__regviewPainted]"
+        )
+        names = ("loaded", "websocket", "first output", "painted")
+        return {k: float(v) for k, v in zip(names, values, strict=True) if v is not None}
 
     def size(self) -> tuple[int, int]:
         cols, rows = self.driver.execute_script(

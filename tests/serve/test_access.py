@@ -14,7 +14,7 @@ from http.cookies import SimpleCookie
 import aiohttp
 import pytest
 
-from tests.serve.conftest import Served, wait_until
+from tests.serve.processes import Served, wait_until
 
 STATIC = "/static/js/textual.js"
 

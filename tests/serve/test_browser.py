@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from selenium.webdriver.common.keys import Keys
 
 from tests.serve.browser import Browser
-from tests.serve.conftest import Served, alive, wait_until
+from tests.serve.processes import Served, alive, wait_until
 from tests.support.content import Published
 from tests.support.registry import RegistryServer
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.serve.conftest import Served
+from tests.serve.processes import Served
 
 
 def error_lines(served: Served) -> list[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.serve.conftest import Served, alive, cmdline, descendants
+from tests.serve.processes import Served, alive, cmdline, descendants
 
 GUARD = 60.0  # seconds: hang guards only
 

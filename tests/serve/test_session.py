@@ -16,7 +16,7 @@ from textual_serve.download_manager import DownloadManager
 
 from regview.serve import session as session_module
 from regview.serve.session import LINE_LIMIT, AppSession
-from tests.serve.conftest import alive
+from tests.serve.processes import alive
 
 STUBBORN = r"""
 import signal, subprocess, sys, time
