@@ -37,7 +37,7 @@ from tests.serve.processes import Served, rss_kib, wait_until  # noqa: E402
 from tests.support.cli import Regview, base_env  # noqa: E402
 
 # ``python -m regview serve`` once the CLI registers the command
-SERVE = [sys.executable, "-m", "regview.serve"]
+SERVE = [sys.executable, "-m", "regview", "serve"]
 GUARD = 120.0  # seconds: hang guards only
 
 

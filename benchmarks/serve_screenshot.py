@@ -24,7 +24,7 @@ from tests.serve import browser as chromium  # noqa: E402
 from tests.serve.processes import Served  # noqa: E402
 from tests.support.cli import Regview, base_env  # noqa: E402
 
-SERVE = [sys.executable, "-m", "regview.serve"]  # ``regview serve`` once the CLI has it
+SERVE = [sys.executable, "-m", "regview", "serve"]
 
 
 def first_line(screen: str) -> str:

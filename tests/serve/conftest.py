@@ -1,7 +1,6 @@
 """Fixtures for ``regview serve``: the server as a subprocess, its app processes, Chromium.
 
-Every test starts the server through :func:`serve_argv` (``python -m regview.serve`` for
-now; ``python -m regview serve`` once the CLI registers the command: one line). The real
+Every test starts the server through :func:`serve_argv` (``python -m regview serve``). The real
 registry of the integration tests (``registry``, ``content``) is imported from their
 conftest. The server runs with its own cache, an empty Docker config and its own home,
 as ``tests/support/cli.py`` runs the CLI.
@@ -26,7 +25,7 @@ __all__ = ["serve_argv"]
 
 def serve_argv(*args: str) -> list[str]:
     """The command line of ``regview serve ARGS``."""
-    return [sys.executable, "-m", "regview.serve", *args]
+    return [sys.executable, "-m", "regview", "serve", *args]
 
 
 @pytest.fixture

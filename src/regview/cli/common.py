@@ -78,7 +78,10 @@ class Command(NamedTuple):
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     registries: Callable[[argparse.Namespace], list[str]]
-    run: Callable[[ClientPool, argparse.Namespace], Awaitable[int]]
+    run: Callable[[ClientPool, argparse.Namespace], Awaitable[int]] | None
+    standalone: Callable[[argparse.Namespace], int] | None = None
+    """For a command that runs its own event loop and clients (``serve``): called
+    instead of ``run``, with no client pool, on the main thread."""
 
 
 # --- flags -----------------------------------------------------------------------------

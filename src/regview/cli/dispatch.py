@@ -144,7 +144,7 @@ def find_command(argv: Sequence[str]) -> str | None:
     return word if word is not None and word in commands() else None
 
 
-PLANNED = ("analyze", "blob", "delete", "diff", "lint", "ratelimit", "serve")
+PLANNED = ("analyze", "blob", "delete", "diff", "lint", "ratelimit")
 """Commands the open issues add. Until they land, a bare word among them is a command
 someone expected, not the Docker Hub image ``library/WORD``."""
 
@@ -217,10 +217,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command is None:
             return run_explorer(args)
+        chosen = commands()[command]
+        if chosen.standalone is not None:
+            return chosen.standalone(args)
         skip_unused_imports()
         import asyncio
 
-        return asyncio.run(_run_command(commands()[command], args))
+        return asyncio.run(_run_command(chosen, args))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -242,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run_command(command: Command, args: argparse.Namespace) -> int:
+    assert command.run is not None
     pool = client_pool(args, command.registries(args))
     try:
         return await command.run(pool, args)
