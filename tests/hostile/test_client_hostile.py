@@ -817,7 +817,7 @@ class _LyingSource:
         self.fetches = 0
 
     async def manifest(self, repository: str, reference: str) -> Any:
-        from regview.registry.models import parse_manifest
+        from regview.registry.parsers import parse_manifest
         from regview.registry.source import FetchedManifest
 
         self.fetches += 1

@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 
 from regview.registry.auth import Authenticator
 from regview.registry.cache import ContentCache
-from regview.registry.client import _next_link, _parse_page, _schema1_digest
-from regview.registry.credentials import Credential
+from regview.registry.credential import Credential
 from regview.registry.digests import parse_digest
 from regview.registry.errors import (
     InvalidReference,
@@ -32,8 +31,13 @@ from regview.registry.errors import (
     RegistryError,
     describe_oci_errors,
 )
-from regview.registry.models import parse_descriptor
-from regview.registry.transport import Response, _rate_number, _retry_after, error_for
+from regview.registry.link_header import next_link as _next_link
+from regview.registry.manifests import schema1_digest as _schema1_digest
+from regview.registry.pagination import parse_page as _parse_page
+from regview.registry.parsers import parse_descriptor
+from regview.registry.responses import Response, error_for
+from regview.registry.responses import rate_number as _rate_number
+from regview.registry.responses import retry_after as _retry_after
 from regview.textsafe import visible
 from tests.hostile.content import DANGEROUS_CHARS
 

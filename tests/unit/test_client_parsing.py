@@ -5,28 +5,32 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-import regview.registry.client as client_module
+import regview.registry.manifests as manifests_module
+import regview.registry.pagination as pagination_module
 from regview.registry.client import RegistryClient
+from regview.registry.digests import compute_digest
+from regview.registry.offload import PARSE_IN_THREAD
 from regview.registry.settings import Settings
 from tests.support.fake_registry import FakeRegistry, make_image
 
 MAIN = threading.main_thread().name
 
 
-def spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
-    """Record the thread each call of ``client_module.<name>`` runs on."""
+def spy(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[str]:
+    """Record the thread each call of ``module.<name>`` runs on."""
     threads: list[str] = []
-    real = getattr(client_module, name)
+    real = getattr(module, name)
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         threads.append(threading.current_thread().name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(client_module, name, recording)
+    monkeypatch.setattr(module, name, recording)
     return threads
 
 
@@ -42,8 +46,8 @@ def big_image(fake: FakeRegistry) -> tuple[str, bytes]:
     obj = json.loads(manifest)
     obj["annotations"] = {f"org.example.note-{i}": "x" * 400 for i in range(1000)}
     raw = json.dumps(obj).encode()
-    assert len(raw) > client_module._PARSE_IN_THREAD
-    fake.blobs.update({client_module.compute_digest(b): b for b in [config, *layers]})
+    assert len(raw) > PARSE_IN_THREAD
+    fake.blobs.update({compute_digest(b): b for b in [config, *layers]})
     return fake.push("team/big", "1.0", raw), raw
 
 
@@ -53,7 +57,7 @@ async def test_a_large_manifest_is_parsed_on_a_thread(
     fake = FakeRegistry()
     digest, raw = big_image(fake)
     fake.push_image("team/small", "1.0")
-    threads = spy(monkeypatch, "parse_manifest")
+    threads = spy(monkeypatch, manifests_module, "parse_manifest")
     async with client(fake, tmp_path) as c:
         assert (await c.manifest("team/big", "1.0")).raw == raw
         assert threads[-1] != MAIN
@@ -74,7 +78,7 @@ async def test_a_large_tag_list_is_parsed_on_a_thread(monkeypatch: pytest.Monkey
     data, media_type = fake.manifests["team/app"]["v0"]
     for i in range(30_000):
         fake.manifests["team/app"][f"build-{i:06d}"] = (data, media_type)
-    threads = spy(monkeypatch, "_parse_page")
+    threads = spy(monkeypatch, pagination_module, "parse_page")
     async with client(fake) as c:
         pages = [page async for page in c.tags("team/app")]
     assert sum(len(p) for p in pages) == 30_003
@@ -84,7 +88,7 @@ async def test_a_large_tag_list_is_parsed_on_a_thread(monkeypatch: pytest.Monkey
 async def test_a_manifest_is_parsed_once_per_digest(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeRegistry()
     digest, _m, _c = fake.push_image("team/app", "1.0")
-    threads = spy(monkeypatch, "parse_manifest")
+    threads = spy(monkeypatch, manifests_module, "parse_manifest")
     async with client(fake) as c:
         await c.manifest("team/app", "1.0")
         for _ in range(5):

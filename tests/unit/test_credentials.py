@@ -12,12 +12,9 @@ from typing import Any
 
 import pytest
 
-from regview.registry.credentials import (
-    Credential,
-    CredentialStore,
-    registry_from_key,
-    run_credential_helper,
-)
+from regview.registry.auth_files import registry_from_key
+from regview.registry.credential_helpers import run_credential_helper
+from regview.registry.credentials import Credential, CredentialStore
 from regview.registry.errors import CredentialsError, InvalidReference
 
 SECRET = "s3cr3t:with:colons-Zq9"

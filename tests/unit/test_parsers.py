@@ -19,10 +19,9 @@ from regview.registry.models import (
     ImageManifest,
     Platform,
     Schema1Manifest,
-    parse_config,
-    parse_manifest,
     parse_timestamp,
 )
+from regview.registry.parsers import parse_config, parse_manifest
 
 D1 = "sha256:" + "1" * 64
 D2 = "sha256:" + "2" * 64

@@ -8,8 +8,8 @@ import pytest
 from regview.registry.client import RegistryClient
 from regview.registry.errors import CertificateError, ProtocolError, ServerError
 from regview.registry.models import ImageManifest
+from regview.registry.responses import asks_for_https
 from regview.registry.settings import Settings
-from regview.registry.transport import asks_for_https
 from tests.support.fake_registry import FakeRegistry
 
 GO_ANSWER = b"Client sent an HTTP request to an HTTPS server.\n"

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from regview.registry import layers, media_types
 from regview.registry.client import ApiVersion, ClientPool, RegistryClient
-from regview.registry.credentials import Credential, CredentialStore
+from regview.registry.credential import Credential
+from regview.registry.credentials import CredentialStore
 from regview.registry.digests import compute_digest, is_digest, short_digest, verify_digest
 from regview.registry.errors import (
     AuthError,
@@ -52,6 +53,7 @@ from regview.registry.errors import (
     Timeout,
     TooLarge,
 )
+from regview.registry.hosts import normalize_registry
 from regview.registry.inspection import choose_platform, config_json, inspect, resolve_image
 from regview.registry.layers import (
     Entry,
@@ -75,14 +77,12 @@ from regview.registry.models import (
     ImageManifest,
     Platform,
     Schema1Manifest,
-    parse_config,
-    parse_manifest,
 )
 from regview.registry.oci_layout import OciLayoutSource, descriptor_json
+from regview.registry.parsers import parse_config, parse_manifest
 from regview.registry.reference import (
     Reference,
     Target,
-    normalize_registry,
     parse_reference,
     parse_repository,
     parse_target,

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from regview.registry.credentials import Credential
+from regview.registry.credential import Credential
 from regview.registry.errors import (
     AuthError,
     Denied,
@@ -36,7 +36,7 @@ from regview.registry.errors import (
     ProtocolError,
     Timeout,
 )
-from regview.registry.models import load_json
+from regview.registry.parsers import load_json
 from regview.registry.source import Stats
 
 __all__ = ["Authenticator", "Challenge", "parse_challenges"]

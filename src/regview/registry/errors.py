@@ -49,7 +49,10 @@ __all__ = [
     "Timeout",
     "TooLarge",
     "describe_oci_errors",
+    "quote_input",
 ]
+
+_QUOTE_MAX = 80
 
 
 class RegistryError(Exception):
@@ -177,3 +180,11 @@ def describe_oci_errors(body: object) -> tuple[str, list[str]]:
         if text:
             parts.append(text)
     return "; ".join(parts), codes
+
+
+def quote_input(text: str) -> str:
+    """``repr`` of ``text`` clipped to 80 characters: safe to quote in a one-line message
+    (control characters come out escaped)."""
+    if len(text) > _QUOTE_MAX:
+        text = text[:_QUOTE_MAX] + "…"
+    return repr(text)

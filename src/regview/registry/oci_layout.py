@@ -25,13 +25,8 @@ from regview.registry.errors import (
     RegistryError,
     TooLarge,
 )
-from regview.registry.models import (
-    Descriptor,
-    ImageIndex,
-    parse_config,
-    parse_descriptor,
-    parse_manifest,
-)
+from regview.registry.models import Descriptor, ImageIndex
+from regview.registry.parsers import parse_config, parse_descriptor, parse_manifest
 from regview.registry.settings import MiB
 from regview.registry.source import FetchedConfig, FetchedManifest, Stats
 

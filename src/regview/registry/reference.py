@@ -12,9 +12,8 @@ Grammar (from ``distribution/reference``)::
 
 Normalisation: the first path component is a registry host only when it contains ``.`` or
 ``:``, is ``localhost`` or is a bracketed IPv6 literal; otherwise the registry is Docker
-Hub. ``docker.io``, ``index.docker.io`` and ``registry-1.docker.io`` are one registry,
-shown as ``docker.io``; a one-component Docker Hub name gets the ``library/`` namespace.
-Hosts are lower-cased (host names are case-insensitive) and ports written as plain numbers.
+Hub. A one-component Docker Hub name gets the ``library/`` namespace. Hosts themselves
+(case, ports, Docker Hub's aliases) are written one way by :mod:`regview.registry.hosts`.
 
 Every failure raises :class:`InvalidReference` with a one-line message that quotes the
 input with ``repr`` (control characters escaped), clipped to 80 characters.
@@ -22,13 +21,23 @@ input with ``repr`` (control characters escaped), clipped to 80 characters.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Literal
 
 from regview.registry.digests import parse_digest
 from regview.registry.errors import InvalidReference
+from regview.registry.errors import quote_input as _quote
+from regview.registry.hosts import (
+    DOCKER_HUB,
+    DOCKER_HUB_API,
+    NAME_TOTAL_LENGTH_MAX,
+    PORT_RE,
+    is_loopback,
+    looks_like_host,
+    normalize_registry,
+    split_host_port,
+)
 
 __all__ = [
     "DEFAULT_TAG",
@@ -47,170 +56,23 @@ __all__ = [
     "validate_tag",
 ]
 
-DOCKER_HUB = "docker.io"
-"""Docker Hub as shown to users and used as the key for credentials."""
-DOCKER_HUB_API = "registry-1.docker.io"
-"""Docker Hub's registry API host."""
-DOCKER_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 OFFICIAL_NAMESPACE = "library"
 DEFAULT_TAG = "latest"
-NAME_TOTAL_LENGTH_MAX = 255
-"""Longest ``registry/repository`` (and longest bare repository name) accepted."""
 TAG_MAX = 128
 
 # Longest input we look at at all: host (255) + "/" + name (255) + tag + digest, rounded up.
 _INPUT_MAX = 1024
-_QUOTE_MAX = 80
 
 _COMPONENT_RE = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 _TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-_PORT_RE = re.compile(r"[0-9]{1,5}")
 _HEX64_RE = re.compile(r"[a-f0-9]{64}")
 _ASCII_UPPER_RE = re.compile(r"[A-Z]")
-_IPV6_CHARS_RE = re.compile(r"[0-9A-Fa-f:.]+")
 
 _COMPONENT_RULE = (
     "path components are lower-case letters and digits, joined by '.', '_', '__' or "
     "dashes, and start and end with a letter or digit"
 )
 _TAG_RULE = "a tag is 1 to 128 letters, digits, '_', '.' or '-', and does not start with '.' or '-'"
-
-
-def _quote(text: str) -> str:
-    """``repr`` of ``text`` clipped to a readable length: safe in a one-line message."""
-    if len(text) > _QUOTE_MAX:
-        text = text[:_QUOTE_MAX] + "…"
-    return repr(text)
-
-
-# --------------------------------------------------------------------------- hosts
-
-
-def _parse_port(text: str, host: str) -> int:
-    if not _PORT_RE.fullmatch(text):
-        raise InvalidReference(
-            f"invalid registry host {_quote(host)}: the port must be a number from 1 to 65535"
-        )
-    port = int(text)
-    if not 1 <= port <= 65535:
-        raise InvalidReference(
-            f"invalid registry host {_quote(host)}: port {port} is not in 1..65535"
-        )
-    return port
-
-
-def split_host_port(host: str) -> tuple[str, int | None]:
-    """Split ``host[:port]`` into the host name (IPv6 without brackets) and the port.
-
-    ``"[::1]:5000"`` -> ``("::1", 5000)``, ``"ghcr.io"`` -> ``("ghcr.io", None)``.
-    Only the structure is checked here (brackets, port range), not the host name itself.
-    """
-    if not isinstance(host, str):
-        raise InvalidReference(f"registry host must be a string, got {type(host).__name__}")
-    if not host:
-        raise InvalidReference("empty registry host")
-    if host.startswith("["):
-        end = host.find("]")
-        if end == -1:
-            raise InvalidReference(f"invalid registry host {_quote(host)}: unclosed '['")
-        name, rest = host[1:end], host[end + 1 :]
-        if not name:
-            raise InvalidReference(f"invalid registry host {_quote(host)}: empty '[]'")
-        if not rest:
-            return name, None
-        if not rest.startswith(":"):
-            raise InvalidReference(
-                f"invalid registry host {_quote(host)}: expected ':PORT' after ']'"
-            )
-        return name, _parse_port(rest[1:], host)
-    if host.count(":") > 1:
-        raise InvalidReference(
-            f"invalid registry host {_quote(host)}: an IPv6 address must be in brackets, "
-            "e.g. [::1]:5000"
-        )
-    name, colon, port_text = host.partition(":")
-    if not name:
-        raise InvalidReference(f"invalid registry host {_quote(host)}: the host name is empty")
-    return name, (_parse_port(port_text, host) if colon else None)
-
-
-def normalize_registry(host: str) -> str:
-    """Validate a registry ``host[:port]`` and return its canonical form.
-
-    Lower-cases the host, writes the port as a plain number, keeps IPv6 literals in
-    brackets, and maps every Docker Hub alias to ``docker.io``. Raises
-    :class:`InvalidReference` for anything that is not a host.
-    """
-    name, port = split_host_port(host)
-    if len(host) > NAME_TOTAL_LENGTH_MAX:
-        raise InvalidReference(
-            f"invalid registry host {_quote(host)}: longer than {NAME_TOTAL_LENGTH_MAX} characters"
-        )
-    if host.startswith("["):
-        if not _IPV6_CHARS_RE.fullmatch(name):
-            raise InvalidReference(
-                f"invalid registry host {_quote(host)}: not an IPv6 address "
-                "(zone identifiers such as %eth0 are not allowed)"
-            )
-        try:
-            ipaddress.IPv6Address(name)
-        except ValueError:
-            raise InvalidReference(
-                f"invalid registry host {_quote(host)}: not an IPv6 address"
-            ) from None
-        canonical = f"[{name.lower()}]"
-    else:
-        for label in name.split("."):
-            if not _LABEL_RE.fullmatch(label):
-                raise InvalidReference(
-                    f"invalid registry host {_quote(host)}: host names are dot-separated "
-                    "labels of letters, digits and '-' that start and end with a letter "
-                    "or digit"
-                )
-        canonical = name.lower()
-        if port is None and canonical in DOCKER_HUB_ALIASES:
-            return DOCKER_HUB
-    return canonical if port is None else f"{canonical}:{port}"
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (with or without port or brackets) names this machine.
-
-    ``localhost``, ``127.0.0.0/8`` and ``::1`` (also IPv4-mapped). Never raises.
-    """
-    if not isinstance(host, str):
-        return False
-    text = host.strip()
-    try:
-        if not text.startswith("[") and text.count(":") > 1:
-            name = text  # a bare IPv6 address
-        else:
-            name, _ = split_host_port(text)
-    except InvalidReference:
-        return False
-    name = name.lower()
-    if name.endswith(".") and name != ".":
-        name = name[:-1]
-    if name == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
-
-
-def _looks_like_host(component: str) -> bool:
-    """docker's rule for the first path component: is it a registry host?"""
-    return (
-        "." in component
-        or ":" in component
-        or component.startswith("[")
-        or component.lower() == "localhost"
-    )
 
 
 # --------------------------------------------------------------------------- names, tags
@@ -365,7 +227,7 @@ class Reference:
             namespace, _, rest = self.repository.partition("/")
             official = namespace == OFFICIAL_NAMESPACE and "/" not in rest
             short = rest if official else self.repository
-            if official or not _looks_like_host(namespace):
+            if official or not looks_like_host(namespace):
                 name = short
         if self.tag is not None:
             name += f":{self.tag}"
@@ -411,7 +273,7 @@ class _Fail:
 def _split_name(name: str, fail: _Fail) -> tuple[str, str]:
     """``name`` (no tag/digest) -> canonical registry and repository path."""
     slash = name.find("/")
-    if slash != -1 and _looks_like_host(name[:slash]):
+    if slash != -1 and looks_like_host(name[:slash]):
         try:
             registry = normalize_registry(name[:slash])
         except InvalidReference as exc:
@@ -523,7 +385,7 @@ def _bare_word_is_registry(text: str) -> bool:
         return True
     _, colon, after = text.partition(":")
     if colon:
-        return bool(_PORT_RE.fullmatch(after))  # host:port; name:tag otherwise
+        return bool(PORT_RE.fullmatch(after))  # host:port; name:tag otherwise
     return "." in text or text.lower() == "localhost"
 
 

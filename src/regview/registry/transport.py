@@ -13,6 +13,22 @@ Every request here has
   500/502/503/504 and connection failures with exponential backoff (a timeout is not
   retried: the deadline is the user's bound on the whole request);
 * one re-authentication on 401.
+
+:meth:`Transport.request` (a complete, capped answer) and :meth:`Transport.open_stream`
+(a blob's body left for the caller to read) are one pipeline of three layers, as httpx's
+client is (``_send_handling_auth`` -> ``_send_handling_redirects`` ->
+``_send_single_request``):
+
+1. :meth:`Transport._send_handling_auth` sends with what we know of the registry's auth;
+   after a 401 it learns the challenge and sends once more; a second 401 is final;
+2. :meth:`Transport._send_handling_retries` switches a loopback registry to https when
+   it says it speaks TLS, and retries what may be retried;
+3. :meth:`Transport._send_single` sends one request under the semaphore and the
+   deadline and reads its body; for a stream it leaves a 200/206 body unread, keeping
+   the connection and the semaphore place until the caller is done.
+
+A stream is not retried (its caller may already be reading): any status but 200/206
+raises the matching error.
 """
 
 from __future__ import annotations
@@ -20,32 +36,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import ssl
 import time
 import zlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 import httpx
 
 from regview.registry.auth import Authenticator, CredentialProvider
 from regview.registry.errors import (
-    AuthError,
     CertificateError,
-    Denied,
     NetworkError,
-    NotFound,
     ProtocolError,
-    RateLimited,
-    RegistryError,
-    ServerError,
     Timeout,
     TooLarge,
-    describe_oci_errors,
 )
-from regview.registry.http11 import DeferredTransport, Http11Transport, ProtocolRouter
-from regview.registry.models import load_json
+from regview.registry.http_client import make_http_client
+from regview.registry.responses import (
+    Response,
+    asks_for_https,
+    error_for,
+    network_error,
+    network_message,
+    rate_number,
+    retry_after,
+)
 from regview.registry.settings import RequestRecord, Settings
 from regview.registry.source import RateLimit, Stats
 
@@ -56,84 +71,27 @@ _ERROR_BODY_LIMIT = 64 * 1024
 # that fails again costs only ``max_tries`` bounded attempts.
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+_STREAMED = frozenset({200, 206})
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
-    status: int
-    headers: httpx.Headers
-    body: bytes
+@dataclass(slots=True)
+class _Sending:
+    """One request on its way through the pipeline."""
+
+    method: str
     url: httpx.URL
-    elapsed_ms: float
-
-
-def _ssl_context(insecure: bool) -> ssl.SSLContext | bool:
-    if insecure:
-        return False
-    import truststore
-
-    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
-
-def _tls_context(insecure: bool) -> ssl.SSLContext:
-    """A context of our own for the HTTP/1.1 pool (httpcore sets ALPN on the one it gets)."""
-    context = _ssl_context(insecure)
-    if isinstance(context, ssl.SSLContext):
-        return context
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def make_http_client(
-    settings: Settings, http_transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """The shared httpx client for one registry and its token realms.
-
-    Plain http goes through our HTTP/1.1 pool (``http11``); https through httpx's own
-    transport with HTTP/2 when offered, built on first use, unless the origin answered in
-    HTTP/1.1: then our pool takes it over.
-    """
-    timeout = httpx.Timeout(
-        connect=settings.connect_timeout,
-        read=settings.read_timeout,
-        write=settings.read_timeout,
-        pool=settings.request_deadline,
-    )
-    limits = httpx.Limits(
-        max_connections=settings.concurrency,
-        max_keepalive_connections=settings.concurrency,
-        keepalive_expiry=30.0,
-    )
-    transport = http_transport or ProtocolRouter(
-        Http11Transport(
-            tls=lambda: _tls_context(settings.insecure),
-            max_idle_per_origin=max(1, settings.concurrency),
-        ),
-        DeferredTransport(
-            lambda: httpx.AsyncHTTPTransport(
-                verify=_ssl_context(settings.insecure), http2=_has_h2(), limits=limits
-            )
-        ),
-    )
-    return httpx.AsyncClient(
-        timeout=timeout,
-        limits=limits,
-        follow_redirects=True,
-        max_redirects=5,
-        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "identity"},
-        trust_env=False,
-        transport=transport,
-    )
-
-
-def _has_h2() -> bool:
-    try:
-        import h2  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    scope: str | None
+    headers: Mapping[str, str] | None
+    limit: int
+    what: str
+    #: May a failure be sent again? (Idempotent, and not a stream.)
+    retries: bool
+    #: For a stream: where the unread answer is kept open until the caller is done.
+    keep_open: contextlib.AsyncExitStack | None = None
+    #: Sends so far that count against ``max_tries`` (not https switches, not 401s).
+    tries: int = 0
+    #: For a stream: the answer whose body the caller reads.
+    opened: httpx.Response | None = None
 
 
 class Transport:
@@ -180,6 +138,185 @@ class Transport:
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    async def request(
+        self,
+        method: str,
+        url: httpx.URL,
+        *,
+        scope: str | None,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+        what: str = "response",
+    ) -> Response:
+        """Send with retries and auth; return the final response (any status but 401/429).
+
+        Raises :class:`AuthError` when still unauthorised after authenticating,
+        :class:`RateLimited`/:class:`ServerError` when retries run out,
+        :class:`NetworkError`/:class:`Timeout`, :class:`TooLarge`.
+        """
+        limit = self.settings.max_body_bytes if max_bytes is None else max_bytes
+        sending = _Sending(method, url, scope, headers, limit, what, method in _IDEMPOTENT)
+        return await self._send_handling_auth(sending)
+
+    @contextlib.asynccontextmanager
+    async def open_stream(
+        self,
+        url: httpx.URL,
+        *,
+        scope: str | None,
+        headers: Mapping[str, str] | None = None,
+        what: str = "blob",
+        not_found: str | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """GET ``url`` and yield the response with its body still unread (for large blobs).
+
+        Authenticates like :meth:`request` (one retry after a 401) and holds a place in
+        the host's semaphore while the caller reads. Only 200 and 206 are yielded; any
+        other status raises the matching error. Reading has no overall deadline (a layer
+        can be large) but each read still has the read timeout, and the caller may
+        cancel at any time.
+        """
+        async with contextlib.AsyncExitStack() as keep_open:
+            sending = _Sending(
+                "GET", url, scope, headers, _ERROR_BODY_LIMIT, what, False, keep_open
+            )
+            response = await self._send_handling_auth(sending)
+            if sending.opened is None:
+                raise error_for(response, what, not_found=not_found)
+            yield sending.opened
+
+    # --- the pipeline ------------------------------------------------------------------
+
+    async def _send_handling_auth(self, sending: _Sending) -> Response:
+        """Send; after a 401, answer the challenge and send once more."""
+        auth_header = await self.auth.header(sending.scope)
+        reauthenticated = False
+        while True:
+            response = await self._send_handling_retries(sending, auth_header)
+            if response.status != 401:
+                return response
+            if reauthenticated:
+                raise await self.auth.rejected(sending.scope)
+            reauthenticated = True
+            sending.tries -= 1
+            auth_header = await self.auth.handle_challenge(
+                response.headers.get_list("www-authenticate"), sending.scope
+            )
+
+    async def _send_handling_retries(self, sending: _Sending, auth_header: str | None) -> Response:
+        """Send; switch to https when the registry asks for it; retry what may be retried."""
+        while True:
+            sending.tries += 1
+            try:
+                response = await self._send_single(sending, auth_header)
+            except (NetworkError, ProtocolError) as exc:
+                retryable = isinstance(exc, NetworkError) and not isinstance(
+                    exc, Timeout | CertificateError
+                )
+                if retryable and sending.retries and sending.tries < self.settings.max_tries:
+                    await asyncio.sleep(self._backoff(sending.tries))
+                    continue
+                raise
+            https = await self._https_instead(
+                sending.method, sending.url, response.status, response.body
+            )
+            if https is not None:
+                sending.url = https
+                sending.tries -= 1
+                continue
+            if response.status in _RETRY_STATUSES and sending.retries:
+                wait = retry_after(response.headers.get("retry-after"))
+                if wait is not None and wait > self.settings.retry_after_cap:
+                    raise error_for(response, sending.what)
+                if sending.tries < self.settings.max_tries:
+                    await asyncio.sleep(wait if wait is not None else self._backoff(sending.tries))
+                    continue
+                raise error_for(response, sending.what)
+            return response
+
+    async def _send_single(self, sending: _Sending, auth_header: str | None) -> Response:
+        """One request: the semaphore, the deadline, the body cap (or, streamed, no body)."""
+        method, url, what = sending.method, sending.url, sending.what
+        request = self.http.build_request(method, url, headers=dict(sending.headers or {}))
+        if auth_header is not None and self.same_origin(url):
+            request.headers["Authorization"] = auth_header
+        status: int | None = None
+        started = time.perf_counter()
+        note = "" if sending.keep_open is None else "stream"
+        kept = False
+        await self._semaphore.acquire()
+        self.stats.in_flight += 1
+        self.stats.requests += 1
+        try:
+            async with asyncio.timeout(self.settings.request_deadline):
+                response = await self.http.send(request, stream=True)
+                try:
+                    status = response.status_code
+                    self._note_rate_limit(response.headers)
+                    if sending.keep_open is not None and status in _STREAMED:
+                        self._keep_open(sending, response)
+                        kept = True
+                        body = b""
+                    elif method == "HEAD":
+                        body = b""
+                    else:
+                        limit = sending.limit if 200 <= status < 300 else _ERROR_BODY_LIMIT
+                        body = await self._read_body(response, limit, what)
+                finally:
+                    if not kept:
+                        await response.aclose()
+        except TimeoutError:
+            note = "timeout"
+            raise Timeout(
+                f"{self.registry} did not answer within {self.settings.request_deadline:g} s "
+                f"({what})"
+            ) from None
+        except httpx.TimeoutException as exc:
+            # A connect or read timeout is a Timeout like the deadline, and is not
+            # retried either: a stalled server costs one wait, not max_tries of them.
+            note = "timeout"
+            raise Timeout(network_message(self.registry, exc, what)) from None
+        except httpx.TooManyRedirects:
+            note = "redirect loop"
+            raise ProtocolError(f"{self.registry} redirected too many times ({what})") from None
+        except httpx.UnsupportedProtocol:
+            note = "bad redirect"
+            raise ProtocolError(
+                f"{self.registry} redirected to an unsupported URL ({what})"
+            ) from None
+        except httpx.TransportError as exc:
+            note = type(exc).__name__
+            raise network_error(self.registry, exc, what) from None
+        except TooLarge:
+            note = "too large"
+            raise
+        finally:
+            if not kept:
+                self.stats.in_flight -= 1
+                self._semaphore.release()
+            self._log(method, url, status, started, note)
+        return Response(
+            status=status,
+            headers=response.headers,
+            body=body,
+            url=response.url,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _keep_open(self, sending: _Sending, response: httpx.Response) -> None:
+        """Leave ``response`` open for a stream's caller; close it when they are done."""
+        assert sending.keep_open is not None
+        sending.opened = response
+
+        async def release() -> None:
+            try:
+                await response.aclose()
+            finally:
+                self.stats.in_flight -= 1
+                self._semaphore.release()
+
+        sending.keep_open.push_async_callback(release)
+
     async def _https_instead(
         self, method: str, url: httpx.URL, status: int, body: bytes
     ) -> httpx.URL | None:
@@ -200,10 +337,17 @@ class Transport:
             return None  # a plain-http registry's own 400
         if method == "HEAD":
             # An answer to HEAD has no body to read the reason from: ask once with GET.
-            probe = await self._send_once(
-                "GET", url.copy_with(raw_path=b"/v2/"), None, None, _ERROR_BODY_LIMIT, "API check"
+            probe = _Sending(
+                "GET",
+                url.copy_with(raw_path=b"/v2/"),
+                None,
+                None,
+                _ERROR_BODY_LIMIT,
+                "API check",
+                False,
             )
-            status, body = probe.status, probe.body
+            answer = await self._send_single(probe, None)
+            status, body = answer.status, answer.body
         if status != 400 or not asks_for_https(body):
             return None
         if self._plain_http_forced:
@@ -214,209 +358,9 @@ class Transport:
             self.base_url = self.base_url.copy_with(scheme="https", port=url.port or 80)
         return url.copy_with(scheme="https", port=url.port or 80)
 
-    async def request(
-        self,
-        method: str,
-        url: httpx.URL,
-        *,
-        scope: str | None,
-        headers: Mapping[str, str] | None = None,
-        max_bytes: int | None = None,
-        what: str = "response",
-    ) -> Response:
-        """Send with retries and auth; return the final response (any status but 401/429).
-
-        Raises :class:`AuthError` when still unauthorised after authenticating,
-        :class:`RateLimited`/:class:`ServerError` when retries run out,
-        :class:`NetworkError`/:class:`Timeout`, :class:`TooLarge`.
-        """
-        limit = self.settings.max_body_bytes if max_bytes is None else max_bytes
-        tries = 0
-        reauthenticated = False
-        auth_header: str | None = await self.auth.header(scope)
-        while True:
-            tries += 1
-            try:
-                response = await self._send_once(method, url, headers, auth_header, limit, what)
-            except (NetworkError, ProtocolError) as exc:
-                retryable = isinstance(exc, NetworkError) and not isinstance(
-                    exc, Timeout | CertificateError
-                )
-                if retryable and method in _IDEMPOTENT and tries < self.settings.max_tries:
-                    await asyncio.sleep(self._backoff(tries))
-                    continue
-                raise
-            https = await self._https_instead(method, url, response.status, response.body)
-            if https is not None:
-                url = https
-                tries -= 1
-                continue
-            if response.status == 401:
-                if reauthenticated:
-                    raise await self.auth.rejected(scope)
-                reauthenticated = True
-                tries -= 1
-                auth_header = await self.auth.handle_challenge(
-                    response.headers.get_list("www-authenticate"), scope
-                )
-                continue
-            if response.status in _RETRY_STATUSES and method in _IDEMPOTENT:
-                retry_after = _retry_after(response.headers.get("retry-after"))
-                if retry_after is not None and retry_after > self.settings.retry_after_cap:
-                    raise error_for(response, what)
-                if tries < self.settings.max_tries:
-                    delay = retry_after if retry_after is not None else self._backoff(tries)
-                    await asyncio.sleep(delay)
-                    continue
-                raise error_for(response, what)
-            return response
-
-    @contextlib.asynccontextmanager
-    async def open_stream(
-        self,
-        url: httpx.URL,
-        *,
-        scope: str | None,
-        headers: Mapping[str, str] | None = None,
-        what: str = "blob",
-        not_found: str | None = None,
-    ) -> AsyncIterator[httpx.Response]:
-        """GET ``url`` and yield the response with its body still unread (for large blobs).
-
-        Authenticates like :meth:`request` (one retry after a 401) and holds a place in
-        the host's semaphore while the caller reads. Only 200 and 206 are yielded; any
-        other status raises the matching error. Reading has no overall deadline (a layer
-        can be large) but each read still has the read timeout, and the caller may
-        cancel at any time.
-        """
-        auth_header = await self.auth.header(scope)
-        reauthenticated = switched = False
-        while True:
-            request = self.http.build_request("GET", url, headers=dict(headers or {}))
-            if auth_header is not None and self.same_origin(url):
-                request.headers["Authorization"] = auth_header
-            started = time.perf_counter()
-            status: int | None = None
-            challenge: list[str] = []
-            async with self._semaphore:
-                self.stats.in_flight += 1
-                self.stats.requests += 1
-                try:
-                    try:
-                        async with asyncio.timeout(self.settings.request_deadline):
-                            response = await self.http.send(request, stream=True)
-                    except (TimeoutError, httpx.TimeoutException):
-                        raise Timeout(f"{self.registry} did not answer in time ({what})") from None
-                    except httpx.TooManyRedirects:
-                        raise ProtocolError(f"{self.registry} redirected too many times") from None
-                    except httpx.TransportError as exc:
-                        raise _network_error(self.registry, exc, what) from None
-                    status = response.status_code
-                    self._log("GET", url, status, started, "stream")
-                    try:
-                        self._note_rate_limit(response.headers)
-                        if status in (200, 206):
-                            yield response
-                            return
-                        # An error body has the same deadline as any small answer: a
-                        # server that drips it must not hold us for read_timeout per byte.
-                        try:
-                            async with asyncio.timeout(self.settings.request_deadline):
-                                body = await self._read_body(response, _ERROR_BODY_LIMIT, what)
-                        except (TimeoutError, httpx.TimeoutException):
-                            raise Timeout(
-                                f"{self.registry} did not answer in time ({what})"
-                            ) from None
-                        except httpx.TransportError as exc:
-                            raise _network_error(self.registry, exc, what) from None
-                    finally:
-                        await response.aclose()
-                finally:
-                    self.stats.in_flight -= 1
-            final = Response(status, response.headers, body, response.url, 0.0)
-            https = None if switched else await self._https_instead("GET", url, status, body)
-            if https is not None:
-                url, switched = https, True
-                continue
-            if status == 401 and not reauthenticated:
-                reauthenticated = True
-                challenge = response.headers.get_list("www-authenticate")
-                auth_header = await self.auth.handle_challenge(challenge, scope)
-                continue
-            if status == 401:
-                raise await self.auth.rejected(scope)
-            raise error_for(final, what, not_found=not_found)
-
     def _backoff(self, tries: int) -> float:
         base = self.settings.backoff_base * (2 ** (tries - 1))
         return float(min(base + random.uniform(0, base / 2), self.settings.retry_after_cap))
-
-    async def _send_once(
-        self,
-        method: str,
-        url: httpx.URL,
-        headers: Mapping[str, str] | None,
-        auth_header: str | None,
-        limit: int,
-        what: str,
-    ) -> Response:
-        request = self.http.build_request(method, url, headers=dict(headers or {}))
-        if auth_header is not None and self.same_origin(url):
-            request.headers["Authorization"] = auth_header
-        status: int | None = None
-        started = time.perf_counter()
-        note = ""
-        async with self._semaphore:
-            self.stats.in_flight += 1
-            self.stats.requests += 1
-            try:
-                async with asyncio.timeout(self.settings.request_deadline):
-                    response = await self.http.send(request, stream=True)
-                    try:
-                        status = response.status_code
-                        self._note_rate_limit(response.headers)
-                        body_limit = limit if 200 <= status < 300 else _ERROR_BODY_LIMIT
-                        if method == "HEAD":
-                            body = b""
-                        else:
-                            body = await self._read_body(response, body_limit, what)
-                    finally:
-                        await response.aclose()
-            except TimeoutError:
-                note = "timeout"
-                raise Timeout(
-                    f"{self.registry} did not answer within {self.settings.request_deadline:g} s "
-                    f"({what})"
-                ) from None
-            except httpx.TimeoutException as exc:
-                # A connect or read timeout is a Timeout like the deadline, and is not
-                # retried either: a stalled server costs one wait, not max_tries of them.
-                note = "timeout"
-                raise Timeout(_network_message(self.registry, exc, what)) from None
-            except httpx.TooManyRedirects:
-                note = "redirect loop"
-                raise ProtocolError(f"{self.registry} redirected too many times ({what})") from None
-            except httpx.UnsupportedProtocol:
-                note = "bad redirect"
-                raise ProtocolError(
-                    f"{self.registry} redirected to an unsupported URL ({what})"
-                ) from None
-            except httpx.TransportError as exc:
-                note = type(exc).__name__
-                raise _network_error(self.registry, exc, what) from None
-            except TooLarge:
-                note = "too large"
-                raise
-            finally:
-                self.stats.in_flight -= 1
-                self._log(method, url, status, started, note)
-        return Response(
-            status=status,
-            headers=response.headers,
-            body=body,
-            url=response.url,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
-        )
 
     async def _read_body(self, response: httpx.Response, limit: int, what: str) -> bytes:
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
@@ -459,8 +403,8 @@ class Transport:
         return bytes(out)
 
     def _note_rate_limit(self, headers: httpx.Headers) -> None:
-        limit = _rate_number(headers.get("ratelimit-limit"))
-        remaining = _rate_number(headers.get("ratelimit-remaining"))
+        limit = rate_number(headers.get("ratelimit-limit"))
+        remaining = rate_number(headers.get("ratelimit-remaining"))
         if limit[0] is not None or remaining[0] is not None:
             self.stats.rate_limit = RateLimit(limit[0], remaining[0], limit[1] or remaining[1])
 
@@ -480,101 +424,3 @@ class Transport:
                 note=note,
             )
         )
-
-
-def _network_error(registry: str, exc: httpx.TransportError, what: str) -> NetworkError:
-    if isinstance(exc, httpx.ConnectError):
-        text = str(exc).upper()
-        if "CERTIFICATE" in text or "SSL" in text:
-            return CertificateError(
-                f"TLS verification failed for {registry}: use --insecure to skip it, "
-                "or install the registry's CA certificate"
-            )
-    return NetworkError(_network_message(registry, exc, what))
-
-
-def _network_message(registry: str, exc: httpx.TransportError, what: str) -> str:
-    if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect to {registry}: is the address right and the registry up?"
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"{registry} did not accept a connection in time ({what})"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"{registry} stopped answering ({what})"
-    return f"connection to {registry} failed while reading {what} ({type(exc).__name__})"
-
-
-def _rate_number(value: str | None) -> tuple[int | None, int | None]:
-    """Parse ``100;w=21600`` into (100, 21600)."""
-    if not value:
-        return None, None
-    head, *params = value.split(";")
-    number: int | None = None
-    window: int | None = None
-    with contextlib.suppress(ValueError):
-        number = int(head.strip())
-    for p in params:
-        key, _, val = p.strip().partition("=")
-        if key == "w":
-            with contextlib.suppress(ValueError):
-                window = int(val)
-    return number, window
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        seconds = when.timestamp() - time.time()
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, seconds)
-
-
-def error_for(response: Response, what: str, *, not_found: str | None = None) -> RegistryError:
-    """Turn a non-2xx response into the matching error, with the server's explanation."""
-    detail = ""
-    codes: list[str] = []
-    if response.body:
-        with contextlib.suppress(RegistryError):
-            detail, codes = describe_oci_errors(load_json(response.body, "error body"))
-    suffix = f": {_printable(detail)}" if detail else ""
-    status = response.status
-    if status == 400 and asks_for_https(response.body):
-        return ProtocolError(
-            f"the registry speaks https on this port, not plain http ({what}); drop --plain-http"
-        )
-    if status == 404:
-        return NotFound((not_found or f"{what} not found") + suffix, codes=codes)
-    if status == 401:
-        return AuthError(f"unauthorised ({what}){suffix}", codes=codes)
-    if status == 403:
-        return Denied(f"access denied ({what}){suffix}", codes=codes)
-    if status == 429:
-        retry_after = _retry_after(response.headers.get("retry-after"))
-        wait = f"; retry after {retry_after:.0f} s" if retry_after is not None else ""
-        return RateLimited(
-            f"rate limited by the registry ({what}){wait}{suffix}",
-            retry_after=retry_after,
-            codes=codes,
-        )
-    return ServerError(f"HTTP {status} ({what}){suffix}", status=status, codes=codes)
-
-
-def asks_for_https(body: bytes) -> bool:
-    """Is this 400 a TLS server's answer to plain http? (Go: "Client sent an HTTP request
-    to an HTTPS server."; nginx: "The plain HTTP request was sent to HTTPS port".)"""
-    text = body[:1024].lower()
-    if text.lstrip().startswith(b"{"):
-        return False  # a registry's own JSON error, whatever URLs it mentions
-    return b"https" in text and b"http" in text.replace(b"https", b"", 1)
-
-
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else "?" for ch in text)[:300]

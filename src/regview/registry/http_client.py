@@ -1,0 +1,88 @@
+"""The httpx client one registry (and its token realms) is spoken to with.
+
+Plain http goes through our own HTTP/1.1 pool (:mod:`regview.registry.http11`), https
+through httpx's transport with HTTP/2 when offered; TLS is verified against the system's
+trust store (``truststore``) unless ``--insecure``. Every request asks for
+``Accept-Encoding: identity``: a compressed answer is inflated by the transport, with
+the body cap applied to what comes out.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+
+from regview.registry.http11 import DeferredTransport, Http11Transport, ProtocolRouter
+from regview.registry.settings import Settings
+
+__all__ = ["make_http_client"]
+
+
+def _ssl_context(insecure: bool) -> ssl.SSLContext | bool:
+    if insecure:
+        return False
+    import truststore
+
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def _tls_context(insecure: bool) -> ssl.SSLContext:
+    """A context of our own for the HTTP/1.1 pool (httpcore sets ALPN on the one it gets)."""
+    context = _ssl_context(insecure)
+    if isinstance(context, ssl.SSLContext):
+        return context
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def make_http_client(
+    settings: Settings, http_transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The shared httpx client for one registry and its token realms.
+
+    Plain http goes through our HTTP/1.1 pool (``http11``); https through httpx's own
+    transport with HTTP/2 when offered, built on first use, unless the origin answered in
+    HTTP/1.1: then our pool takes it over.
+    """
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout,
+        read=settings.read_timeout,
+        write=settings.read_timeout,
+        pool=settings.request_deadline,
+    )
+    limits = httpx.Limits(
+        max_connections=settings.concurrency,
+        max_keepalive_connections=settings.concurrency,
+        keepalive_expiry=30.0,
+    )
+    transport = http_transport or ProtocolRouter(
+        Http11Transport(
+            tls=lambda: _tls_context(settings.insecure),
+            max_idle_per_origin=max(1, settings.concurrency),
+        ),
+        DeferredTransport(
+            lambda: httpx.AsyncHTTPTransport(
+                verify=_ssl_context(settings.insecure), http2=_has_h2(), limits=limits
+            )
+        ),
+    )
+    return httpx.AsyncClient(
+        timeout=timeout,
+        limits=limits,
+        follow_redirects=True,
+        max_redirects=5,
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "identity"},
+        trust_env=False,
+        transport=transport,
+    )
+
+
+def _has_h2() -> bool:
+    try:
+        import h2  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,78 @@
+"""A repository's tags: ``GET /v2/<name>/tags/list``, paginated, cached and revalidated.
+
+A tag list read within ``tag_ttl`` seconds is served from the cache without a request;
+after that it is asked for again, with ``If-None-Match`` when the server gave an ETag
+(a 304 keeps the cached list). :func:`invalidate` makes the next look ask again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from regview.registry.pagination import CATALOG_PAGE, FirstPage, NotModified, paginate
+from regview.registry.session import Session
+from regview.registry.urls import repo_path
+
+__all__ = ["invalidate", "list_tags"]
+
+
+def _key(session: Session, repository: str) -> str:
+    return f"tags:{session.registry}/{repository}"
+
+
+async def list_tags(session: Session, repository: str) -> AsyncIterator[list[str]]:
+    """Tags of ``repository``, one page at a time; cached, then revalidated."""
+    key = _key(session, repository)
+    cache = session.cache
+    entry = cache.get_ref(key)
+    if entry is not None and not _is_tag_list(entry.value):
+        # Not what we wrote (a corrupt or tampered cache file): refuse it.
+        cache.drop_ref(key)
+        entry = None
+    if (
+        entry is not None
+        and entry.age() < session.settings.tag_ttl
+        and entry.fetched_at > session.stale_before.get("", 0.0)
+    ):
+        session.hit(f"/v2/{repo_path(repository)}/tags/list")
+        yield list(entry.value)
+        return
+    first_page = FirstPage()
+    first_headers = {}
+    if entry is not None and entry.etag:
+        first_headers["If-None-Match"] = entry.etag
+    collected: list[str] = []
+    pages = 0
+    try:
+        async for page in paginate(
+            session.transport,
+            f"/v2/{repo_path(repository)}/tags/list",
+            "tags",
+            scope=f"repository:{repository}:pull",
+            page_size=CATALOG_PAGE,
+            max_pages=session.settings.max_pages,
+            what=f"tag list of {repository}",
+            first_headers=first_headers,
+            first_page=first_page,
+        ):
+            pages += 1
+            collected.extend(page)
+            yield page
+    except NotModified:
+        assert entry is not None
+        session.stats.cache_hits += 1  # the 304 itself was logged as a request
+        cache.put_ref(key, entry.value, etag=entry.etag)
+        yield list(entry.value)
+        return
+    cache.put_ref(key, collected, etag=first_page.etag if pages == 1 else None)
+
+
+def invalidate(session: Session, repository: str | None = None) -> None:
+    """Ask the registry again, next time, for tags (all repositories when None)."""
+    session.mark_stale(repository)
+    if repository is not None:
+        session.cache.drop_ref(_key(session, repository))
+
+
+def _is_tag_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)
