@@ -70,16 +70,6 @@ def test_tags_of_repository_whose_manifests_were_deleted(
     assert result.json() == {"repository": registry.ref(content.deleted_repo), "tags": []}
 
 
-def test_tags_of_unknown_repository_is_an_empty_list(
-    regview: Regview, registry: RegistryServer, content: Published
-) -> None:
-    # distribution answers 404 NAME_UNKNOWN both for an unknown repository and for one
-    # that holds only digest-pushed manifests: one request cannot tell them apart, so
-    # (as the core issue asks) both mean "no tags", not a failure.
-    result = regview("tags", registry.ref("no/such/repository"), "--json").ok()
-    assert json.loads(result.stdout)["tags"] == []
-
-
 # --------------------------------------------------------------------------- catalog
 
 

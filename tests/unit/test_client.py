@@ -386,18 +386,52 @@ async def test_endless_catalog_stops_at_the_page_limit() -> None:
     assert counter[0] == 20
 
 
-async def test_tags_null_and_name_unknown_mean_no_tags() -> None:
+async def test_tags_null_means_no_tags_and_name_unknown_is_not_found() -> None:
     fake = FakeRegistry()
 
     def null_tags(request: httpx.Request) -> httpx.Response | None:
         if request.url.path == "/v2/deleted/tags/list":
             return httpx.Response(200, json={"name": "deleted", "tags": None})
+        if request.url.path == "/v2/emptied/tags/list":
+            return httpx.Response(200, json={"name": "emptied", "tags": []})
         return None
 
     fake.hooks.append(null_tags)
     async with client_for(fake) as client:
         assert [p async for p in client.tags("deleted")] == [[]]
-        assert [p async for p in client.tags("unknown")] == []
+        assert [p async for p in client.tags("emptied")] == [[]]
+        with pytest.raises(NotFound) as caught:
+            [p async for p in client.tags("team/unknown")]
+    assert str(caught.value).startswith("no repository team/unknown, or it has no tags: ")
+    assert caught.value.codes == ("NAME_UNKNOWN",)
+
+
+async def test_a_cached_tag_list_is_dropped_when_the_repository_is_gone(tmp_path: Path) -> None:
+    fake = FakeRegistry()
+    fake.push_image("team/app", "1.0")
+    gone = [False]
+    asked_with: list[str | None] = []
+
+    def etag_or_gone(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path != "/v2/team/app/tags/list":
+            return None
+        asked_with.append(request.headers.get("if-none-match"))
+        if gone[0]:
+            return httpx.Response(404, json={"errors": [{"code": "NAME_UNKNOWN"}]})
+        if request.headers.get("if-none-match") == '"v1"':
+            return httpx.Response(304)
+        return httpx.Response(200, json={"tags": ["1.0"]}, headers={"ETag": '"v1"'})
+
+    fake.hooks.append(etag_or_gone)
+    async with client_for(fake, tmp_path, tag_ttl=0.0) as client:
+        assert [t async for page in client.tags("team/app") for t in page] == ["1.0"]
+        gone[0] = True
+        with pytest.raises(NotFound, match=r"^no repository team/app, or it has no tags"):
+            [t async for page in client.tags("team/app") for t in page]
+        gone[0] = False
+        assert [t async for page in client.tags("team/app") for t in page] == ["1.0"]
+    # The list cached before the 404 was dropped: the third look did not revalidate it.
+    assert asked_with == [None, '"v1"', None]
 
 
 async def test_tag_list_is_revalidated_with_its_etag(tmp_path: Path) -> None:

@@ -88,8 +88,6 @@ async def paginate(
             seen.discard(str(url))
             url = _smaller_page(url)
             continue
-        if response.status == 404 and key == "tags":
-            return  # NAME_UNKNOWN: a repository with no tags
         if response.status != 200:
             raise error_for(response, what)
         if pages == 1 and first_page is not None:

@@ -3,12 +3,19 @@
 A tag list read within ``tag_ttl`` seconds is served from the cache without a request;
 after that it is asked for again, with ``If-None-Match`` when the server gave an ETag
 (a 304 keeps the cached list). :func:`invalidate` makes the next look ask again.
+
+An empty list (``{"tags": null}`` or ``[]``: a repository whose manifests were all
+deleted) is the only "no tags" that is an answer. A 404 (``NAME_UNKNOWN``) raises
+:class:`~regview.registry.errors.NotFound`: distribution answers it both for a
+repository that does not exist and for one holding only untagged manifests, and one
+request cannot tell the two apart, so the message names both.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from regview.registry.errors import NotFound
 from regview.registry.pagination import CATALOG_PAGE, FirstPage, NotModified, paginate
 from regview.registry.session import Session
 from regview.registry.urls import repo_path
@@ -64,6 +71,16 @@ async def list_tags(session: Session, repository: str) -> AsyncIterator[list[str
         cache.put_ref(key, entry.value, etag=entry.etag)
         yield list(entry.value)
         return
+    except NotFound as exc:
+        if pages:
+            raise  # a later page went missing: the list is incomplete
+        if entry is not None:
+            cache.drop_ref(key)
+        raise NotFound(
+            f"no repository {repository}, or it has no tags: check the name, or open an "
+            "untagged image by its digest (NAME@sha256:…)",
+            codes=exc.codes,
+        ) from None
     cache.put_ref(key, collected, etag=first_page.etag if pages == 1 else None)
 
 
