@@ -10,6 +10,10 @@ The flow follows the Docker token spec and the OCI distribution spec:
 3. tokens are cached per (realm, service, scope) until shortly before they expire, and
    once the realm is known, a new scope gets its token before its first request.
 
+The authenticator also remembers whether the credentials were accepted (a token issued
+for them, or an answer other than 401 to a request that carried them) and says in the
+registry's :class:`~regview.registry.source.Stats` when they were refused.
+
 Credentials are only ever put in the ``Authorization`` header of requests to the
 registry's own origin or to the realm the registry's challenge named.
 """
@@ -182,13 +186,27 @@ class Authenticator:
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
         self._credential: Credential | None = None
         self._credential_loaded = False
+        self._credential_lock = asyncio.Lock()
         self.token_requests = 0
+        #: The registry (or its token service) accepted our credentials in this process.
+        self.accepted = False
 
     async def credential(self) -> Credential | None:
+        """The credential for this registry, looked up once (concurrent callers wait)."""
         if not self._credential_loaded:
-            self._credential = await self._credentials()
-            self._credential_loaded = True
+            async with self._credential_lock:
+                if not self._credential_loaded:
+                    self._credential = await self._credentials()
+                    self._credential_loaded = True
         return self._credential
+
+    def note_accepted(self) -> None:
+        """A request that carried our Authorization header was answered, not with a 401."""
+        self.accepted = True
+
+    def _refused(self) -> None:
+        if self._stats is not None:
+            self._stats.login_refused = True
 
     async def identity(self) -> str:
         cred = await self.credential()
@@ -244,6 +262,7 @@ class Authenticator:
         if cred is None or cred.is_anonymous:
             return AuthError(self._login_hint())
         if self._scheme == "basic":
+            self._refused()
             return LoginFailed(
                 f"{self.registry} refused the credentials from {cred.source}: "
                 "check the user name and password"
@@ -305,6 +324,7 @@ class Authenticator:
         if response.status_code in (401, 403):
             if cred is None or cred.is_anonymous:
                 raise AuthError(self._login_hint())
+            self._refused()
             kind = Denied if response.status_code == 403 else LoginFailed
             raise kind(
                 f"the token service for {self.registry} refused the credentials from "
@@ -329,6 +349,8 @@ class Authenticator:
         ):
             lifetime = _DEFAULT_TOKEN_LIFETIME
         lifetime = min(float(lifetime), 24 * 3600.0)
+        if cred is not None and not cred.is_anonymous:
+            self.accepted = True  # the token service took the credentials
         now = time.monotonic()
         return _Token(value, now + max(lifetime - _EXPIRY_SLACK, lifetime / 2), now)
 

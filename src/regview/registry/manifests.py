@@ -46,12 +46,22 @@ class Manifests:
 
     # --- tag -> digest -----------------------------------------------------------------
 
-    def _tag_key(self, repository: str, tag: str) -> str:
-        return f"tag:{self._session.registry}/{repository}:{tag}"
+    def _tag_key(self, owner: str, repository: str, tag: str) -> str:
+        session = self._session
+        return session.listing_key(owner, f"tag:{session.registry}/{repository}:{tag}")
 
     def _cached_tag(self, repository: str, tag: str, *, fresh: bool) -> Descriptor | None:
+        """What the tag pointed to when we (this identity) last asked, if we may say so.
+
+        The caller awaited :meth:`Session.listing_owner` first; a fresh answer is served
+        only after :meth:`Session.confirm_login`.
+        """
         session = self._session
-        entry = session.cache.get_ref(self._tag_key(repository, tag))
+        owner = session.owner
+        if owner is None:
+            return None
+        key = self._tag_key(owner, repository, tag)
+        entry = session.cache.get_ref(key)
         if entry is None:
             return None
         if fresh and (
@@ -62,12 +72,15 @@ class Manifests:
         try:
             return parse_descriptor(entry.value, "cached tag")
         except RegistryError:
-            session.cache.drop_ref(self._tag_key(repository, tag))
+            session.cache.drop_ref(key)
             return None
 
     def _remember_tag(self, repository: str, tag: str, d: Descriptor) -> None:
+        owner = self._session.owner
+        if owner is None:
+            return
         value = {"mediaType": d.media_type, "digest": d.digest, "size": d.size}
-        self._session.cache.put_ref(self._tag_key(repository, tag), value)
+        self._session.cache.put_ref(self._tag_key(owner, repository, tag), value)
 
     # --- content by digest -------------------------------------------------------------
 
@@ -120,8 +133,10 @@ class Manifests:
             if cached is not None:
                 return cached.descriptor()
         else:
+            await self._session.listing_owner()
             tagged = self._cached_tag(repository, reference, fresh=True)
             if tagged is not None:
+                await self._session.confirm_login()
                 self._session.hit(f"/v2/{repo_path(repository)}/manifests/{segment(reference)}")
                 return tagged
         return await self._head_flights.do(
@@ -162,8 +177,10 @@ class Manifests:
             if cached is not None:
                 return cached
         else:
+            await self._session.listing_owner()
             tagged = self._cached_tag(repository, reference, fresh=True)
             if tagged is not None:
+                await self._session.confirm_login()
                 cached = await self._from_cache_off_loop(repository, tagged.digest)
                 if cached is not None:
                     return cached

@@ -194,6 +194,8 @@ class Transport:
         while True:
             response = await self._send_handling_retries(sending, auth_header)
             if response.status != 401:
+                if auth_header is not None and self.same_origin(sending.url):
+                    self.auth.note_accepted()
                 return response
             if reauthenticated:
                 raise await self.auth.rejected(sending.scope)
