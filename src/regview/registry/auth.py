@@ -41,6 +41,7 @@ from regview.registry.errors import (
     Timeout,
 )
 from regview.registry.parsers import load_json
+from regview.registry.singleflight import SingleFlight
 from regview.registry.source import Stats
 
 __all__ = ["Authenticator", "Challenge", "parse_challenges"]
@@ -186,18 +187,20 @@ class Authenticator:
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
         self._credential: Credential | None = None
         self._credential_loaded = False
-        self._credential_lock = asyncio.Lock()
+        self._credential_flight: SingleFlight[Credential | None] = SingleFlight()
         self.token_requests = 0
         #: The registry (or its token service) accepted our credentials in this process.
         self.accepted = False
 
     async def credential(self) -> Credential | None:
-        """The credential for this registry, looked up once (concurrent callers wait)."""
+        """The credential for this registry, looked up once (concurrent callers share it)."""
         if not self._credential_loaded:
-            async with self._credential_lock:
-                if not self._credential_loaded:
-                    self._credential = await self._credentials()
-                    self._credential_loaded = True
+            return await self._credential_flight.do("credential", self._load_credential)
+        return self._credential
+
+    async def _load_credential(self) -> Credential | None:
+        self._credential = await self._credentials()
+        self._credential_loaded = True
         return self._credential
 
     def note_accepted(self) -> None:

@@ -54,7 +54,8 @@ class Manifests:
         """What the tag pointed to when we (this identity) last asked, if we may say so.
 
         The caller awaited :meth:`Session.listing_owner` first; a fresh answer is served
-        only after :meth:`Session.confirm_login`.
+        only after :meth:`Session.confirm_login`. (Both are skipped, on this hot path,
+        when the session already knows the answer.)
         """
         session = self._session
         owner = session.owner
@@ -133,11 +134,14 @@ class Manifests:
             if cached is not None:
                 return cached.descriptor()
         else:
-            await self._session.listing_owner()
+            session = self._session
+            if session.owner is None:
+                await session.listing_owner()
             tagged = self._cached_tag(repository, reference, fresh=True)
             if tagged is not None:
-                await self._session.confirm_login()
-                self._session.hit(f"/v2/{repo_path(repository)}/manifests/{segment(reference)}")
+                if session.login_unconfirmed:
+                    await session.confirm_login()
+                session.hit(f"/v2/{repo_path(repository)}/manifests/{segment(reference)}")
                 return tagged
         return await self._head_flights.do(
             ("head", repository, reference), lambda: self._head(repository, reference)
@@ -177,10 +181,13 @@ class Manifests:
             if cached is not None:
                 return cached
         else:
-            await self._session.listing_owner()
+            session = self._session
+            if session.owner is None:
+                await session.listing_owner()
             tagged = self._cached_tag(repository, reference, fresh=True)
             if tagged is not None:
-                await self._session.confirm_login()
+                if session.login_unconfirmed:
+                    await session.confirm_login()
                 cached = await self._from_cache_off_loop(repository, tagged.digest)
                 if cached is not None:
                     return cached

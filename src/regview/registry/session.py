@@ -9,8 +9,7 @@ Cached listings (tag lists, tag -> digest answers) belong to the identity that r
 their cache keys start with the owner: ``anonymous``, ``token`` (an identity token
 without a user name), or ``user-`` and a SHA-256 of the user name, so that the name is
 not written to the cache either. Nothing derived from a password or a token is ever in
-a key.
-And before a cached listing is served to an authenticated identity, the registry must
+a key. And before a cached listing is served to an authenticated identity, the registry must
 have accepted its credentials in this process: if no request has shown it yet,
 :meth:`Session.confirm_login` asks once (``GET /v2/`` with the credentials), so a wrong
 password is refused even while the cache is fresh.
@@ -104,6 +103,11 @@ class Session:
     def listing_key(self, owner: str, what: str) -> str:
         """The cache key of a listing (``tags:HOST/REPO``, ``tag:HOST/REPO:TAG``) of ``owner``."""
         return f"{owner} {what}"
+
+    @property
+    def login_unconfirmed(self) -> bool:
+        """An authenticated identity whose login :meth:`confirm_login` has not seen yet."""
+        return not self._login_confirmed and self.owner not in (None, "anonymous")
 
     async def confirm_login(self) -> None:
         """Before a cached listing is served: make sure the registry accepted our credentials.
