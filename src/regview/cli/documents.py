@@ -25,7 +25,7 @@ from regview.cli.common import (
     source_for,
     write_raw,
 )
-from regview.cli.inspect_text import attested, render_inspect
+from regview.inspect_text import attested, render_inspect
 
 if TYPE_CHECKING:
     from regview.registry import ClientPool
