@@ -2,10 +2,11 @@
 
 Read this before writing a test under ``tests/notebook``:
 
-* **The real registry.** ``registry``, ``content``, ``kinds`` and ``bulk_tags`` are the
-  fixtures of ``tests/integration/conftest.py``, imported here so they are visible to every
-  test in this directory (a run of both directories starts a second registry: ~1 s).
-  A test that uses ``registry`` is marked ``integration`` and skipped, with the reason, when
+* **The real registry.** ``registry``, ``content``, ``kinds``, ``bulk_tags``,
+  ``basic_registry`` and ``basic_credentials`` are the fixtures of
+  ``tests/integration/conftest.py``, imported here so they are visible to every test in
+  this directory (a run of both directories starts a second registry: ~1 s). A test that
+  uses one is marked ``integration`` and skipped, with the reason, when
   ``docker-registry``, ``skopeo`` or ``htpasswd`` is missing.
 * **The kernel.** ``kernel`` is one real ipykernel per test *module* (start ~2-3 s),
   reached over the ``ipc`` transport (no TCP warning, no ports), with its own cwd, ``HOME``,
@@ -41,7 +42,14 @@ from nbclient import NotebookClient
 from traitlets.config import Config
 
 import regview
-from tests.integration.conftest import bulk_tags, content, kinds, registry
+from tests.integration.conftest import (
+    basic_credentials,
+    basic_registry,
+    bulk_tags,
+    content,
+    kinds,
+    registry,
+)
 from tests.support.cli import base_env
 from tests.support.registry import binaries_missing
 
@@ -50,6 +58,8 @@ __all__ = [
     "Kernel",
     "KernelEnv",
     "Outputs",
+    "basic_credentials",
+    "basic_registry",
     "bulk_tags",
     "content",
     "kinds",
@@ -59,7 +69,7 @@ __all__ = [
 CELL_TIMEOUT = 180
 """Seconds one cell may run before nbclient gives up: a hang guard, not a measurement."""
 
-_REGISTRY_FIXTURES = {"registry", "content", "kinds", "bulk_tags"}
+_REGISTRY_FIXTURES = {"registry", "content", "kinds", "bulk_tags", "basic_registry"}
 _SRC = Path(regview.__file__).resolve().parent.parent
 
 
