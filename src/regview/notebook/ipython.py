@@ -4,7 +4,8 @@
   :class:`~regview.registry.FetchedConfig`, manifests, configs, descriptors,
   :class:`~regview.registry.TagInfo`) display as HTML: their renderers
   (:mod:`regview.notebook.models_html`) are registered with the shell's ``text/html``
-  formatter. ``regview.registry`` itself never learns about Jupyter.
+  formatter, and a one-line summary with the ``text/plain`` one (their repr holds the raw
+  bytes). ``regview.registry`` itself never learns about Jupyter.
 * A :class:`~regview.registry.RegistryError` raised in a cell shows as one line,
   ``NotFound: acme/web:nope not found``, as the CLI prints it, instead of a traceback
   through the client's internals; ``%tb`` still shows the whole traceback. This is left
@@ -63,14 +64,16 @@ def _registry_error(
 def install(shell: Any | None = None) -> bool:
     """Register the HTML renderers and the one-line error with ``shell`` (default: the
     running one). Returns False when there is no shell. Safe to call again."""
-    from regview.notebook.models_html import FORMATTERS
+    from regview.notebook.models_html import FORMATTERS, pretty_printer
 
     shell = shell if shell is not None else current_shell()
     if shell is None or not hasattr(shell, "display_formatter"):
         return False
-    html = shell.display_formatter.formatters["text/html"]
+    formatters = shell.display_formatter.formatters
     for kind, render in FORMATTERS:
-        html.for_type(kind, render)
+        formatters["text/html"].for_type(kind, render)
+        # The default text is the dataclass repr: raw bytes, and whatever they hold.
+        formatters["text/plain"].for_type(kind, pretty_printer)
     handled = getattr(shell, "custom_exceptions", ())
     if handled in ((), (RegistryError,)):
         shell.set_custom_exc((RegistryError,), _registry_error)

@@ -231,3 +231,38 @@ FORMATTERS: tuple[tuple[type, Callable[[Any], str]], ...] = (
     (TagInfo, tag_info_html),
 )
 """(type, renderer) pairs :mod:`regview.notebook.ipython` registers for ``text/html``."""
+
+
+# --- text/plain: IPython's default is the dataclass repr, raw bytes and all ---------------
+
+
+def model_text(value: object) -> str:
+    """One safe line for a registry model (instead of its repr with the raw bytes)."""
+    from regview.notebook.plain import safe
+
+    if isinstance(value, FetchedManifest):
+        text = (f"FetchedManifest {value.repository}@{value.digest} "
+                f"({value.media_type}, {value.size:,} bytes)")
+    elif isinstance(value, FetchedConfig):
+        text = f"FetchedConfig {value.digest} ({len(value.raw):,} bytes)"
+    elif isinstance(value, ImageIndex):
+        text = f"ImageIndex {value.media_type} ({len(value.manifests)} manifests)"
+    elif isinstance(value, ImageManifest):
+        text = f"{type(value).__name__} {value.media_type} ({len(value.layers)} layers)"
+    elif isinstance(value, Schema1Manifest):
+        text = f"Schema1Manifest {value.name}:{value.tag} ({len(value.fs_layers)} layers)"
+    elif isinstance(value, ImageConfig):
+        text = f"ImageConfig {value.platform or 'unknown platform'} created {value.created}"
+    elif isinstance(value, Descriptor):
+        text = f"Descriptor {value.media_type} {value.digest} ({value.size:,} bytes)"
+    elif isinstance(value, TagInfo):
+        text = (f"TagInfo error: {value.error}" if value.error
+                else f"TagInfo {value.digest} {value.kind} {value.size} bytes")
+    else:
+        text = type(value).__name__
+    return safe(text, limit=500)
+
+
+def pretty_printer(value: object, printer: Any, cycle: bool) -> None:
+    """The ``text/plain`` formatter IPython calls (``printer.text``)."""
+    printer.text(model_text(value))

@@ -6,11 +6,14 @@ message, an annotation holding a password. So whatever a notebook *shows* passes
 here first:
 
 * :func:`hide` replaces every credential this kernel's sessions have used (passwords,
-  identity tokens, and ``user:password`` in base64, as Basic auth sends it) with
-  ``<hidden>``; it is applied to every string the HTML, the text and the JSON document of
-  a result show;
-* :func:`hide_message` also hides what looks like a credential in a message (``Bearer …``,
-  ``Basic …``, a JWT), for error lines, which are regview's own text.
+  identity tokens, and ``user:password`` in base64, as Basic auth sends it) and every
+  ``Authorization`` value (``Bearer …``, ``Basic …``: a bearer token is never known
+  outside the client) with ``<hidden>``; it is applied to every string the HTML, the text
+  and the JSON document of a result show;
+* :func:`hide_message` also hides what looks like a credential in a message (a JWT,
+  ``token=…``, ``password: …``), for error lines, which are regview's own text. Registry
+  content is not searched for those shapes: a signature annotation is full of JWT-like
+  base64 that is no secret.
 
 The data itself (``.rows``, ``to_pandas()``) stays as the registry sent it.
 """
@@ -37,9 +40,12 @@ _known: set[str] = set()
 _ordered: list[str] = []
 
 _PATTERNS = (
-    # An Authorization header value, or a token after "token"/"password" and a separator.
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
-    re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
+    # An Authorization header value (a token or base64 has a digit somewhere: "Basic
+    # authentication" is left alone).
+    re.compile(r"(?i)\b(bearer|basic)\s+(?=[A-Za-z0-9._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{12,}"),
+    # A JWT, or the start of one (a server's message may be cut in the middle of it).
+    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}"),
+    # A token after "token", "password"... and a separator.
     re.compile(r"(?i)\b(access_token|refresh_token|token|password|secret)([\"']?\s*[:=]\s*[\"']?)"
                r"[^\s\"'&,;]{6,}"),
 )
@@ -76,7 +82,8 @@ def remember_session(session: Session) -> None:
     if store is None:
         return
     for client in session.pool.clients:
-        if client.stats.credential_origin is None:
+        # A client that looked up a credential and got one calls itself by its user name.
+        if client.identity == "anonymous" and client.stats.credential_origin is None:
             continue
         try:
             remember(store.lookup(client.registry))
@@ -85,27 +92,24 @@ def remember_session(session: Session) -> None:
 
 
 def hide(text: str) -> str:
-    """``text`` with every remembered secret replaced by ``<hidden>``."""
-    if not _ordered:
-        return text
+    """``text`` with every remembered secret and ``Authorization`` value hidden."""
     for secret in _ordered:
         if secret in text:
             text = text.replace(secret, HIDDEN)
+    if "earer" in text or "asic" in text:
+        text = _PATTERNS[0].sub(lambda m: f"{m.group(1)} {HIDDEN}", text)
     return text
 
 
 def hide_message(text: str) -> str:
     """:func:`hide`, and anything shaped like a credential in a message."""
     text = hide(text)
-    text = _PATTERNS[0].sub(lambda m: f"{m.group(1)} {HIDDEN}", text)
     text = _PATTERNS[1].sub(HIDDEN, text)
     return _PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}", text)
 
 
 def hide_json(value: Any) -> Any:
     """A JSON-ready value with :func:`hide` applied to every string (keys too)."""
-    if not _ordered:
-        return value
     if isinstance(value, str):
         return hide(value)
     if isinstance(value, list):
