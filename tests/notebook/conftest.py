@@ -20,8 +20,9 @@ Read this before writing a test under ``tests/notebook``:
   ``jupyter_client`` client (to send comm messages as a browser would): ``kernel.kc``.
 * **Whole notebooks.** ``run_notebook(nb)`` executes a notebook (an ``nbformat`` node or
   a path) in a fresh kernel with the same isolation, and returns the executed notebook
-  (outputs and ``metadata.widgets`` filled in). ``kernel_env`` is the environment both use
-  (its ``cache_dir``, ``cwd``; ``env`` is the dict passed to the kernel).
+  (outputs and ``metadata.widgets`` filled in). ``kernel_env`` is the environment it uses
+  (its ``cache_dir``, ``cwd``; ``env`` is the dict passed to the kernel). For a module-
+  scoped run: ``run_notebook_in(make_kernel_env(tmp_path_factory.mktemp("x")), nb)``.
 
 Every cell has a wide hang guard (``CELL_TIMEOUT``); no assertion is timed.
 """
@@ -63,7 +64,9 @@ __all__ = [
     "bulk_tags",
     "content",
     "kinds",
+    "make_kernel_env",
     "registry",
+    "run_notebook_in",
 ]
 
 CELL_TIMEOUT = 180
@@ -282,23 +285,29 @@ def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
         shutil.rmtree(env.root / "sockets", ignore_errors=True)
 
 
+def run_notebook_in(env: KernelEnv, nb: Any, *, allow_errors: bool = False) -> Any:
+    """Execute ``nb`` (a notebook node or a path) in a fresh kernel in ``env``; return the
+    executed notebook (outputs, and the widget state in ``metadata.widgets``)."""
+    if isinstance(nb, str | Path):
+        nb = nbformat.read(str(nb), as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        startup_timeout=120,
+        allow_errors=allow_errors,
+        kernel_name="python3",
+        config=env.config(),
+        resources={"metadata": {"path": str(env.cwd)}},
+    )
+    client.execute(env=env.env, cwd=str(env.cwd))
+    return nb
+
+
 @pytest.fixture
 def run_notebook(kernel_env: KernelEnv) -> Callable[..., Any]:
     """``run_notebook(nb_or_path, allow_errors=False)``: execute it in a fresh kernel."""
 
     def run(nb: Any, *, allow_errors: bool = False) -> Any:
-        if isinstance(nb, str | Path):
-            nb = nbformat.read(str(nb), as_version=4)
-        client = NotebookClient(
-            nb,
-            timeout=CELL_TIMEOUT,
-            startup_timeout=120,
-            allow_errors=allow_errors,
-            kernel_name="python3",
-            config=kernel_env.config(),
-            resources={"metadata": {"path": str(kernel_env.cwd)}},
-        )
-        client.execute(env=kernel_env.env, cwd=str(kernel_env.cwd))
-        return nb
+        return run_notebook_in(kernel_env, nb, allow_errors=allow_errors)
 
     return run
