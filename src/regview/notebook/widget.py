@@ -13,7 +13,8 @@ filter), the selection (breadcrumb, the references the copy buttons copy), the d
 document of the node under the cursor, the files view's summary, the status line and
 the last error. Rows travel only as custom messages for the window the front end shows,
 so a 100,000-tag repository costs a few hundred bytes of state. No credential or token
-is ever part of it.
+is ever part of it: regview never puts one there, and one a registry echoes back is
+replaced by ``<hidden>`` in the state and in every message.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import anywidget
 import traitlets
 
 from regview.notebook.explorer.controller import Controller
+from regview.notebook.secrets import hide_json, hide_message, remember_session
 from regview.notebook.session import Session, session
 
 __all__ = ["ESM_PARTS", "Explorer", "explore"]
@@ -33,6 +35,10 @@ __all__ = ["ESM_PARTS", "Explorer", "explore"]
 _STATIC = Path(__file__).parent / "static"
 #: The front end's ES module, in the order its parts are joined (the last one exports).
 ESM_PARTS = ("list.js", "draw.js", "explorer.js", "actions.js")
+
+
+#: The traits the controller publishes.
+SYNCED = ("source", "start", "panes", "selection", "details", "files", "status", "error")
 
 
 def _static(name: str) -> str:
@@ -70,15 +76,19 @@ class Explorer(anywidget.AnyWidget):
     # --- the controller's sink ------------------------------------------------------------
 
     def publish(self, **state: Any) -> None:
-        """Set synced traits, in one message."""
+        """Set synced traits, in one message. A credential a registry echoed back (in an
+        error, a label...) is hidden first (:mod:`regview.notebook.secrets`)."""
+        remember_session(self.controller.session)
         with self.hold_sync():
             for name, value in state.items():
-                setattr(self, name, value)
+                setattr(self, name, hide_message(value) if name == "error" else hide_json(value))
 
     def send(self, content: dict[str, Any], buffers: Any = None) -> None:
-        """Send a custom message to the front end (a no-op once the widget is closed)."""
+        """Send a custom message to the front end (a no-op once the widget is closed),
+        with echoed credentials hidden."""
         if self.comm is not None:
-            super().send(content, buffers)
+            remember_session(self.controller.session)
+            super().send(hide_json(content), buffers)
 
     def _on_msg(self, _widget: object, content: object, _buffers: object) -> None:
         self.controller.handle(content)
@@ -86,8 +96,13 @@ class Explorer(anywidget.AnyWidget):
     # --- for notebooks and tests ----------------------------------------------------------
 
     async def idle(self) -> Explorer:
-        """Wait until every load started so far (and those they started) has finished."""
+        """Wait until every load started so far (and those they started) has finished,
+        then send the whole state again: a notebook run without a page (nbclient,
+        papermill) only keeps the updates sent while a cell runs, and the loads may have
+        finished between two cells."""
         await self.controller.tasks.wait_idle()
+        if self.comm is not None:
+            self.send_state(key=list(SYNCED))
         return self
 
     def click(self, message: dict[str, Any]) -> None:

@@ -30,7 +30,7 @@ from regview.registry import (
     Source,
     is_digest,
 )
-from regview.targets import DEMO
+from regview.targets import DEMO, Opened
 
 __all__ = ["Controller"]
 
@@ -59,6 +59,7 @@ class Controller(Core):
         """Act on one message of the front end (see :mod:`.messages`); a failure shows on
         the error line, a malformed message is logged and ignored."""
         if not isinstance(message, dict):
+            log.warning("ignored a widget message that is not an object")
             return
         kind = message.get("type")
         handler = HANDLERS.get(kind) if isinstance(kind, str) else None
@@ -94,23 +95,34 @@ class Controller(Core):
         return targets[index] if 0 <= index < len(targets) else None
 
     def open_target(self, text: str) -> None:
-        """Open what the user typed or picked (a task: building the demo takes a while)."""
+        """Open what the user typed or picked. Opening is immediate (no request is made
+        until a pane loads), except the demo, built in a thread the first time."""
         self.error("")
-        self.tasks.start("open", self._open(text.strip()))
-
-    async def _open(self, text: str) -> None:
-        settings = self.session.settings
-        self._publish_start(busy=safe(text, 300))
+        text = text.strip()
+        if text == DEMO:
+            self.tasks.start("open", self._open_demo())
+            return
         try:
-            if text == DEMO:
-                from regview.demo import demo_path
-
-                await asyncio.to_thread(demo_path, settings.cache_root())
             opened = self.session.open(text)
+        except RegistryError as exc:
+            self.error(failure_message(exc))
+            return
+        remember(self.session.settings.state_root(), text)
+        self.show(opened)
+
+    async def _open_demo(self) -> None:
+        from regview.demo import demo_path
+
+        self._publish_start(busy=DEMO)
+        try:
+            await asyncio.to_thread(demo_path, self.session.settings.cache_root())
+            opened = self.session.open(DEMO)
         finally:
             self._publish_start(busy="")
-        if text != DEMO:
-            remember(settings.state_root(), text)
+        self.show(opened)
+
+    def show(self, opened: Opened) -> None:
+        """Browse what a target opened, at the repository and reference it named."""
         self.use_source(opened.source)
         self.load_repositories(preselect=opened.repository)
         if opened.repository:

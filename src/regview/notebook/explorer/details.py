@@ -296,12 +296,23 @@ async def details(node: Node, ctx: DetailsContext) -> AsyncIterator[list[Block]]
             yield [fields(rows, title=title), *history, *extra]
         return
     fetched = node.fetched
-    m = fetched.manifest if fetched else None
-    if fetched is None or m is None:
-        if node.descriptor is not None:
-            title = "Manifest (open it to read it)"
-            yield [fields(descriptor_fields(node.descriptor), title=title), *extra]
+    if fetched is None and node.descriptor is not None:
+        # A manifest not opened yet: show what its parent says, then read it. On a
+        # registry that counts pulls only a cached copy is used (moving the cursor must
+        # not spend the budget); opening the node reads it.
+        d = node.descriptor
+        yield [fields(descriptor_fields(d), title="Manifest"), *extra, note("loading…")]
+        source = ctx.source
+        if source.meters_pulls:
+            fetched = source.peek_manifest(node.repository, d.digest)
+        else:
+            fetched = await source.manifest(node.repository, d.digest)
+        if fetched is None:
+            yield [fields(descriptor_fields(d), title="Manifest (open it to read it)"), *extra]
+            return
+    if fetched is None:
         return
+    m = fetched.manifest
     top = [
         _v("Repository", safe(node.repository, 300)),
         _v("Tag", safe(node.tag, 200) if node.tag and node.role == "root" else None),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from regview.notebook.explorer.rows import RowList
-from regview.notebook.explorer.text import human_size, safe, short
+from regview.notebook.explorer.text import error_text, human_size, safe, short
 from regview.registry import Source, TagInfo, order_tags, read_tag_info, referrer_tag_kind
 
 __all__ = ["CONCURRENCY", "PREFETCH_MARGIN", "TagRows"]
@@ -52,7 +52,7 @@ class TagRows:
         if info is None:
             return row
         if info.error is not None:
-            row["e"] = safe(info.error, 200)
+            row["e"] = error_text(info.error)
             return row
         row["d"] = short(info.digest)
         if kind is None:
@@ -106,7 +106,7 @@ class TagRows:
                 return
             self.infos[tag] = info
             if info.error is not None:
-                failures.append(f"{safe(tag, 80)}: {info.error}")
+                failures.append(f"{safe(tag, 80)}: {error_text(info.error)}")
             on_info(info)
 
         await asyncio.gather(*(one(i) for i in wanted))

@@ -14,10 +14,12 @@ from datetime import datetime
 
 import humanize
 
+from regview.notebook.secrets import hide_message
 from regview.registry import RegistryError
 from regview.textsafe import visible
 
 __all__ = [
+    "error_text",
     "failure_message",
     "human_size",
     "parse_time",
@@ -95,10 +97,14 @@ def when_date(value: str | None) -> str:
     return parsed.strftime("%Y-%m-%d") if parsed is not None else ""
 
 
+def error_text(message: str) -> str:
+    """An error message as one safe line, with any credential a registry echoed in it
+    (``Authorization`` values, tokens, passwords) replaced by ``<hidden>``."""
+    return safe(" ".join(hide_message(message).split()), 300)
+
+
 def failure_message(error: BaseException) -> str:
     """The one line a failure shows: a registry error's message, or ``internal error: ...``."""
     if isinstance(error, RegistryError):
-        text = str(error) or type(error).__name__
-    else:
-        text = f"internal error: {type(error).__name__}: {error}"
-    return safe(" ".join(text.split()), 300)
+        return error_text(str(error) or type(error).__name__)
+    return error_text(f"internal error: {type(error).__name__}: {error}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from regview.notebook.explorer.rows import Windowed
-from regview.notebook.explorer.text import human_size, safe, short
+from regview.notebook.explorer.text import failure_message, human_size, safe, short
 from regview.registry import (
     Artifact,
     Descriptor,
@@ -197,7 +197,7 @@ async def add_referrers(source: Source, node: Node) -> None:
     except NotFound:
         return
     except RegistryError as exc:
-        node.add(Node("error", node.repository, error="referrers: " + safe(str(exc), 300)))
+        node.add(Node("error", node.repository, error="referrers: " + failure_message(exc)))
         return
     if referrers:
         group = node.add(Node("group", node.repository, text=f"referrers ({len(referrers)})"))
@@ -229,7 +229,7 @@ async def expand(source: Source, node: Node) -> None:
     try:
         fetched = await source.manifest(node.repository, node.descriptor.digest)
     except RegistryError as exc:
-        node.error = safe(str(exc), 300)
+        node.error = failure_message(exc)
         node.children = [Node("error", node.repository, error=node.error, up=node)]
         raise
     fill_manifest(node, fetched)
