@@ -139,18 +139,23 @@ def size_text(n: int | None) -> Html:
     return el("span", format_size(n), title=f"{n:,} bytes")
 
 
-def time_text(value: datetime | str | None) -> Html:
-    """A date as ``YYYY-MM-DD HH:MM:SS UTC`` (or the text as given when unreadable)."""
+def time_text(value: datetime | str | None, *, short: bool = False) -> Html:
+    """A date as ``YYYY-MM-DD HH:MM:SS UTC`` (or the text as given when unreadable);
+    ``short``: ``YYYY-MM-DD HH:MM``, the whole date in ``title``."""
     if value is None:
         return Html("")
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            from datetime import UTC
+    if not isinstance(value, datetime):
+        return text(value)
+    zone = ""
+    if value.tzinfo is not None:
+        from datetime import UTC
 
-            value = value.astimezone(UTC)
-            return text(value.strftime("%Y-%m-%d %H:%M:%S UTC"))
-        return text(value.strftime("%Y-%m-%d %H:%M:%S"))
-    return text(value)
+        value = value.astimezone(UTC)
+        zone = " UTC"
+    full = value.strftime("%Y-%m-%d %H:%M:%S") + zone
+    if short:
+        return el("span", value.strftime("%Y-%m-%d %H:%M"), title=full)
+    return text(full)
 
 
 def details(summary: Html | str, body: Html | str, *, open_: bool = False) -> Html:

@@ -54,9 +54,9 @@ class LayersTable(Table[LayerRow]):
     columns: ClassVar[tuple[Column, ...]] = (
         Column("number", "int", label="#"),
         Column("digest", "digest"),
-        Column("media_type", "code", label="media type"),
+        Column("media_type", "media", label="media type"),
         Column("size", "size"),
-        Column("created_by", "code", label="created by", optional=True),
+        Column("created_by", "code", label="created by", optional=True, width=100),
     )
 
 
@@ -81,7 +81,7 @@ class HistoryTable(Table[HistoryRow]):
         Column("step", "int", label="#"),
         Column("layer", "int"),
         Column("created", "time"),
-        Column("created_by", "code", label="created by"),
+        Column("created_by", "code", label="created by", width=100),
         Column("comment", optional=True),
         Column("empty_layer", "bool", html=False),
     )
@@ -115,12 +115,12 @@ class PlatformsTable(Table[PlatformRow]):
         Column("number", "int", label="#"),
         Column("platform"),
         Column("digest", "digest"),
-        Column("media_type", "code", label="media type"),
+        Column("media_type", "media", label="media type"),
         Column("size", "size"),
         Column("attestation", "bool"),
         Column("attests", "digest", optional=True),
-        Column("artifact_type", "code", html=False),
-        Column("annotations", "mapping", optional=True),
+        Column("artifact_type", "code", optional=True),
+        Column("annotations", "mapping", html=False),
         Column("chosen", "bool", label="shown"),
     )
 

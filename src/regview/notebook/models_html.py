@@ -24,6 +24,7 @@ from regview.registry import (
     ImageManifest,
     Schema1Manifest,
     TagInfo,
+    media_types,
 )
 
 __all__ = [
@@ -65,7 +66,7 @@ def _descriptors(items: tuple[Descriptor, ...], *, number_from: int = 1) -> h.Ht
             str(i),
             str(d.platform) if d.platform is not None else None,
             h.clipped(d.digest, 19, as_code=True),
-            h.code(d.media_type),
+            h.el("span", media_types.short_name(d.media_type), title=d.media_type),
             h.size_text(d.size),
             "attestation" if d.is_attestation else (h.code(d.artifact_type)
                                                     if d.artifact_type else None),

@@ -60,7 +60,7 @@ class TagsResult(Table[TagRow]):
 
     noun = "tags"
     columns: ClassVar[tuple[Column, ...]] = (
-        Column("tag", "code"),
+        Column("tag", "code", width=48),
         Column("digest", "digest"),
         Column("media_type", html=False),
         Column("kind"),
@@ -195,7 +195,9 @@ class FilesResult(Table[FileRow]):
         parts: list[h.Html | str] = [
             h.el("b", "Files of "),
             h.code(self.reference),
-            f": {what}, ",
+            " (",
+            h.clipped(self.digest, 19, as_code=True),
+            f"): {what}, ",
             h.size_text(self.total_size),
             " in files",
         ]

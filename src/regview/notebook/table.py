@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar, overload
 from regview.notebook import html as h
 from regview.notebook.plain import text_table
 from regview.notebook.secrets import hide_json
+from regview.registry import media_types
 from regview.registry.layers import format_size
 
 __all__ = ["DOCUMENT_MIME", "Column", "Table", "json_safe", "json_value", "mimebundle"]
@@ -29,7 +30,9 @@ table. Ask for ``application/json`` explicitly (``include=["application/json"]``
 the document under that name too.
 """
 
-Kind = Literal["text", "code", "digest", "size", "int", "time", "list", "bool", "mapping"]
+Kind = Literal[
+    "text", "code", "digest", "media", "size", "int", "time", "list", "bool", "mapping"
+]
 
 R = TypeVar("R")
 
@@ -45,6 +48,8 @@ class Column:
     """Shown in the HTML and text tables (every column is in the DataFrame and JSON)."""
     optional: bool = False
     """Left out of the HTML and text tables when no row shown has a value."""
+    width: int = 64
+    """Characters of a ``code`` value shown in HTML (the whole value in its title)."""
 
     @property
     def header(self) -> str:
@@ -79,19 +84,23 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _html_cell(kind: Kind, value: object) -> h.Cell:
+def _html_cell(column: Column, value: object) -> h.Cell:
+    kind = column.kind
     if value is None or value == ():
         return None
     if kind == "digest":
         return h.clipped(str(value), 19, as_code=True)
     if kind == "code":
-        return h.code(value, limit=300)
+        return h.clipped(str(value), column.width, as_code=True)
+    if kind == "media":
+        short = media_types.short_name(str(value))
+        return h.el("span", short, title=str(value)) if short != value else h.code(value)
     if kind == "size":
         return h.size_text(value if isinstance(value, int) else None)
     if kind == "int":
         return str(value)
     if kind == "time":
-        return h.time_text(value if isinstance(value, datetime | str) else None)
+        return h.time_text(value if isinstance(value, datetime | str) else None, short=True)
     if kind == "list" and isinstance(value, tuple):
         return h.join([h.text(v, limit=100) for v in value], ", ")
     if kind == "bool":
@@ -227,7 +236,7 @@ class Table(Generic[R]):
     def _html_table(self, limit: int) -> h.Html:
         columns = self._shown_columns(limit)
         rows = (
-            [_html_cell(c.kind, getattr(r, c.name)) for c in columns] for r in self.rows[:limit]
+            [_html_cell(c, getattr(r, c.name)) for c in columns] for r in self.rows[:limit]
         )
         return h.table([c.header for c in columns], rows, align=self._align(columns))
 
