@@ -7,6 +7,8 @@ blobs, never from regview.
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,10 +16,14 @@ from typing import Any
 
 import pytest
 
+from regview.demo import demo_path
 from regview.notebook import DOCUMENT_MIME
 from tests.notebook.conftest import Kernel, Outputs
 from tests.support.content import BULK_TAGS_REPO, Published, natural_key
-from tests.support.publish import skopeo_inspect
+from tests.support.publish import HttpPusher, run_parallel, skopeo_copy_args, skopeo_inspect
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+REF_NAME = "org.opencontainers.image.ref.name"
 
 
 class Rows(HTMLParser):
@@ -257,3 +263,68 @@ def test_the_same_session_serves_every_cell(nb: Kernel, content: Published) -> N
     nb.run(f"await rv.image(HOST + '/{content.repo('oci-image')}@{digest}')")
     after = nb.value("rv.session().source(HOST).stats.requests")
     assert after - before <= 1  # the tag was read within its TTL: at most one HEAD
+
+
+# --------------------------------------------------------------------------- the README
+
+
+def readme_jupyter_example() -> str:
+    """The python block of the README's "Jupyter" section."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Jupyter") : text.index("## Layout")]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match is not None, "the Jupyter section has no python block"
+    return match.group(1)
+
+
+def push_demo_web(content: Published, layout: Path) -> None:
+    """The demo's acme/web: its tags with skopeo, the referrers tag and the artifacts it
+    lists over HTTP (skopeo 1.9 rewrites such an index; see tests.support.content)."""
+    index = json.loads((layout / "index.json").read_text())
+    names = [d.get("annotations", {}).get(REF_NAME) for d in index["manifests"]]
+    tags = [n for n in names if n and not n.startswith("sha256-")]
+    run_parallel(
+        [skopeo_copy_args(f"oci:{layout}:{t}", content.registry.ref("acme/web", t)) for t in tags]
+    )
+
+    def blob(digest: str) -> bytes:
+        return (layout / "blobs" / "sha256" / digest.split(":")[1]).read_bytes()
+
+    with HttpPusher(content.registry.url) as pusher:
+        for d in index["manifests"]:
+            name = d.get("annotations", {}).get(REF_NAME)
+            if name in tags:
+                continue
+            raw = blob(d["digest"])
+            manifest = json.loads(raw)
+            for child in manifest.get("manifests", []):
+                pusher.put_manifest("acme/web", child["digest"], blob(child["digest"]),
+                                    child["mediaType"])
+            for b in [manifest.get("config"), *manifest.get("layers", [])]:
+                if b is not None:
+                    pusher.upload_blob("acme/web", blob(b["digest"]), b["digest"])
+            pusher.put_manifest("acme/web", name or d["digest"], raw, d["mediaType"])
+
+
+def test_the_readme_example_runs_as_written(
+    nb: Kernel, content: Published, tmp_path: Path
+) -> None:
+    layout = demo_path(tmp_path / "demo-cache") / "acme" / "web"
+    push_demo_web(content, layout)
+    code = readme_jupyter_example()
+    assert code.count("127.0.0.1:5000") == 5
+    nb.run(code.replace("127.0.0.1:5000", content.registry.host))
+
+    index = json.loads((layout / "index.json").read_text())
+    tagged = {d["annotations"][REF_NAME]: d["digest"] for d in index["manifests"]
+              if REF_NAME in d.get("annotations", {})}
+    assert nb.value("dict(zip(df.tag, df.digest))") == tagged
+    served = json.loads(skopeo_inspect(content.registry.ref("acme/web", "1.10.0")))
+    [arm] = [m for m in served["manifests"] if m["platform"]["architecture"] == "arm64"]
+    assert nb.value("img.digest") == arm["digest"]
+    arm_manifest = json.loads(skopeo_inspect(content.registry.ref("acme/web", arm["digest"])))
+    assert nb.value("img.layers.to_pandas().digest.tolist()") == [
+        layer["digest"] for layer in arm_manifest["layers"]
+    ]
+    assert nb.value("sorted(rs.to_pandas().kind)") == ["sbom", "signature"]
+    assert nb.value("int(fs.to_pandas().layer.max())") == len(arm_manifest["layers"])
