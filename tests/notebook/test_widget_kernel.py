@@ -164,3 +164,64 @@ def test_malformed_comm_messages_change_nothing(
     d.click(bad)
     assert json.dumps(d.state, sort_keys=True) == before
     assert kernel.value("w5.error") == ""
+
+
+def _control(kernel: Kernel, msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
+    from jupyter_core.utils import run_sync
+
+    kc = kernel.kc
+    msg = kc.session.msg(msg_type, content)
+    kc.control_channel.send(msg)
+    get = kc.control_channel.get_msg
+    while True:
+        reply = run_sync(get)(timeout=30)
+        if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+            return dict(reply["content"])
+
+
+def test_clicks_handed_to_a_subshell_run_on_the_kernels_loop(
+    kernel: Kernel, registry: RegistryServer, content: Published
+) -> None:
+    # JupyterLab may send widget messages to a kernel subshell: another thread with its
+    # own event loop. The registry client lives on the main loop; the work must go there.
+    d = explorer(kernel, "w6", registry.host)
+    reply = _control(kernel, "create_subshell_request", {})
+    assert reply["status"] == "ok", reply
+    subshell = reply["subshell_id"]
+    def route_to_subshell() -> None:
+        # Code run in the subshell publishes on the widget's comm from there: the kernel
+        # then routes the comm's next message to that subshell (as JupyterLab's are).
+        msg = kernel.kc.session.msg(
+            "execute_request",
+            {"code": "w6.send_state(key=['status'])", "silent": True, "store_history": False},
+        )
+        msg["header"]["subshell_id"] = subshell
+        kernel.kc.shell_channel.send(msg)
+        d.pump(
+            lambda m: m["header"]["msg_type"] == "status"
+            and m["parent_header"].get("msg_id") == msg["header"]["msg_id"]
+            and m["content"]["execution_state"] == "idle",
+            what="the subshell to run",
+        )
+
+    try:
+        kernel.run(
+            "import threading\n_seen, _arrived = [], []\n_handle = w6.controller.handle\n"
+            "w6.controller.handle = lambda m: (_seen.append(threading.current_thread().name),"
+            " _handle(m))\n"
+            "w6.on_msg(lambda w, c, b: _arrived.append(threading.current_thread().name))"
+        )
+        repo = content.repo("oci-image")
+        route_to_subshell()
+        d.click({"type": "filter", "pane": "repos", "query": repo})
+        route_to_subshell()
+        d.open_row("repos", repo)
+        # latest, and the referrers-schema tag of the image's signature and SBOM
+        assert d.rows("tags")[0]["n"] == "latest"
+        assert d.pane("tags")["length"] == 2 and d.pane("tags")["error"] is None
+        assert d.state["error"] == ""
+        arrived = kernel.value("_arrived")
+        assert len(arrived) == 2 and all(name.startswith("subshell") for name in arrived), arrived
+        assert kernel.value("_seen") == ["MainThread", "MainThread"]
+    finally:
+        _control(kernel, "delete_subshell_request", {"subshell_id": subshell})

@@ -20,6 +20,8 @@ replaced by ``<hidden>`` in the state and in every message.
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ from regview.notebook.secrets import hide_json, hide_message, remember_session
 from regview.notebook.session import Session, session
 
 __all__ = ["ESM_PARTS", "Explorer", "explore"]
+
+log = logging.getLogger("regview.notebook")
 
 _STATIC = Path(__file__).parent / "static"
 #: The front end's ES module, in the order its parts are joined (the last one exports).
@@ -70,6 +74,10 @@ class Explorer(anywidget.AnyWidget):
 
     def __init__(self, session: Session, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        #: The loop (and thread) of the kernel that made the widget: every load runs there,
+        #: where the registry clients live.
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
         self.controller = Controller(self, session)
         self.on_msg(self._on_msg)
 
@@ -91,7 +99,15 @@ class Explorer(anywidget.AnyWidget):
             super().send(hide_json(content), buffers)
 
     def _on_msg(self, _widget: object, content: object, _buffers: object) -> None:
-        self.controller.handle(content)
+        # ipykernel 7 may hand a comm message to a subshell: another thread, another event
+        # loop. The work belongs on the kernel's own loop, where the clients were made.
+        if threading.get_ident() == self._thread:
+            self.controller.handle(content)
+            return
+        try:
+            self._loop.call_soon_threadsafe(self.controller.handle, content)
+        except RuntimeError:
+            log.warning("the kernel's event loop is closed: a widget message was dropped")
 
     # --- for notebooks and tests ----------------------------------------------------------
 
