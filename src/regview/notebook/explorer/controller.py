@@ -14,11 +14,11 @@ import logging
 from typing import Any
 
 from regview.notebook.explorer import raw
-from regview.notebook.explorer.core import Core, Sink
+from regview.notebook.explorer.core import PUSH_DELAY, Core, Sink
 from regview.notebook.explorer.details import DetailsContext, details
 from regview.notebook.explorer.files_view import FilesView
 from regview.notebook.explorer.messages import HANDLERS, BadMessage
-from regview.notebook.explorer.tags import TagRows
+from regview.notebook.explorer.tags import PREFETCH_MARGIN, TagRows
 from regview.notebook.explorer.text import failure_message, safe, short
 from regview.notebook.explorer.tree import Node, add_referrers, expand, load_root
 from regview.notebook.session import Session
@@ -54,6 +54,8 @@ class Controller(Core):
         self.reference: str | None = None
         self._recent: list[str] = []
         self._start: dict[str, Any] = {}
+        #: Item indices of the tags the running fill reads.
+        self._filling: set[int] = set()
 
     def handle(self, message: object) -> None:
         """Act on one message of the front end (see :mod:`.messages`); a failure shows on
@@ -119,26 +121,28 @@ class Controller(Core):
             opened = self.session.open(DEMO)
         finally:
             self._publish_start(busy="")
-        self.show(opened)
+        self.show(opened, label=DEMO)
 
-    def show(self, opened: Opened) -> None:
-        """Browse what a target opened, at the repository and reference it named."""
-        self.use_source(opened.source)
+    def show(self, opened: Opened, *, label: str = "") -> None:
+        """Browse what a target opened, at the repository and reference it named
+        (``label`` names the source on screen; the copy buttons copy its real name)."""
+        self.use_source(opened.source, label=label)
         self.load_repositories(preselect=opened.repository)
         if opened.repository:
             self.open_repository(opened.repository, reference=opened.reference)
 
-    def use_source(self, source: Source) -> None:
+    def use_source(self, source: Source, *, label: str = "") -> None:
         """Browse ``source`` from now on (what was shown before is dropped)."""
         self.tasks.cancel_all()
         self.source = source
+        self.label = label or source.name
         self.context = DetailsContext(source, self.new_indexer(source))
         self.repository = self.reference = None
         self.selected_node = None
         self.files_view.close()
         self.tags.reset(None)
         self.tree.set_root(None)
-        name = safe(source.name, 200)
+        name = safe(self.label, 200)
         self._publish_start(open=False)
         self.sink.publish(
             source={
@@ -272,21 +276,44 @@ class Controller(Core):
         self.fill_columns(debounce=False)
 
     def fill_columns(self, *, debounce: bool = True) -> None:
-        """Read the columns of the tags in the window (and a margin) not read yet."""
+        """Read the columns of the tags in the window (and a margin) not read yet. A fill
+        still running for them goes on; one for rows scrolled past is cancelled."""
         source = self.source
         if source is None or self.tags.repository is None:
             return
         wanted = self.tags.missing()
-        if not wanted:
+        if not wanted or ("columns" in self.tasks.running and set(wanted) <= self._filling):
             return
+        rows = self.tags.list
+        lo = max(0, rows.window.start - PREFETCH_MARGIN)
+        hi = min(rows.length, rows.window.stop + PREFETCH_MARGIN)
         wait = SCROLL_DEBOUNCE if debounce and "columns" in self.tasks.running else 0.0
-        self.tasks.start("columns", self._columns(source, wanted, wait))
+        self._filling = set(wanted)
+        self.tasks.start("columns", self._columns(source, wanted, wait, lo, hi))
 
-    async def _columns(self, source: Source, wanted: list[int], wait: float) -> None:
+    async def _columns(
+        self, source: Source, wanted: list[int], wait: float, lo: int, hi: int
+    ) -> None:
         if wait:
             await asyncio.sleep(wait)
-        failures = await self.tags.fill(source, wanted, lambda _info: self.push_soon("tags"))
-        self.push("tags")
+        loop = asyncio.get_running_loop()
+        pending: list[asyncio.TimerHandle] = []
+
+        def flush() -> None:
+            pending.clear()
+            # The rows read, wherever the window has gone since (they stay in the page).
+            self.sink.send(self.tags.list.message("tags", lo, hi))
+
+        def arrived(_info: object) -> None:
+            if not pending:
+                pending.append(loop.call_later(PUSH_DELAY, flush))
+
+        try:
+            failures = await self.tags.fill(source, wanted, arrived)
+        finally:
+            for handle in pending:
+                handle.cancel()
+        flush()
         if failures:
             more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
             self.error(safe(failures[0], 300) + more)
@@ -380,7 +407,7 @@ class Controller(Core):
         source = self.source
         if source is None:
             return []
-        out = [safe(source.name, 200)]
+        out = [safe(self.label or source.name, 200)]
         repo, ref, node = self.repository, self.reference, self.selected_node
         if repo is None:
             return out

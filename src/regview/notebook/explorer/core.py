@@ -32,7 +32,7 @@ PANES = ("repos", "tags", "tree", "files")
 FIRST_WINDOW = Window(0, 40)
 #: Seconds between two status refreshes while something loads.
 STATUS_EVERY = 0.25
-#: Seconds within which many small row changes become one message.
+#: Seconds within which many rows read become one message.
 PUSH_DELAY = 0.02
 #: Which pane shows the failure of a task, by slot (``expand:12`` is the tree's).
 _PANE_OF_SLOT = {
@@ -67,6 +67,8 @@ class Core:
         self.sink = sink
         self.session = session
         self.source: Source | None = None
+        #: What the source is called on screen: its name, or ``demo`` for the demo.
+        self.label = ""
         self.indexer: LayerIndexer | None = None
         self.repos = RowList(_repo_row)
         self.tags = TagRows()
@@ -81,7 +83,6 @@ class Core:
             rows.window = FIRST_WINDOW
         self.tasks = Tasks(self._failed, self._tasks_changed)
         self.meta: dict[str, dict[str, Any]] = {p: {"version": 0, "length": 0} for p in PANES}
-        self._pending_push: set[str] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._toc_store: TocStore | None = None
 
@@ -105,22 +106,8 @@ class Core:
     def push(self, pane: str, **changes: Any) -> None:
         """Send the rows of the window the front end shows, then the pane's meta (with
         ``changes``): the front end has the rows of a new version before it hears of it."""
-        self._pending_push.discard(pane)
         self.sink.send(self.lists[pane].message(pane))
         self.pane(pane, **changes)
-
-    def push_soon(self, pane: str) -> None:
-        """Push within :data:`PUSH_DELAY` (many small changes become one message)."""
-        if pane not in self._pending_push:
-            self._pending_push.add(pane)
-            asyncio.get_running_loop().call_later(PUSH_DELAY, self._push_pending, pane)
-
-    def _push_pending(self, pane: str) -> None:
-        if pane in self._pending_push:
-            try:
-                self.push(pane)
-            except Exception:
-                log.exception("pushing the rows of %s failed", pane)
 
     def cursor(self, pane: str, row: int | None) -> None:
         """Put the front end's cursor on ``row`` of ``pane`` (and scroll to it)."""
@@ -154,7 +141,7 @@ class Core:
 
     def publish_status(self) -> None:
         """Refresh the status line."""
-        self.sink.publish(status=status_of(self.source, len(self.tasks)))
+        self.sink.publish(status=status_of(self.source, len(self.tasks), self.label))
 
     def close(self) -> None:
         """Stop everything (the widget is closed)."""

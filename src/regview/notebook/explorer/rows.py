@@ -83,10 +83,14 @@ class Windowed:
         """The rows of ``[start, stop)``, clipped to the list."""
         raise NotImplementedError
 
-    def message(self, pane: str) -> dict[str, Any]:
-        """The ``rows`` message for the window the front end shows."""
-        start = min(self.window.start, max(self.length - 1, 0))
-        stop = max(self.window.stop, start)
+    def message(
+        self, pane: str, start: int | None = None, stop: int | None = None
+    ) -> dict[str, Any]:
+        """The ``rows`` message for the window the front end shows (or ``[start, stop)``)."""
+        if start is None or stop is None:
+            start, stop = self.window.start, self.window.stop
+        start = min(max(start, 0), max(self.length - 1, 0))
+        stop = max(stop, start)
         return {
             "type": "rows",
             "pane": pane,

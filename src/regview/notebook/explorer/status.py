@@ -26,13 +26,14 @@ def _budget(source: Source) -> str:
     return text
 
 
-def status_of(source: Source | None, tasks: int) -> dict[str, Any]:
-    """What the status line shows, as JSON (no secret: counts, names, the budget)."""
+def status_of(source: Source | None, tasks: int, label: str = "") -> dict[str, Any]:
+    """What the status line shows, as JSON (no secret: counts, names, the budget);
+    ``label`` names the source (default: its name)."""
     if source is None:
         return {"tasks": tasks}
     stats = source.stats
     out: dict[str, Any] = {
-        "source": safe(source.name, 200),
+        "source": safe(label or source.name, 200),
         "identity": safe(source.identity, 100),
         "local": stats.local,
         "tasks": tasks,

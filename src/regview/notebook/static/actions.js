@@ -3,6 +3,8 @@
 Object.assign(Explorer.prototype, {
   // --- focus and layout --------------------------------------------------------------------
 
+  // Focus moved by a key (or by the kernel) brings the pane into view; focus from a click
+  // (fromDom) never moves the panes under the pointer.
   setFocus(pane, { fromDom = false } = {}) {
     this.focus = pane;
     if (!fromDom) {
@@ -10,15 +12,29 @@ Object.assign(Explorer.prototype, {
       if (target && document.activeElement !== target) target.focus({ preventScroll: true });
     }
     for (const [name, box] of Object.entries(this.paneEls)) box.classList.toggle("rv-focused", name === pane);
+    if (!fromDom) this.reveal(LEVELS.indexOf(pane === "files" ? "tree" : pane));
+  },
+
+  // How many panes fit: four side by side when wide, else a window of three or two.
+  paneCount() {
+    const width = this.root.clientWidth || 1200;
+    return width >= 1180 ? 4 : width >= 760 ? 3 : 2;
+  },
+
+  // Slide the window of panes (as little as possible) so that pane ``level`` shows.
+  reveal(level) {
+    const n = this.paneCount();
+    let start = this.windowStart || 0;
+    if (level >= 0 && level < start) start = level;
+    else if (level >= start + n) start = level - n + 1;
+    this.windowStart = start;
     this.layout();
   },
 
-  // Four panes side by side when wide; else a window of three or two around the focus.
   layout() {
-    const width = this.root.clientWidth || 1200;
-    const n = width >= 1180 ? 4 : width >= 760 ? 3 : 2;
-    const level = Math.max(0, LEVELS.indexOf(this.focus === "files" ? "tree" : this.focus));
-    const start = Math.min(Math.max(level - (n - 2), 0), 4 - n);
+    const n = this.paneCount();
+    const start = Math.min(Math.max(this.windowStart || 0, 0), 4 - n);
+    this.windowStart = start;
     const weights = [1.0, 1.5, 1.5, 1.9];
     const columns = [];
     LEVELS.forEach((pane, i) => {
@@ -36,8 +52,15 @@ Object.assign(Explorer.prototype, {
     const list = this.lists[pane];
     const index = list.rowOfEvent(event);
     if (index === null) return;
-    this.setFocus(pane);
+    this.setFocus(pane, { fromDom: true });
+    if (document.activeElement !== list.scroll) list.scroll.focus({ preventScroll: true });
     list.setCursor(index, { scroll: false });
+    // What a click opens shows in the panes to the right: start the window of panes at
+    // the one clicked (after the click, so nothing moves under the pointer meanwhile).
+    if (pane !== "files") {
+      this.windowStart = Math.min(LEVELS.indexOf(pane), 4 - this.paneCount());
+      this.layout();
+    }
     if (pane === "tree") {
       const row = list.row(index);
       if (!row) return;

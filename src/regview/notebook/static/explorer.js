@@ -43,10 +43,10 @@ class Explorer {
     header.append(this.crumbs);
     this.copyButtons = {};
     const copies = el("span", "rv-copies");
-    for (const [what, label] of [["digest", "@digest"], ["tag", ":tag"]]) {
+    for (const [what, label] of [["digest", "copy @"], ["tag", "copy :"]]) {
       const button = el("button", "rv-button rv-copy");
       button.dataset.copy = what;
-      button.append(el("span", "rv-copy-kind", `copy ${label}`), el("span", "rv-copy-ref"));
+      button.append(el("span", "rv-copy-kind", label), el("span", "rv-copy-ref"));
       button.addEventListener("click", () => this.copy(what));
       button.hidden = true;
       copies.append(button);
@@ -59,7 +59,7 @@ class Explorer {
     this.panesView = el("div", "rv-panes");
     this.lists = {
       repos: new VirtualList(this, "repos", drawRepo),
-      tags: new VirtualList(this, "tags", drawTag),
+      tags: new VirtualList(this, "tags", drawTag, (row) => row.d === undefined && row.e === undefined),
       tree: new VirtualList(this, "tree", drawNode),
       files: new VirtualList(this, "files", drawFile),
     };
@@ -309,11 +309,17 @@ class Explorer {
       if (i) this.crumbs.append(el("span", "rv-sep", "›"));
       this.crumbs.append(el("span", i ? "rv-crumb" : "rv-crumb rv-crumb-source", str(crumb)));
     });
+    // The buttons show what they pin (the digest, the tag); the whole reference is what
+    // they copy, and the status line shows it once copied.
     const refs = selection.refs || {};
     for (const what of ["digest", "tag"]) {
       const button = this.copyButtons[what];
-      button.hidden = !refs[what];
-      button.querySelector(".rv-copy-ref").textContent = str(refs[what]);
+      const ref = str(refs[what]);
+      button.hidden = !ref;
+      const cut = what === "digest" ? ref.lastIndexOf("@") : ref.lastIndexOf(":");
+      let shown = cut >= 0 ? ref.slice(cut + 1) : ref;
+      if (what === "digest" && shown.length > 19) shown = `${shown.slice(0, 19)}…`;
+      button.querySelector(".rv-copy-ref").textContent = shown;
     }
   }
 

@@ -35,10 +35,14 @@ function str(value) {
 // --- a virtual list ------------------------------------------------------------------------
 
 class VirtualList {
-  constructor(view, pane, drawRow) {
+  // ``incomplete(row)``: the row waits for more (a tag's columns): if the window holds such
+  // rows, the kernel is asked for it once more (it reads what is missing and sends it).
+  constructor(view, pane, drawRow, incomplete = null) {
     this.view = view;
     this.pane = pane;
     this.drawRow = drawRow;
+    this.incomplete = incomplete;
+    this.askedFor = "";
     this.version = -1;
     this.length = 0;
     this.cursor = 0;
@@ -131,6 +135,7 @@ class VirtualList {
       this.pool.push(row);
     }
     let missing = false;
+    let waiting = false;
     for (let i = 0; i < this.pool.length; i++) {
       const node = this.pool[i];
       if (i >= count) {
@@ -144,6 +149,7 @@ class VirtualList {
       node.classList.toggle("rv-cursor", index === this.cursor);
       const row = this.rows.get(index);
       if (row === undefined) missing = true;
+      else if (this.incomplete && this.incomplete(row)) waiting = true;
       if (node._rvRow !== row || node._rvIndex !== index) {
         node._rvRow = row;
         node._rvIndex = index;
@@ -153,13 +159,20 @@ class VirtualList {
         else this.drawRow(node, row, index);
       }
     }
-    if (missing) this.request(false);
+    const key = `${this.version}:${first}:${last}`;
+    if (missing || (waiting && key !== this.askedFor)) {
+      this.askedFor = key;
+      this.request(false);
+    }
   }
 
-  // Ask the kernel for the rows of the window (at most every 40 ms while scrolling).
+  // Ask the kernel for the rows of the window (at most every 40 ms while scrolling). The
+  // window is what the viewport can hold, not clipped to the rows there are now: the
+  // kernel remembers it, and sends it whole as soon as the list grows or changes.
   request(now) {
-    const [first, last] = this.visibleRange();
-    this.pendingWindow = [first, Math.max(last, first + 1)];
+    const [first] = this.visibleRange();
+    const height = this.scroll.clientHeight || ROW * 20;
+    this.pendingWindow = [first, first + Math.ceil(height / ROW) + 2 * OVERSCAN];
     if (this.requestTimer && !now) return;
     clearTimeout(this.requestTimer);
     const send = () => {
