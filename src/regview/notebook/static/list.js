@@ -166,24 +166,35 @@ class VirtualList {
     }
   }
 
-  // Ask the kernel for the rows of the window (at most every 40 ms while scrolling). The
-  // window is what the viewport can hold, not clipped to the rows there are now: the
-  // kernel remembers it, and sends it whole as soon as the list grows or changes.
+  // Ask the kernel for the rows of the window: at once, then at most every 40 ms while the
+  // user keeps scrolling (the last window always goes). The window is what the viewport
+  // can hold, not clipped to the rows there are now: the kernel remembers it, and sends
+  // it whole as soon as the list grows or changes.
   request(now) {
     const [first] = this.visibleRange();
     const height = this.scroll.clientHeight || ROW * 20;
     this.pendingWindow = [first, first + Math.ceil(height / ROW) + 2 * OVERSCAN];
-    if (this.requestTimer && !now) return;
-    clearTimeout(this.requestTimer);
     const send = () => {
-      this.requestTimer = null;
       if (!this.pendingWindow) return;
       const [start, stop] = this.pendingWindow;
       this.pendingWindow = null;
+      this.sentAt = performance.now();
       this.view.send({ type: "window", pane: this.pane, start, stop });
     };
-    if (now) send();
-    else this.requestTimer = setTimeout(send, 40);
+    if (this.requestTimer) {
+      if (!now) return; // the trailing send takes the latest window
+      clearTimeout(this.requestTimer);
+      this.requestTimer = null;
+    }
+    const wait = now ? 0 : 40 - (performance.now() - (this.sentAt || -1e9));
+    if (wait <= 0) {
+      send();
+      return;
+    }
+    this.requestTimer = setTimeout(() => {
+      this.requestTimer = null;
+      send();
+    }, wait);
   }
 
   row(index) {
