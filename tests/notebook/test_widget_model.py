@@ -19,7 +19,15 @@ import pytest
 
 from regview.notebook import widget as widget_module
 from regview.notebook.widget import Explorer, explore
-from regview.registry import FetchedManifest, NotFound, OciLayoutSource, Source
+from regview.registry import (
+    Denied,
+    FetchedManifest,
+    NotFound,
+    OciLayoutSource,
+    RateLimit,
+    Source,
+    Stats,
+)
 from tests.notebook.widget_support import FrontEnd, label_text
 from tests.support import images
 from tests.support.images import Manifest
@@ -529,3 +537,79 @@ def test_the_front_end_is_shipped_in_the_package() -> None:
         "new Function",
     ):
         assert needle not in esm, needle
+
+
+# --- a registry that will not list its catalog, the status line, reloading ---------------------
+
+
+class NoCatalog:
+    """A layout source that refuses ``_catalog`` (as most public registries do) and says it
+    counts pulls, with a budget."""
+
+    def __init__(self, inner: OciLayoutSource) -> None:
+        self.inner = inner
+        self._stats = Stats(rate_limit=RateLimit(100, 7, 21600))
+        self.invalidated: list[str | None] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    @property
+    def name(self) -> str:
+        return "registry.example"
+
+    @property
+    def identity(self) -> str:
+        return "anonymous"
+
+    @property
+    def stats(self) -> Stats:
+        return self._stats
+
+    async def repositories(self, *, page_size: int | None = None) -> AsyncIterator[list[str]]:
+        raise Denied("registry.example does not allow listing repositories")
+        yield []  # pragma: no cover (an async generator)
+
+    def invalidate(self, repository: str | None = None) -> None:
+        self.invalidated.append(repository)
+
+
+async def test_without_a_catalog_a_typed_repository_opens(
+    content: Content, settings: dict[str, Any]
+) -> None:
+    source = NoCatalog(OciLayoutSource(content.root))
+    front = FrontEnd(explore(None, **settings))
+    use_source(front.widget, source)  # type: ignore[arg-type]
+    await front.idle()
+    w = front.widget
+    assert w.panes["repos"]["denied"] == "registry.example does not allow listing repositories"
+    assert w.error == "" and front.rows("repos") == []
+    await front.click({"type": "repository", "name": "kinds/oci-index"})
+    assert [r["n"] for r in front.rows("repos")] == ["kinds/oci-index"]
+    assert [r["n"] for r in front.rows("tags")] == ["latest", "v1"]
+
+    # The status line: who, requests, the pull budget (low: it says so).
+    status = w.status
+    assert status["source"] == "registry.example" and status["identity"] == "anonymous"
+    assert status["budget"] == "pulls left 7/100 per 6h" and status["low"] is True
+    assert status["tasks"] == 0
+
+    # Reloading a pane drops the source's cached listing first, then reads it again.
+    await front.click({"type": "reload", "pane": "tags"})
+    assert source.invalidated == ["kinds/oci-index"]
+    assert [r["n"] for r in front.rows("tags")] == ["latest", "v1"]
+
+
+async def test_raw_json_of_a_tag_without_opening_it(
+    content: Content, settings: dict[str, Any]
+) -> None:
+    front = await opened(content.target, settings)
+    await front.open_row("repos", "kinds/docker-list")
+    await front.click({"type": "raw", "pane": "tags", "row": 0, "version": front.version("tags")})
+    raw = front.of_type("raw")[-1]
+    docker_list = content.kinds.docker_list
+    assert raw["title"] == "kinds/docker-list:stable manifest"
+    assert json.loads(raw["text"]) == json.loads(docker_list.raw)
+    assert raw["bytes"] == len(docker_list.raw) and raw["cut"] is False
+    # Nothing of it is synced state.
+    assert "manifests" not in json.dumps(front.widget.get_state())
