@@ -23,6 +23,10 @@ type           fields                                            does
 Rows are addressed by (``row``, ``version``): a click on a row of a list that has changed
 since (another filter, another repository) is ignored. Nothing the front end sends is
 registry text, except what the user typed (a filter, a target, a repository name).
+
+The kernel sends ``rows`` (``pane``, ``version``, ``length``, ``start``, ``rows``: a window
+of a list), ``cursor`` (``pane``, ``row``: put the cursor there), ``raw`` (``title``,
+``text``, ``bytes``, ``cut``), ``focus`` (``pane``) and ``say`` (``text``: a notice).
 """
 
 from __future__ import annotations
@@ -167,7 +171,8 @@ def action(c: Controller, message: dict[str, Any]) -> None:
     if node is None:
         return
     if what in ("files", "merged"):
-        c.files_view.open(node, c.crumbs())
+        if not c.files_view.open(node, c.crumbs()):
+            c.sink.send({"type": "say", "text": "Choose a layer, or an image, to see its files"})
     elif what == "raw":
         c.raw_of_node(node)
 

@@ -385,6 +385,8 @@ class Explorer {
       this.showRaw(msg);
     } else if (msg.type === "focus" && LEVELS.includes(msg.pane)) {
       this.setFocus(msg.pane);
+    } else if (msg.type === "say") {
+      this.say(str(msg.text));
     }
   }
 }
