@@ -21,12 +21,14 @@ Object.assign(Explorer.prototype, {
     return width >= 1180 ? 4 : width >= 760 ? 3 : 2;
   },
 
-  // Slide the window of panes (as little as possible) so that pane ``level`` shows.
+  // Slide the window of panes (as little as possible) so that pane ``level`` shows, and
+  // the pane after it (where what it opens is shown) when there is room.
   reveal(level) {
     const n = this.paneCount();
     let start = this.windowStart || 0;
+    const last = Math.min(level + 1, LEVELS.length - 1);
+    if (last >= start + n) start = last - n + 1;
     if (level >= 0 && level < start) start = level;
-    else if (level >= start + n) start = level - n + 1;
     this.windowStart = start;
     this.layout();
   },

@@ -250,7 +250,7 @@ class Explorer {
     this.on("change:source", () => this.refreshStart());
     this.on("msg:custom", (msg) => this.onMessage(msg));
     this.root.addEventListener("keydown", (event) => this.onKey(event));
-    this.resize = new ResizeObserver(() => this.layout());
+    this.resize = new ResizeObserver(() => this.reveal(LEVELS.indexOf(this.focus === "files" ? "tree" : this.focus)));
     this.resize.observe(this.root);
   }
 
