@@ -212,10 +212,16 @@ def test_clicks_handed_to_a_subshell_run_on_the_kernels_loop(
             "w6.on_msg(lambda w, c, b: _arrived.append(threading.current_thread().name))"
         )
         repo = content.repo("oci-image")
+        # A message handled in a subshell is not ordered with the main shell's: wait for
+        # its effect before asking the main shell whether the widget is idle.
         route_to_subshell()
-        d.click({"type": "filter", "pane": "repos", "query": repo})
+        d.send({"type": "filter", "pane": "repos", "query": repo})
+        d.pump(lambda _m: d.pane("repos").get("query") == repo, what="the filter")
+        d.settle()
         route_to_subshell()
-        d.open_row("repos", repo)
+        d.send({"type": "open", "pane": "repos", "row": 0, "version": d.version("repos")})
+        d.pump(lambda _m: d.pane("tags").get("title", "").startswith(repo), what="the click")
+        d.settle()
         # latest, and the referrers-schema tag of the image's signature and SBOM
         assert d.rows("tags")[0]["n"] == "latest"
         assert d.pane("tags")["length"] == 2 and d.pane("tags")["error"] is None

@@ -18,7 +18,7 @@ from regview.notebook.explorer.core import PUSH_DELAY, Core, Sink
 from regview.notebook.explorer.details import DetailsContext, details
 from regview.notebook.explorer.files_view import FilesView
 from regview.notebook.explorer.messages import HANDLERS, BadMessage
-from regview.notebook.explorer.tags import PREFETCH_MARGIN, TagRows
+from regview.notebook.explorer.tags import TagRows
 from regview.notebook.explorer.text import failure_message, safe, short
 from regview.notebook.explorer.tree import Node, add_referrers, expand, load_root
 from regview.notebook.session import Session
@@ -28,6 +28,7 @@ from regview.registry import (
     NotFound,
     RegistryError,
     Source,
+    TagInfo,
     is_digest,
 )
 from regview.targets import DEMO, Opened
@@ -284,27 +285,31 @@ class Controller(Core):
         wanted = self.tags.missing()
         if not wanted or ("columns" in self.tasks.running and set(wanted) <= self._filling):
             return
-        rows = self.tags.list
-        lo = max(0, rows.window.start - PREFETCH_MARGIN)
-        hi = min(rows.length, rows.window.stop + PREFETCH_MARGIN)
         wait = SCROLL_DEBOUNCE if debounce and "columns" in self.tasks.running else 0.0
         self._filling = set(wanted)
-        self.tasks.start("columns", self._columns(source, wanted, wait, lo, hi))
+        self.tasks.start("columns", self._columns(source, wanted, wait))
 
-    async def _columns(
-        self, source: Source, wanted: list[int], wait: float, lo: int, hi: int
-    ) -> None:
+    async def _columns(self, source: Source, wanted: list[int], wait: float) -> None:
         if wait:
             await asyncio.sleep(wait)
         loop = asyncio.get_running_loop()
         pending: list[asyncio.TimerHandle] = []
+        filled: set[int] = set()
+        items = self.tags.list.items
+        index: dict[str, list[int]] = {}
+        for i in wanted:
+            index.setdefault(items[i], []).append(i)
 
         def flush() -> None:
             pending.clear()
-            # The rows read, wherever the window has gone since (they stay in the page).
-            self.sink.send(self.tags.list.message("tags", lo, hi))
+            # The rows read (wherever the window has gone since: they stay in the page),
+            # each sent once.
+            for message in self.tags.list.messages_for("tags", filled):
+                self.sink.send(message)
+            filled.clear()
 
-        def arrived(_info: object) -> None:
+        def arrived(info: TagInfo, tag: str) -> None:
+            filled.update(index.get(tag, ()))
             if not pending:
                 pending.append(loop.call_later(PUSH_DELAY, flush))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, pairwise, repeat
 from operator import contains
@@ -136,6 +136,7 @@ class RowList(Windowed):
         self.query = ""
         self._lower: list[str] | None = None
         self._shown: list[int] | None = None  # item indices, when filtered
+        self._row_of: tuple[int, dict[int, int]] | None = None  # (version, item -> row)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -178,6 +179,37 @@ class RowList(Windowed):
             assert index is not None
             out.append(self.render(index, self.items[index]))
         return out
+
+    def messages_for(self, pane: str, items: Iterable[int]) -> list[dict[str, Any]]:
+        """``rows`` messages for the rows showing ``items`` (item indices): one per run of
+        consecutive rows, so each changed row is sent once."""
+        if self._shown is None:
+            rows = sorted(i for i in set(items) if 0 <= i < len(self.items))
+        else:
+            if self._row_of is None or self._row_of[0] != self.version:
+                self._row_of = (self.version, {item: row for row, item in enumerate(self._shown)})
+            where = self._row_of[1]
+            rows = sorted(where[i] for i in set(items) if i in where)
+        out: list[dict[str, Any]] = []
+        run: list[int] = []
+        for row in rows:
+            if run and row != run[-1] + 1:
+                out.append(self._run_message(pane, run))
+                run = []
+            run.append(row)
+        if run:
+            out.append(self._run_message(pane, run))
+        return out
+
+    def _run_message(self, pane: str, run: list[int]) -> dict[str, Any]:
+        return {
+            "type": "rows",
+            "pane": pane,
+            "version": self.version,
+            "length": self.length,
+            "start": run[0],
+            "rows": self.rows(run[0], run[-1] + 1),
+        }
 
     def visible_items(self, margin: int = 0) -> list[int]:
         """Item indices of the window, ``margin`` rows more on each side."""

@@ -86,10 +86,11 @@ class TagRows:
         return [i for i in self.list.visible_items(PREFETCH_MARGIN) if items[i] not in self.infos]
 
     async def fill(
-        self, source: Source, wanted: list[int], on_info: Callable[[TagInfo], None]
+        self, source: Source, wanted: list[int], on_info: Callable[[TagInfo, str], None]
     ) -> list[str]:
         """Read the columns of the tags at ``wanted`` (item indices), ``CONCURRENCY`` at
-        a time; returns ``tag: error`` for those that failed (each shows its error)."""
+        a time, calling ``on_info(info, tag)`` for each; returns ``tag: error`` for those
+        that failed (each shows its error)."""
         repository = self.repository
         assert repository is not None
         items = self.list.items
@@ -107,7 +108,7 @@ class TagRows:
             self.infos[tag] = info
             if info.error is not None:
                 failures.append(f"{safe(tag, 80)}: {error_text(info.error)}")
-            on_info(info)
+            on_info(info, tag)
 
         await asyncio.gather(*(one(i) for i in wanted))
         return failures
