@@ -9,8 +9,11 @@ layouts, so every expected value comes from that data, not from the code under t
 from __future__ import annotations
 
 import asyncio
+import gzip
+import io
 import json
 import logging
+import tarfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -613,3 +616,39 @@ async def test_raw_json_of_a_tag_without_opening_it(
     assert raw["bytes"] == len(docker_list.raw) and raw["cut"] is False
     # Nothing of it is synced state.
     assert "manifests" not in json.dumps(front.widget.get_state())
+
+
+async def test_largest_files_and_what_each_layer_did(
+    content: Content, settings: dict[str, Any]
+) -> None:
+    front = await opened(content.target, settings)
+    await front.open_row("repos", "kinds/oci-image")
+    await front.open_row("tags", "latest")
+    root = front.rows("tree")[0]
+    await front.click({"type": "action", "node": root["id"], "id": "merged"})
+    # What the layers hold, read with tarfile from the layer blobs themselves.
+    sizes: dict[str, int] = {}
+    added: list[int] = []
+    for blob in content.kinds.oci_image.layers:
+        with tarfile.open(fileobj=io.BytesIO(gzip.decompress(blob.data))) as tar:
+            members = tar.getmembers()
+        added.append(len(members))
+        sizes.update({m.name: m.size for m in members if m.isfile()})
+
+    await front.click({"type": "files", "op": "largest"})
+    assert front.widget.files["listing"] == "largest"
+    listed = front.rows("files")
+    assert sorted(r["name"] for r in listed) == sorted(sizes)  # every file, full paths
+    assert [r["size"] for r in listed] == [human(sizes[r["name"]]) for r in listed]
+    assert [sizes[r["name"]] for r in listed] == sorted(sizes.values(), reverse=True)
+    await front.click({"type": "files", "op": "largest"})  # again: the tree
+    assert [r["name"] for r in front.rows("files")] == ["bin", "data", "etc", "srv"]
+
+    await front.click({"type": "files", "op": "layers"})
+    table = front.widget.files["layers"]
+    assert [row[0][0] for row in table["rows"]] == ["1", "2"]
+    counts = [int(row[4][0].split(" ")[0]) for row in table["rows"]]
+    assert counts == added  # every entry of each layer is new (no layer overwrites another)
+    assert all(row[6][0] == "0" for row in table["rows"])  # nothing deleted
+    await front.click({"type": "files", "op": "layers"})
+    assert front.widget.files["layers"] is None

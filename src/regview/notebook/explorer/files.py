@@ -31,10 +31,20 @@ from regview.registry import (
 )
 from regview.registry.layers import EntryType, FileTree, SortKey, TreeNode, display_path
 
-__all__ = ["FileRows", "FilesTarget", "load_layer", "load_merged", "progress_text"]
+__all__ = [
+    "FileRows",
+    "FilesTarget",
+    "largest",
+    "layers_table",
+    "load_layer",
+    "load_merged",
+    "progress_text",
+]
 
 #: Paths shown at most for a filter (say so when there are more).
 MAX_MATCHES = 100_000
+#: Files the "largest files" list shows.
+LARGEST = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +171,50 @@ def merged_summary(merged: MergedFilesystem) -> str:
     return text
 
 
+def layers_table(merged: MergedFilesystem) -> dict[str, Any]:
+    """What each layer did to the filesystem below it (like dive's layer list), as a
+    details table block: added, changed (with their bytes), deleted, and the bytes of
+    lower layers it hid."""
+    rows: list[list[Any]] = []
+    for changes, toc in zip(merged.layers, merged.layer_tocs, strict=True):
+        uncompressed = toc.uncompressed_size
+        rows.append(
+            [
+                [str(changes.index + 1), "cyan"],
+                [short(changes.digest), "cyan"],
+                human_size(toc.compressed_size),
+                human_size(uncompressed) if uncompressed is not None else "?",
+                [f"{changes.added:,} · {human_size(changes.added_bytes)}", "green"],
+                [f"{changes.changed:,} · {human_size(changes.changed_bytes)}", "yellow"],
+                [f"{changes.deleted:,}", "red"],
+                human_size(changes.removed_bytes),
+            ]
+        )
+    return {
+        "t": "table",
+        "title": "What each layer did",
+        "cols": [
+            ["layer", "right"],
+            ["digest", "left"],
+            ["compressed", "right"],
+            ["uncompressed", "right"],
+            ["added", "right"],
+            ["changed", "right"],
+            ["deleted", "right"],
+            ["hidden below", "right"],
+        ],
+        "rows": rows,
+    }
+
+
+def largest(tree: FileTree, merged: MergedFilesystem | None) -> list[TreeNode]:
+    """The :data:`LARGEST` biggest regular files, largest first."""
+    if merged is None:
+        return tree.largest_files(LARGEST)
+    found = (tree.node(m.path) for m in merged.largest_files(LARGEST))
+    return [n for n in found if n is not None]
+
+
 def _row(node: TreeNode, depth: int, *, is_open: bool, merged: bool, full: bool) -> dict[str, Any]:
     entry = node.entry
     name = display_path(node.path if full else node.name)
@@ -199,7 +253,9 @@ class FileRows(Windowed):
         self.sort: SortKey = "name"
         self.expanded: set[str] = set()
         self.query = ""
+        #: A flat list of paths shown instead of the tree: filter matches, largest files.
         self.matches: list[TreeNode] | None = None
+        self.listing: str = ""  # "", "filter" or "largest"
         self.truncated = False
         self._flat: list[tuple[TreeNode, int]] | None = None
         self._paths: list[tuple[str, TreeNode]] | None = None
@@ -255,9 +311,17 @@ class FileRows(Windowed):
         self.touch()
         return True
 
+    def show_largest(self, nodes: list[TreeNode] | None) -> None:
+        """Show ``nodes`` (the largest files) as a flat list; None goes back to the tree."""
+        self.query = ""
+        self.truncated = False
+        self.matches = nodes
+        self.listing = "largest" if nodes is not None else ""
+        self.touch(top=True)
+
     def set_sort(self, sort: SortKey) -> None:
         self.sort = sort
-        if self.matches is not None:
+        if self.matches is not None and self.listing == "filter":
             self.matches = self._sorted(self.matches)
         self.touch()
 
@@ -271,6 +335,7 @@ class FileRows(Windowed):
         self.query = query
         if not query:
             self.matches = None
+            self.listing = ""
             self.truncated = False
             self.touch(top=True)
             return
@@ -292,6 +357,7 @@ class FileRows(Windowed):
             return
         self.truncated = len(found) > MAX_MATCHES
         self.matches = self._sorted(found[:MAX_MATCHES])
+        self.listing = "filter"
         self.touch(top=True)
 
     @property

@@ -16,7 +16,9 @@ from regview.notebook.explorer.files import (
     FileRows,
     FilesTarget,
     Progress,
+    largest,
     layer_summary,
+    layers_table,
     load_layer,
     load_merged,
     merged_summary,
@@ -24,7 +26,7 @@ from regview.notebook.explorer.files import (
 from regview.notebook.explorer.rows import NoRows
 from regview.notebook.explorer.text import failure_message, safe
 from regview.notebook.explorer.tree import Node
-from regview.registry import ImageManifest, RegistryError, short_digest
+from regview.registry import ImageManifest, MergedFilesystem, RegistryError, short_digest
 from regview.registry.layers import SortKey
 
 __all__ = ["FilesView", "target_of"]
@@ -62,6 +64,7 @@ class FilesView:
         self.core = core
         self.target: FilesTarget | None = None
         self.state: dict[str, Any] = {"open": False}
+        self.merged: MergedFilesystem | None = None
 
     @property
     def rows(self) -> FileRows | None:
@@ -120,6 +123,7 @@ class FilesView:
         layers = (target.layer,) if target.layer is not None else ()
         progress = Progress(layers, report)
         try:
+            merged: MergedFilesystem | None = None
             if target.layer is not None:
                 tree, toc = await load_layer(indexer, target, progress)
                 rows = FileRows(tree, merged=False)
@@ -138,8 +142,11 @@ class FilesView:
             raise
         if self.target is not target:
             return
+        self.merged = merged
         self._replace(rows)
-        self._publish(loading=False, progress="", fraction=1.0, summary=summary)
+        self._publish(
+            loading=False, progress="", fraction=1.0, summary=summary, listing="", layers=None
+        )
         self.core.pane("files", query="")
         self.core.push("files")
 
@@ -147,6 +154,7 @@ class FilesView:
         """Close the view (and stop reading its layers)."""
         self.core.tasks.cancel("files", "filter:files")
         self.target = None
+        self.merged = None
         self._replace(NoRows())
         self.state = {}
         self._publish(open=False)
@@ -165,6 +173,24 @@ class FilesView:
             self._publish(sort=key)
             self.core.push("files")
 
+    def largest(self) -> None:
+        """Show the largest files instead of the tree (again: the tree)."""
+        rows = self.rows
+        if rows is None:
+            return
+        showing = rows.listing == "largest"
+        rows.show_largest(None if showing else largest(rows.tree, self.merged))
+        self._publish(listing=rows.listing, query="", matches=None)
+        self.core.push("files")
+
+    def layers(self) -> None:
+        """Show (or hide) what each layer of a merged filesystem did."""
+        if self.merged is None:
+            self.core.sink.send({"type": "say", "text": "Layer changes are those of an image"})
+            return
+        shown = self.state.get("layers") is not None
+        self._publish(layers=None if shown else layers_table(self.merged))
+
     def filter(self, query: str) -> None:
         """Show the paths containing ``query`` ('' shows the tree again)."""
         rows = self.rows
@@ -176,5 +202,7 @@ class FilesView:
         if self.rows is not rows:
             return
         matches = len(rows.matches) if rows.matches is not None else None
-        self._publish(query=safe(query, 200), matches=matches, truncated=rows.truncated)
+        self._publish(
+            query=safe(query, 200), matches=matches, truncated=rows.truncated, listing=rows.listing
+        )
         self.core.push("files")

@@ -16,7 +16,8 @@ type           fields                                            does
 ``enter``      ``node``                                          opens it, or its files
 ``action``     ``node``, ``id`` (files, merged, raw)              a button of the details pane
 ``raw``        ``pane`` (tags), ``row``, ``version``              raw JSON of a tag's manifest
-``files``      ``op`` (close, toggle, sort), ``row``/``sort``      the files view
+``files``      ``op`` (close, toggle, sort, largest, layers)       the files view
+               and ``row`` + ``version`` / ``sort``
 ``reload``     ``pane``                                          reads a pane again
 =============  ================================================  ==============================
 
@@ -196,6 +197,10 @@ def files(c: Controller, message: dict[str, Any]) -> None:
         key = message.get("sort")
         if key in ("name", "size"):
             c.files_view.sort("size" if key == "size" else "name")
+    elif op == "largest":
+        c.files_view.largest()
+    elif op == "layers":
+        c.files_view.layers()
 
 
 def reload(c: Controller, message: dict[str, Any]) -> None:

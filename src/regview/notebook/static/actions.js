@@ -315,6 +315,14 @@ Object.assign(Explorer.prototype, {
           if (pane === "files") this.toggleSort();
           else handled = false;
           break;
+        case "L":
+          if (pane === "files") this.send({ type: "files", op: "largest" });
+          else handled = false;
+          break;
+        case "c":
+          if (pane === "files") this.send({ type: "files", op: "layers" });
+          else handled = false;
+          break;
         case "r":
           if (["repos", "tags", "tree"].includes(pane)) this.send({ type: "reload", pane });
           else handled = false;

@@ -168,10 +168,17 @@ class Explorer {
     const sort = el("button", "rv-button rv-sort", "sort: name");
     sort.addEventListener("click", () => this.toggleSort());
     this.sortButton = sort;
+    const biggest = el("button", "rv-button rv-largest", "largest files (L)");
+    biggest.addEventListener("click", () => this.send({ type: "files", op: "largest" }));
+    this.largestButton = biggest;
+    const layers = el("button", "rv-button rv-layers", "layer changes (c)");
+    layers.addEventListener("click", () => this.send({ type: "files", op: "layers" }));
+    this.layersButton = layers;
     const close = el("button", "rv-button rv-close", "close (Esc)");
     close.addEventListener("click", () => this.send({ type: "files", op: "close" }));
-    bar.append(this.filesTitle, sort, close);
+    bar.append(this.filesTitle, sort, biggest, layers, close);
     this.filesSummary = el("div", "rv-files-summary");
+    this.layersTable = el("div", "rv-files-layers");
     this.progress = el("div", "rv-progress");
     this.progressBar = el("div", "rv-progress-bar");
     this.progressText = el("div", "rv-progress-text");
@@ -190,7 +197,8 @@ class Explorer {
     this.filesHead = head;
     const list = this.lists.files;
     list.scroll.addEventListener("click", (event) => this.clickRow("files", event));
-    view.append(bar, this.filesSummary, this.progress, this.progressText, this.filesError, input, head, list.scroll);
+    view.append(bar, this.filesSummary, this.progress, this.progressText, this.filesError,
+      this.layersTable, input, head, list.scroll);
     view.dataset.pane = "files";
     this.paneEls.files = view;
     return view;
@@ -346,6 +354,14 @@ class Explorer {
     this.filesError.hidden = !files.error;
     this.sortButton.textContent = `sort: ${files.sort === "size" ? "size" : "name"}`;
     this.filesView.classList.toggle("rv-merged", Boolean(files.merged));
+    this.layersButton.hidden = !files.merged || Boolean(files.loading) || Boolean(files.error);
+    this.largestButton.hidden = Boolean(files.loading) || Boolean(files.error);
+    this.largestButton.classList.toggle("rv-on", files.listing === "largest");
+    this.layersButton.classList.toggle("rv-on", Boolean(files.layers));
+    this.layersTable.hidden = !files.layers;
+    if (files.layers) drawBlocks(this.layersTable, [files.layers], this);
+    else this.layersTable.replaceChildren();
+    this.filesHead.querySelector(".rv-name").textContent = files.listing === "largest" ? "largest files" : files.listing === "filter" ? "paths found" : "name";
     const matches = typeof files.matches === "number" ? files.matches : null;
     if (matches !== null) this.filesSummary.textContent += ` · ${matches.toLocaleString()} paths match${files.truncated ? " (first 100,000)" : ""}`;
     if (open && !wasOpen) {
