@@ -2,24 +2,24 @@
 
 Every message is a JSON object with a ``type``:
 
-=============  ================================================  ==============================
-type           fields                                            does
-=============  ================================================  ==============================
-``window``     ``pane``, ``start``, ``stop``                     rows shown (answered with them)
-``open``       ``pane`` (repos, tags), ``row``, ``version``       opens the repository / tag
-``start``      ``index``                                         opens an entry of the start list
-``target``     ``text``                                          opens what the user typed
-``repository`` ``name``                                          a typed repository (no catalog)
-``filter``     ``pane`` (repos, tags, files), ``query``           filters that list
-``select``     ``node``                                          details of a tree node
-``toggle``     ``node``, optional ``open`` (bool)                 opens/closes a tree node
-``enter``      ``node``                                          opens it, or its files
-``action``     ``node``, ``id`` (files, merged, raw)              a button of the details pane
-``raw``        ``pane`` (tags), ``row``, ``version``              raw JSON of a tag's manifest
-``files``      ``op`` (close, toggle, sort, largest, layers)       the files view
-               and ``row`` + ``version`` / ``sort``
-``reload``     ``pane``                                          reads a pane again
-=============  ================================================  ==============================
+==============  ==============================================  ================================
+type            fields                                          does
+==============  ==============================================  ================================
+``window``      ``pane``, ``start``, ``stop``                   rows shown (answered with them)
+``open``        ``pane`` (repos, tags), ``row``, ``version``    opens the repository / tag
+``start``       ``index``                                       opens an entry of the start list
+``target``      ``text``                                        opens what the user typed
+``repository``  ``name``                                        a typed repository (no catalog)
+``filter``      ``pane`` (repos, tags, files), ``query``        filters that list
+``select``      ``node``                                        details of a tree node
+``toggle``      ``node``, optional ``open`` (bool)              opens/closes a tree node
+``enter``       ``node``                                        opens it, or its files
+``action``      ``node``, ``id`` (files, merged, raw)           a button of the details pane
+``raw``         ``pane`` (tags), ``row``, ``version``           raw JSON of a tag's manifest
+``files``       ``op`` (close, toggle, sort, largest, layers),  the files view
+                ``row`` and ``version``, or ``sort``
+``reload``      ``pane``                                        reads a pane again
+==============  ==============================================  ================================
 
 Rows are addressed by (``row``, ``version``): a click on a row of a list that has changed
 since (another filter, another repository) is ignored. Nothing the front end sends is
