@@ -248,3 +248,37 @@ def test_demo_screenshot(lab: tuple[Lab, Browser], tmp_path: Path) -> None:
         no_console_errors(b)
     finally:
         b.driver.set_window_size(1500, 1000)
+
+
+def test_the_start_list_opens_the_demo_or_what_is_typed(
+    lab: tuple[Lab, Browser], registry: RegistryServer, content: Published
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    server, b = lab
+    write_notebook(
+        server.cwd / "start.ipynb",
+        ["from regview.notebook.widget import explore\nw1 = explore()\nw1", "w2 = explore()\nw2"],
+    )
+    b.open_notebook(server, "start.ipynb")
+    first, second = b.driver.find_elements(By.CSS_SELECTOR, ".rv-root")
+    choices = first.find_elements(By.CSS_SELECTOR, ".rv-choice")
+    assert [c.text.split("\n")[0] for c in choices][:1] == ["demo"]
+    choices[0].click()
+    b.wait_js(
+        "return arguments[0].querySelectorAll('[data-list=repos] .rv-row[data-row]:not([hidden])')"
+        ".length === 6",
+        first,
+        what="the demo's repositories",
+    )
+    box = second.find_element(By.CSS_SELECTOR, ".rv-target")
+    box.send_keys(f"{registry.host}/{content.repo('oci-image')}" + Keys.ENTER)
+    b.wait_js(
+        "return [...arguments[0].querySelectorAll('[data-list=tags] .rv-row[data-row]')]"
+        ".some(r => r.innerText.startsWith('latest'))",
+        second,
+        what="the typed repository's tags",
+    )
+    assert registry.host in second.find_element(By.CSS_SELECTOR, ".rv-crumbs").text
+    no_console_errors(b)
