@@ -99,4 +99,3 @@ def test_the_old_modules_are_gone() -> None:
     src = CLI.parent
     assert not (src / "cli.py").exists()
     assert not (src / "cli_layers.py").exists()
-    assert not (src / "inspect_text.py").exists()
