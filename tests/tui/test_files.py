@@ -454,3 +454,50 @@ async def test_a_burst_after_slash_goes_into_the_find_input(file_source: FakeSou
         assert isinstance(app.focused, FilterInput)
         assert app.focused.value == "jsc"
         assert screen.file_view.sort == "name" and screen.file_view.cursor_line == cursor
+
+
+async def test_enter_on_a_layer_of_the_changes_shows_only_what_it_wrote(
+    file_source: FakeSource,
+) -> None:
+    app = create_app(file_source, repository="files/app", reference="v1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "f")
+        await settle(pilot)
+        screen = files(app)
+        every = top_names(screen.file_view)
+        await pilot.press("c")
+        await pilot.pause()
+        text = screen_text(app)
+        # Every line of a row has a heading: counts, then sizes under "size".
+        assert "size" in text.splitlines()[text.splitlines().index(next(
+            line for line in text.splitlines() if "uncompressed" in line)) + 1]
+        await pilot.press("end", "enter")  # layer 3: changed usr/bin/app, deleted usr/share/doc
+        await settle(pilot)
+        assert screen.flat is None and app.focused is screen.file_view
+        assert top_names(screen.file_view) == ["usr"]
+        assert "3 changed" in row(screen, "usr/bin/app")
+        assert "3 deleted" in row(screen, "usr/share/doc")
+        assert screen.file_view.reveal("etc/os-release") is None
+        assert "only what layer 3 wrote" in screen_text(app)
+        await pilot.press("escape")  # every layer again
+        await settle(pilot)
+        assert isinstance(app.screen, FilesScreen)
+        assert top_names(screen.file_view) == every
+        assert "only what layer" not in screen_text(app)
+
+
+async def test_the_summary_says_largest_first_in_the_largest_files(
+    file_source: FakeSource,
+) -> None:
+    app = create_app(file_source, repository="files/app", reference="v1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "f")
+        await settle(pilot)
+        summary = files(app).query_one("#files-summary", Static)
+        assert "by name" in str(summary.content)
+        await pilot.press("L")
+        await pilot.pause()
+        assert "largest files first" in str(summary.content)
+        assert "by name" not in str(summary.content)

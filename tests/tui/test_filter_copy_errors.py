@@ -225,3 +225,25 @@ async def test_million_repositories_stay_instant() -> None:
         assert len(matched) >= 10
         # How fast is a benchmark's business (benchmarks/tui_bench.py), not a test's.
         assert repo_list.first_result_seconds is not None
+
+
+async def test_copy_on_a_layer_copies_its_image_and_digest_and_says_so(
+    source: FakeSource, copied: list[str]
+) -> None:
+    app = create_app(source, repository="team/app", reference="v1.10")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        image = (await source.resolve("team/app", "v1.10")).digest
+        await pilot.press("y")  # the image at the root: its pinned reference
+        assert copied == [f"registry.test/team/app@{image}"]
+        assert any(str(n.message).startswith("Copied pinned reference registry.test/team/app@")
+                   for n in app._notifications)
+        await pilot.press("j", "j")  # config, layer 1
+        node = app.main.manifest.tree_widget.cursor_node
+        assert node is not None and node.data is not None and node.data.kind == "layer"
+        layer = node.data.digest
+        await pilot.press("y")
+        # Not 'repo@<layer digest>' (a blob nobody pulls): the image pinned and the layer,
+        # as 'regview files' takes them.
+        assert copied[-1] == f"registry.test/team/app@{image} --layer {layer}"
+        assert any(str(n.message).startswith("Copied layer") for n in app._notifications)

@@ -189,3 +189,34 @@ async def test_details_for_artifact_referrer(source: FakeSource) -> None:
         assert "Artifact" in text and "application/spdx+json" in text
         assert "sbom" in str(referrer.label)
         assert isinstance(app.main.details, DetailsPane)
+
+
+async def test_small_sizes_read_in_bytes_as_b(source: FakeSource) -> None:
+    app = create_app(source, repository="tools/many", reference="build-0")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        config = app.main.manifest.tree_widget.root.children[0]
+        assert config.data is not None and config.data.descriptor is not None
+        size = config.data.descriptor.size
+        assert config.data.kind == "config" and size < 1000
+        assert f"  {size} B  " in str(config.label)
+        assert "Byte" not in screen_text(app)
+
+
+async def test_keymap_remaps_the_keys_of_modal_screens_too(source: FakeSource,
+                                                          tmp_path: Path) -> None:
+    keys = tmp_path / "keys.toml"
+    keys.write_text('[keys]\n"json.close" = "x"\n"help.close" = "z"\n')
+    app = create_app(source, settings=Settings(keymap_path=keys))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not app._notifications  # the keymap was accepted
+        await pilot.press("enter", "J")
+        await settle(pilot)
+        assert isinstance(app.screen, RawJsonScreen)
+        await pilot.press("x")
+        assert not isinstance(app.screen, RawJsonScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("z")
+        assert not isinstance(app.screen, HelpScreen)

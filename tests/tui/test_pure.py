@@ -5,11 +5,18 @@ from __future__ import annotations
 import pytest
 
 from regview.natural import natural_key, sort_tags
-from regview.tui.commands import find_matches, parse_reference
+from regview.tui.commands import (
+    Elsewhere,
+    Invalid,
+    Jump,
+    find_matches,
+    parse_reference,
+    read_reference,
+)
 from regview.tui.filtering import fuzzy_pattern, match_chunk
 from regview.tui.screens.main import pane_window
 from regview.tui.screens.raw_json import pretty_json
-from regview.tui.text import error_text, literal, visible
+from regview.tui.text import error_text, human_size, literal, visible
 from regview.tui.widgets.tags import columns_for
 
 
@@ -110,3 +117,37 @@ def test_pretty_json_is_indented_and_made_visible() -> None:
     text, is_json = pretty_json(b"not json \x1b")
     assert not is_json
     assert text == "not json ␛"
+
+
+@pytest.mark.parametrize(("n", "shown"), [(0, "0 B"), (124, "124 B"), (999, "999 B"),
+                                          (1000, "1.0 kB"), (12_482, "12.5 kB"),
+                                          (3_400_000, "3.4 MB"), (None, "?")])
+def test_sizes_read_as_units(n: int | None, shown: str) -> None:
+    assert human_size(n) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "here", "meant"),
+    [
+        ("127.0.0.1:5002/seed/tiny:latest", "127.0.0.1:5001",
+         Elsewhere("127.0.0.1:5002/seed/tiny:latest", "127.0.0.1:5002")),
+        ("127.0.0.1:5001/seed/tiny:latest", "127.0.0.1:5001", Jump("seed/tiny", "latest")),
+        ("seed/tiny:latest", "127.0.0.1:5001", Jump("seed/tiny", "latest")),
+        ("alpine:3.19", "127.0.0.1:5001", Jump("alpine", "3.19")),
+        ("alpine:3.19", "docker.io", Jump("library/alpine", "3.19")),
+        ("docker.io/library/alpine", "127.0.0.1:5001",
+         Elsewhere("docker.io/library/alpine", "docker.io")),
+        ("ghcr.io/acme/app", "oci:/tmp/layout", Elsewhere("ghcr.io/acme/app", "ghcr.io")),
+        (f"app@sha256:{'a' * 64}", "registry.test", Jump("app", f"sha256:{'a' * 64}")),
+        ("team/app", "registry.test", Jump("team/app", None)),
+        ("a b", "registry.test", None),
+    ],
+)
+def test_read_reference(text: str, here: str, meant: object) -> None:
+    assert read_reference(text, here) == meant
+
+
+def test_read_reference_refuses_what_the_cli_refuses() -> None:
+    meant = read_reference("repo:1.0+x", "registry.test")
+    assert isinstance(meant, Invalid)
+    assert meant.message.startswith("invalid reference 'repo:1.0+x': invalid tag '1.0+x'")

@@ -1,31 +1,35 @@
-"""The regview explorer app, and the one factory that builds it (CLI and tests alike)."""
+"""The regview explorer app, and the one factory that builds it (CLI and tests alike).
+
+The app owns what outlives a screen: the sources opened, their layer indexers, the
+settings, the keymap and the clipboard. Screens are handed what they need when they
+are made, and send requests back up as messages (:mod:`regview.tui.messages`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App
 from textual.binding import BindingType
 from textual.screen import Screen
 from textual.worker import Worker
 
-from regview.registry.settings import Settings
-from regview.registry.source import Source
+from regview.registry import LayerIndexer, Settings, Source, TocStore
 from regview.targets import Opened, Opener
 from regview.tui.bindings import APP_BINDINGS, KeymapError, default_keymap_path, load_keymap
-from regview.tui.commands import ExplorerCommands
+from regview.tui.messages import CopyRequest, SourceAnswered, SourceOpened
 from regview.tui.screens.help import HelpScreen
 from regview.tui.screens.main import MainScreen
 from regview.tui.screens.start import StartChoice, StartScreen
 from regview.tui.text import visible
 from regview.tui.workers import report_failure
 
-if TYPE_CHECKING:
-    from regview.registry.layers.indexer import LayerIndexer
-    from regview.registry.layers.store import TocStore
+__all__ = ["RegviewApp", "TargetOpened", "create_app", "run_tui"]
 
-__all__ = ["RegviewApp", "create_app", "run_tui"]
+TargetOpened = Callable[[str], None]
+"""Told the text of a target once its source first answered with content."""
 
 
 class RegviewApp(App[int]):
@@ -34,7 +38,6 @@ class RegviewApp(App[int]):
     CSS_PATH = "regview.tcss"
     TITLE = "regview"
     BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
-    COMMANDS = App.COMMANDS | {ExplorerCommands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
 
     def __init__(
@@ -46,8 +49,11 @@ class RegviewApp(App[int]):
         reference: str | None = None,
         keymap: dict[str, str] | None = None,
         keymap_error: str | None = None,
+        keymap_path: Path | None = None,
         opener: Opener | None = None,
         start_choices: Sequence[StartChoice] = (),
+        target: str | None = None,
+        on_target_opened: TargetOpened | None = None,
     ) -> None:
         super().__init__()
         if source is None and opener is None:
@@ -60,10 +66,15 @@ class RegviewApp(App[int]):
         self.start_reference = reference
         self.user_keymap = dict(keymap or {})
         self.keymap_error = keymap_error
+        self.keymap_path = keymap_path or default_keymap_path()
         #: Every reference copied, newest last (tests and the status line read it).
         self.copied: list[str] = []
-        self._indexer: LayerIndexer | None = None
+        self._on_target_opened = on_target_opened
+        #: The text that opened the current source, until the source first answers.
+        self._pending_target = target
         self._toc_store: TocStore | None = None
+        self._indexers: dict[int, LayerIndexer] = {}
+        self._sources: list[Source] = [source] if source is not None else []
 
     @property
     def source(self) -> Source:
@@ -74,47 +85,71 @@ class RegviewApp(App[int]):
 
     @property
     def indexer(self) -> LayerIndexer:
-        """The one layer indexer of the app: every view asking for a layer shares its reads.
+        """The layer indexer of the current source."""
+        return self.indexer_for(self.source)
+
+    def indexer_for(self, source: Source) -> LayerIndexer:
+        """One layer indexer per source: every view asking for a layer shares its reads.
 
         Its TOC store is under the settings' cache root, in memory only without one.
         """
-        from regview.registry.layers.indexer import LayerIndexer
-        from regview.registry.layers.store import TocStore
-
-        source = self.source
         if self._toc_store is None:
             self._toc_store = TocStore(self.settings.cache_root())
-        if self._indexer is None or self._indexer.source is not source:
-            self._indexer = LayerIndexer(source, store=self._toc_store)
-        return self._indexer
+        indexer = self._indexers.get(id(source))
+        if indexer is None or indexer.source is not source:
+            indexer = LayerIndexer(source, store=self._toc_store)
+            self._indexers[id(source)] = indexer
+        return indexer
+
+    def _explorer(self, source: Source, repository: str | None,
+                  reference: str | None) -> MainScreen:
+        return MainScreen(source, self.indexer_for(source), repository=repository,
+                          reference=reference, opener=self.opener)
 
     def get_default_screen(self) -> Screen[None]:
         if self._source is None:
             assert self.opener is not None
             return StartScreen(self.start_choices, self.opener)
-        return MainScreen(
-            self._source, repository=self.start_repository, reference=self.start_reference
-        )
+        return self._explorer(self._source, self.start_repository, self.start_reference)
 
-    def open_source(self, opened: Opened) -> None:
-        """Leave the picker for the explorer on what it opened."""
+    def on_source_opened(self, event: SourceOpened) -> None:
+        """The picker or the palette opened a target: browse it."""
+        event.stop()
+        opened: Opened = event.opened
         self._source = opened.source
-        # The picker is the default screen, which Textual cannot switch away from: the
-        # explorer goes on top of it for good.
-        self.push_screen(
-            MainScreen(opened.source, repository=opened.repository, reference=opened.reference)
-        )
+        if all(s is not opened.source for s in self._sources):
+            self._sources.append(opened.source)
+        self._pending_target = event.text
+        explorer = self._explorer(opened.source, opened.repository, opened.reference)
+        # The default screen (the picker, or the first explorer) cannot be switched away
+        # from: it stays under the explorers; one pushed later makes way for the next.
+        if len(self.screen_stack) > 1 and isinstance(self.screen, MainScreen):
+            self.pop_screen()
+        self.push_screen(explorer)
+
+    def on_source_answered(self, event: SourceAnswered) -> None:
+        event.stop()
+        if event.source is not self._source or self._pending_target is None:
+            return
+        target, self._pending_target = self._pending_target, None
+        if self._on_target_opened is not None:
+            self._on_target_opened(target)
 
     async def on_unmount(self) -> None:
-        if self._source is not None:
-            await self._source.aclose()
+        for source in self._sources:
+            await source.aclose()
 
     @property
     def main(self) -> MainScreen:
+        """The explorer screen on top (tests and benchmarks drive it)."""
         for screen in reversed(self.screen_stack):
             if isinstance(screen, MainScreen):
                 return screen
         raise LookupError("the explorer is not open")
+
+    def open_reference(self, repository: str, reference: str | None) -> None:
+        """Jump the explorer to ``repository`` (and ``reference``), as the palette does."""
+        self.main.open_reference(repository, reference)
 
     def on_mount(self) -> None:
         if self.user_keymap:
@@ -123,35 +158,22 @@ class RegviewApp(App[int]):
             self.notify(self.keymap_error, title="keymap ignored", severity="warning",
                         markup=False, timeout=8)
 
-    # --- what the command palette needs -----------------------------------------------
-
-    def repository_names(self) -> list[str]:
-        return list(self.main.repositories.list.items)
-
-    def tag_names(self) -> list[str]:
-        return list(self.main.tags.list.items)
-
-    def current_repository(self) -> str | None:
-        return self.main.tags.repository
-
-    def open_reference(self, repository: str, reference: str | None) -> None:
-        self.main.open_reference(repository, reference)
-
     # --- actions ----------------------------------------------------------------------
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.user_keymap))
+            self.push_screen(HelpScreen(self.user_keymap, self.keymap_path))
 
-    def copy_reference(self, reference: str) -> None:
-        """Copy ``host/reference`` with OSC 52 (works over SSH)."""
-        self.copy_text(f"{self.source.name}/{reference}")
+    def on_copy_request(self, event: CopyRequest) -> None:
+        event.stop()
+        self.copy_text(event.text, event.what)
 
-    def copy_text(self, text: str) -> None:
-        """Copy ``text`` with OSC 52 and say so."""
+    def copy_text(self, text: str, what: str = "") -> None:
+        """Copy ``text`` with OSC 52 (works over SSH) and say what was copied."""
         self.copy_to_clipboard(text)
         self.copied.append(text)
-        self.notify(f"Copied {visible(text, 200)}", markup=False, timeout=3)
+        label = f"Copied {what} " if what else "Copied "
+        self.notify(label + visible(text, 200), markup=False, timeout=3)
 
     # --- one place for worker failures ------------------------------------------------
 
@@ -167,12 +189,20 @@ def create_app(
     reference: str | None = None,
     opener: Opener | None = None,
     start_choices: Sequence[StartChoice] = (),
+    target: str | None = None,
+    on_target_opened: TargetOpened | None = None,
 ) -> RegviewApp:
     """Build the explorer on ``source``; ``reference`` (tag or digest) opens that manifest.
 
     Without a source the app starts on the picker, which opens ``start_choices`` or
-    anything typed in through ``opener``. ``settings`` say where layer tables of contents
-    are kept and which keymap file to read (default: ``Settings()``).
+    anything typed in through ``opener``; with one, ``opener`` opens the references the
+    palette is given that name another registry. ``settings`` say where layer tables of
+    contents are kept and which keymap file to read (default: ``Settings()``).
+
+    ``on_target_opened(text)`` is called once a target's source first answers with
+    content (a catalog page, a tag list or a manifest): ``target``, the text that opened
+    ``source``, then each target opened from the picker or the palette. A target that
+    fails (nothing listening, a missing repository) is never passed to it.
     """
     settings = settings or Settings()
     path = settings.keymap_path if settings.keymap_path is not None else default_keymap_path()
@@ -189,8 +219,11 @@ def create_app(
         reference=reference,
         keymap=keymap,
         keymap_error=keymap_error,
+        keymap_path=path,
         opener=opener,
         start_choices=start_choices,
+        target=target,
+        on_target_opened=on_target_opened,
     )
 
 
@@ -202,6 +235,8 @@ def run_tui(
     reference: str | None = None,
     opener: Opener | None = None,
     start_choices: Sequence[StartChoice] = (),
+    target: str | None = None,
+    on_target_opened: TargetOpened | None = None,
 ) -> int:
     """Run the explorer until the user quits; returns the process exit code."""
     app = create_app(
@@ -211,6 +246,8 @@ def run_tui(
         reference=reference,
         opener=opener,
         start_choices=start_choices,
+        target=target,
+        on_target_opened=on_target_opened,
     )
     result = app.run()
     return result if isinstance(result, int) else 0

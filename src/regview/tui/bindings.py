@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
@@ -21,11 +20,19 @@ from textual.binding import Binding
 __all__ = [
     "APP_BINDINGS",
     "FILES_BINDINGS",
+    "FILES_TREE_BINDINGS",
+    "FILTER_BINDINGS",
+    "HELP_BINDINGS",
+    "JSON_BINDINGS",
+    "LIST_BINDINGS",
     "MAIN_BINDINGS",
+    "MANIFEST_TREE_BINDINGS",
+    "START_BINDINGS",
     "KeymapError",
     "all_bindings",
     "default_keymap_path",
     "load_keymap",
+    "tree_bindings",
 ]
 
 # The footer is one line and Textual lists the focused widget's bindings first and the
@@ -46,49 +53,89 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("tab", "next_pane", "Next pane", show=False, id="main.next-pane"),
     Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="main.previous-pane"),
     Binding("slash", "filter", "Filter", id="main.filter"),
-    Binding("y", "copy_digest", "Copy", tooltip="Copy @digest", id="main.copy-digest"),
+    Binding("y", "copy_digest", "Copy", tooltip="Copy @digest (pinned reference)",
+            id="main.copy-digest"),
     Binding("Y", "copy_tag", "Copy :tag", show=False, id="main.copy-tag"),
     Binding("J", "raw_json", "JSON", id="main.raw-json"),
     Binding("r", "revalidate", "Reload", id="main.revalidate"),
     Binding("f", "files", "Files", id="main.files"),
 ]
 
+#: The Repositories and Tags lists, and the files view's flat lists.
+LIST_BINDINGS: list[Binding] = [
+    Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
+    Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
+    Binding("pageup", "page_up", "Page up", show=False, id="list.page-up"),
+    Binding("pagedown", "page_down", "Page down", show=False, id="list.page-down"),
+    Binding("home", "first", "First", show=False, id="list.first"),
+    Binding("end", "last", "Last", show=False, id="list.last"),
+    Binding("enter,right,l", "select", "Open", id="list.open"),
+]
+
+#: The input ``/`` opens over a list.
+FILTER_BINDINGS: list[Binding] = [
+    Binding("escape", "clear_filter", "Clear filter", id="filter.clear"),
+    Binding("down,enter", "accept_filter", "To the list", show=False, id="filter.accept"),
+]
+
+
+def tree_bindings(prefix: str, *, open_label: str, close_label: str) -> list[Binding]:
+    """The keys of a tree widget, with ids ``PREFIX.up``, ``PREFIX.open``, …"""
+    return [
+        Binding("up,k", "cursor_up", "Up", show=False, id=f"{prefix}.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id=f"{prefix}.down"),
+        Binding("enter,right,l", "open", open_label, id=f"{prefix}.open"),
+        Binding("left,h", "close", close_label, show=False, id=f"{prefix}.close"),
+        Binding("space", "toggle_node", "Toggle", show=False, id=f"{prefix}.toggle"),
+        Binding("pageup", "page_up", "Page up", show=False, id=f"{prefix}.page-up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id=f"{prefix}.page-down"),
+        Binding("home", "scroll_home", "First", show=False, id=f"{prefix}.first"),
+        Binding("end", "scroll_end", "Last", show=False, id=f"{prefix}.last"),
+    ]
+
+
+MANIFEST_TREE_BINDINGS = tree_bindings("tree", open_label="Open", close_label="Collapse")
+FILES_TREE_BINDINGS = tree_bindings("files-tree", open_label="Open dir", close_label="Close dir")
+
 FILES_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Back", id="files.back"),
     Binding("s", "toggle_sort", "Sort", tooltip="Sort name/size", id="files.sort"),
     Binding("slash", "filter", "Find", id="files.filter"),
     Binding("L", "largest", "Largest", id="files.largest"),
-    Binding("c", "layers", "Changes", tooltip="Layer changes", id="files.layers"),
+    Binding("c", "layers", "Changes",
+            tooltip="Layer changes (Enter on a layer: only its changes)", id="files.layers"),
     Binding("y", "copy_path", "Copy path", show=False, id="files.copy-path"),
 ]
 
+JSON_BINDINGS: list[Binding] = [
+    Binding("escape,q,J", "dismiss", "Close", id="json.close"),
+    Binding("j,down", "scroll_down", "Down", show=False, id="json.down"),
+    Binding("k,up", "scroll_up", "Up", show=False, id="json.up"),
+]
 
-@dataclass(frozen=True)
-class BindingInfo:
-    """One row of the help screen."""
+HELP_BINDINGS: list[Binding] = [
+    Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close"),
+]
 
-    id: str
-    keys: str
-    description: str
-    where: str
+START_BINDINGS: list[Binding] = [
+    Binding("down", "to_list", "Choices", show=False, id="start.to-list"),
+    Binding("escape", "app.quit", "Quit", id="start.quit"),
+]
 
 
 def all_bindings() -> list[tuple[str, list[Binding]]]:
     """Every binding the app defines, grouped by where it applies."""
-    from regview.tui.widgets.file_tree import FileTreeView
-    from regview.tui.widgets.manifest_tree import ManifestTree
-    from regview.tui.widgets.virtual_list import VirtualList
-
-    def only(bindings: object) -> list[Binding]:
-        return [b for b in bindings if isinstance(b, Binding)]  # type: ignore[attr-defined]
-
     return [
         ("Everywhere", APP_BINDINGS),
         ("Main screen", MAIN_BINDINGS),
-        ("Lists", only(VirtualList.BINDINGS)),
-        ("Manifest tree", only(ManifestTree.BINDINGS)),
+        ("Lists", LIST_BINDINGS),
+        ("Filter input", FILTER_BINDINGS),
+        ("Manifest tree", MANIFEST_TREE_BINDINGS),
         ("Files view", FILES_BINDINGS),
-        ("File tree", only(FileTreeView.BINDINGS)),
+        ("File tree", FILES_TREE_BINDINGS),
+        ("Raw JSON", JSON_BINDINGS),
+        ("Start picker", START_BINDINGS),
+        ("This help", HELP_BINDINGS),
     ]
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import unicodedata
 
+import humanize
 from rich.text import Text
 
-__all__ = ["ESCAPE_STYLE", "clip", "literal", "visible"]
+__all__ = ["ESCAPE_STYLE", "clip", "error_text", "human_size", "literal", "visible"]
 
 #: Style of the visible stand-ins for invisible or dangerous characters.
 ESCAPE_STYLE = "bold red"
@@ -86,3 +87,13 @@ def error_text(message: str, *, limit: int = 300) -> Text:
     result = Text("⚠ ", style="bold red", end="")
     result.append_text(literal(message, limit=limit, style="red"))
     return result
+
+
+def human_size(n: int | None) -> str:
+    """``124 B``, ``4.1 kB``, ``12.3 MB`` (decimal units, as everywhere in the explorer);
+    ``?`` when unknown."""
+    if n is None:
+        return "?"
+    if n < 1000:
+        return f"{n} B"
+    return humanize.naturalsize(n, format="%.1f")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
-from regview.registry.errors import RegistryError
+from regview.registry import RegistryError
 from regview.tui.text import visible
 
 __all__ = ["failure_message", "report_failure"]

@@ -9,7 +9,8 @@ nothing partial). A cached TOC opens at once. Then:
   or deleted it (deleted paths are shown struck through);
 * ``/`` finds paths by substring over the flat list of every entry, in a worker;
 * ``L`` lists the largest files; Enter on a match shows it in the tree;
-* ``c`` (merged view) tells what each layer added, changed, deleted and hid;
+* ``c`` (merged view) tells what each layer added, changed, deleted and hid; Enter on a
+  layer shows the tree of only what that layer wrote (Esc: every layer again);
 * ``y`` copies the path under the cursor.
 
 A layer read whole whose uncompressed content does not match the image config's
@@ -20,82 +21,66 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static, Tree
 from textual.worker import Worker, get_current_worker
 
-from regview.registry.digests import short_digest
-from regview.registry.layers.entry import EntryType, display_path
-from regview.registry.layers.image import image_layers, verify_diff_ids
-from regview.registry.layers.indexer import IndexProgress
-from regview.registry.layers.listing import format_time
-from regview.registry.layers.merge import Deletion, MergedFilesystem, merge_layers
-from regview.registry.layers.toc import LayerToc
-from regview.registry.layers.tree import FileTree, SortKey
-from regview.registry.models import Descriptor
+from regview.registry import Descriptor, LayerIndexer, short_digest
+from regview.registry.layers import (
+    Deletion,
+    FileTree,
+    IndexProgress,
+    LayerToc,
+    MergedFilesystem,
+    SortKey,
+    display_path,
+    image_layers,
+    merge_layers,
+    verify_diff_ids,
+)
 from regview.tui.bindings import FILES_BINDINGS
+from regview.tui.messages import CopyRequest
+from regview.tui.node_targets import LayerTarget
+from regview.tui.screens.files_progress import image_progress, layer_progress, progress_line
 from regview.tui.text import error_text, literal, visible
+from regview.tui.widgets.file_info import info_text, layer_summary, merged_summary
 from regview.tui.widgets.file_tree import (
     ColumnHeader,
     FileTreeView,
     FsNode,
     PathList,
     Resized,
-    human_size,
     shown_paths,
 )
 from regview.tui.widgets.filter_input import FilterInput
+from regview.tui.widgets.layer_changes import LayerChangesTable
 from regview.tui.widgets.status import Breadcrumb
 from regview.tui.widgets.virtual_list import VirtualList
 from regview.tui.workers import failure_message, report_failure
 
-if TYPE_CHECKING:
-    from regview.registry.layers.indexer import LayerIndexer
-    from regview.tui.app import RegviewApp
-
-__all__ = ["FilesScreen", "LayerTarget", "progress_line"]
+__all__ = ["FilesScreen", "LayerTarget", "layer_tree", "progress_line"]
 
 LARGEST = 100
 
-_PHASES = {
-    "cached": "from the cache",
-    "toc": "reading its table of contents",
-    "stream": "reading the whole layer",
-    "done": "done",
-}
 
-
-@dataclass(frozen=True)
-class LayerTarget:
-    """What to open: one layer (``layer`` set) or the image ``reference`` names."""
-
-    repository: str
-    reference: str
-    #: Shown in the header: the tag or digest, the platform.
-    context: tuple[str, ...] = ()
-    layer: Descriptor | None = None
-    layer_index: int | None = None
-    layer_count: int | None = None
-
-
-def progress_line(read: int, total: int | None, rate: float, phase: str = "") -> str:
-    """``1.2 MB of 3.4 MB · 5.6 MB/s · reading the whole layer``."""
-    text = human_size(read)
-    if total is not None:
-        text += f" of {human_size(total)}"
-    text += f" · {human_size(int(rate))}/s"
-    if phase:
-        text += f" · {phase}"
-    return text
+def layer_tree(merged: MergedFilesystem, layer: int) -> FileTree:
+    """The paths of ``merged`` that ``layer`` (0-based) wrote last, and those it deleted
+    that stay deleted: what that layer changed in the filesystem the image shows."""
+    tree = FileTree()
+    for m in merged.entries.values():
+        if m.layer == layer:
+            tree.add(m.entry, layer=m.layer, status=m.status)
+    for d in merged.visible_deletions():
+        if d.layer == layer:
+            tree.add(d.entry, layer=d.layer, status="deleted")
+    return tree.finish()
 
 
 class FilesScreen(Screen[None]):
@@ -120,6 +105,8 @@ class FilesScreen(Screen[None]):
         #: What the flat list shows of each node (computed off the event loop).
         self.all_paths: list[str] = []
         self.flat: Literal["filter", "largest", "layers"] | None = None
+        #: The layer (0-based) whose changes alone the tree shows, if one was chosen.
+        self.layer_filter: int | None = None
         self._deletions: dict[str, Deletion] = {}
         self._progress: dict[str, IndexProgress] = {}
         self._started = time.monotonic()
@@ -140,8 +127,7 @@ class FilesScreen(Screen[None]):
             yield ColumnHeader(merged=self.merged_view, id="files-columns")
             yield FileTreeView(merged=self.merged_view, id="files-tree")
             yield PathList(merged=self.merged_view, empty_text="no match", id="files-flat")
-            with VerticalScroll(id="files-layers"):
-                yield Static(id="files-layers-table")
+            yield LayerChangesTable(id="files-layers")
             yield Static(id="files-info")
         yield Footer(compact=True)
 
@@ -158,11 +144,8 @@ class FilesScreen(Screen[None]):
         return self.query_one("#files-filter", FilterInput)
 
     @property
-    def explorer(self) -> RegviewApp:
-        from regview.tui.app import RegviewApp
-
-        assert isinstance(self.app, RegviewApp)
-        return self.app
+    def layer_table(self) -> LayerChangesTable:
+        return self.query_one(LayerChangesTable)
 
     def on_mount(self) -> None:
         t = self.target
@@ -270,75 +253,31 @@ class FilesScreen(Screen[None]):
     def _show_progress(self) -> None:
         if not self.indexing or not self.is_mounted:
             return
-        bar = self.query_one("#loading-bar", ProgressBar)
-        text = self.query_one("#loading-text", Static)
-        if self.target.layer is not None:
-            p = self._progress.get(self.target.layer.digest)
+        elapsed = time.monotonic() - self._started
+        layer = self.target.layer
+        if layer is not None:
+            p = self._progress.get(layer.digest)
             if p is None:
                 return
-            total = p.total if p.total is not None else self.target.layer.size
-            read = total if p.phase in ("cached", "done") else p.read
-            # Our own clock: a stalled read shows its rate falling, not the last one seen.
-            elapsed = time.monotonic() - self._started
-            rate = p.read / elapsed if elapsed > 0 else p.rate
-            bar.update(total=total or None, progress=read)
-            text.update(Text(progress_line(read, total, rate, _PHASES.get(p.phase, p.phase))))
-            return
-        sizes = {d.digest: d.size for d in self.descriptors}
-        total = sum(sizes.values())
-        read = fresh = 0
-        done = 0
-        reading: list[str] = []
-        for digest, size in sizes.items():
-            p = self._progress.get(digest)
-            if p is None:
-                continue
-            if p.phase in ("cached", "done"):
-                done += 1
-                read += size
-                fresh += p.read if p.phase == "done" else 0
-            else:
-                read += p.read
-                fresh += p.read
-                reading.append(short_digest(digest))
-        elapsed = time.monotonic() - self._started
-        rate = fresh / elapsed if elapsed > 0 else 0.0
-        bar.update(total=total or None, progress=read)
-        phase = f"{done} of {len(sizes)} layers done"
-        if reading:
-            phase += " · reading " + ", ".join(reading)
-        text.update(Text(progress_line(read, total, rate, phase)))
+            shown = layer_progress(layer, p, elapsed)
+        else:
+            shown = image_progress(self.descriptors, self._progress, elapsed)
+        self.query_one("#loading-bar", ProgressBar).update(total=shown.total or None,
+                                                           progress=shown.read)
+        self.query_one("#loading-text", Static).update(Text(shown.line))
 
     # --- what is shown ----------------------------------------------------------------
 
     def _update_summary(self) -> None:
-        summary = Text(end="")
+        t = self.target
+        how = "largest files first" if self.flat == "largest" else f"by {self.file_view.sort}"
         if self.toc is not None:
-            toc = self.toc
-            t = self.target
-            summary.append(f"layer {(t.layer_index or 0) + 1}", style="bold")
-            if t.layer_count:
-                summary.append(f" of {t.layer_count}")
-            summary.append(f" · {toc.file_count:,} files · ")
-            if toc.uncompressed_size is not None:
-                summary.append(human_size(toc.uncompressed_size), style="bold green")
-                summary.append(" uncompressed, ")
-            summary.append(human_size(toc.compressed_size), style="green")
-            summary.append(f" compressed ({toc.compression})")
+            summary = layer_summary(self.toc, t.layer_index or 0, t.layer_count)
         elif self.merged is not None:
-            merged = self.merged
-            files = sum(1 for m in merged.entries.values() if m.entry.is_file)
-            summary.append(f"{len(merged.layer_tocs)} layers", style="bold")
-            summary.append(f" · {files:,} files · ")
-            summary.append(human_size(merged.total_size), style="bold green")
-            deleted = len(self._deletions)
-            if deleted:
-                summary.append(f" · {deleted:,} deleted", style="red")
-            if merged.wasted_bytes:
-                summary.append(" · ")
-                summary.append(human_size(merged.wasted_bytes), style="yellow")
-                summary.append(" hidden by upper layers")
-        summary.append(f" · by {self.file_view.sort}", style="dim")
+            summary = merged_summary(self.merged, len(self._deletions), self.layer_filter)
+        else:
+            summary = Text(end="")
+        summary.append(f" · {how}", style="dim")
         self.query_one("#files-summary", Static).update(summary)
 
     @property
@@ -369,54 +308,7 @@ class FilesScreen(Screen[None]):
 
     def info_text(self, node: FsNode | None) -> Text:
         """Two lines on the entry under the cursor: its path, then its facts."""
-        if node is None:
-            return Text("")
-        out = literal("/" + display_path(node.path), limit=500, style="bold")
-        entry = node.entry
-        if entry is not None and entry.link is not None:
-            out.append(" → " if entry.type is EntryType.SYMLINK else " link to ", style="dim")
-            out.append_text(literal(display_path(entry.link), limit=300, style="cyan"))
-        out.append("\n")
-        facts: list[Text] = []
-        if node.is_dir:
-            files = "1 file" if node.file_count == 1 else f"{node.file_count:,} files"
-            facts.append(Text(f"directory · {files}, {human_size(node.total_size)} below"))
-        elif entry is not None:
-            facts.append(Text(f"{entry.type.value} · {entry.size} bytes"))
-        if self.merged is not None:
-            facts.append(self._attribution(node))
-        if entry is not None:
-            owner = f"{entry.uid}/{entry.gid}"
-            if entry.uname or entry.gname:
-                owner += f" ({visible(entry.uname, 32)}/{visible(entry.gname, 32)})"
-            facts.append(Text(f"{entry.mode_string} {owner}"))
-            facts.append(Text(format_time(entry.mtime)))
-        line = Text(" · ", style="dim").join(f for f in facts if f.plain)
-        out.append_text(line)
-        return out
-
-    def _attribution(self, node: FsNode) -> Text:
-        assert self.merged is not None
-        if node.status == "deleted":
-            d = self._deletions.get(node.path)
-            text = Text("deleted", style="red")
-            if d is not None:
-                how = {"whiteout": "a whiteout", "opaque": "an opaque directory",
-                       "replaced": "a replacing entry"}[d.kind]
-                text.append(f" by layer {d.layer + 1} ({how}); it came from layer "
-                            f"{d.from_layer + 1}")
-                if d.files:
-                    text.append(f"; {d.files:,} files, {human_size(d.size)}")
-            return text
-        m = self.merged.find(node.path)
-        if m is None:
-            return Text("implied directory", style="dim")
-        text = Text(f"layer {m.layer + 1} ", style="cyan")
-        text.append(m.status, style={"added": "green", "changed": "yellow"}.get(m.status,
-                                                                                "magenta"))
-        if m.first_layer != m.layer:
-            text.append(f"; first added by layer {m.first_layer + 1}")
-        return text
+        return info_text(node, self.merged, self._deletions)
 
     # --- flat views: matches and largest files ----------------------------------------
 
@@ -425,6 +317,7 @@ class FilesScreen(Screen[None]):
         self.set_class(mode in ("filter", "largest"), "-flat")
         self.set_class(mode == "layers", "-layers")
         self._update_columns()
+        self._update_summary()
         if mode is None:
             node = self.file_view.cursor_node
             self._show_info(node.data if node is not None else None)
@@ -442,6 +335,7 @@ class FilesScreen(Screen[None]):
         if self.file_tree is None:
             return
         typed = self.file_view.take_typeahead() + self.flat_list.take_typeahead()
+        self._show_every_layer()  # matches come from the whole filesystem
         if self.flat != "filter":
             self._set_flat_nodes()
             self.flat_list.set_filter(self.filter_input.value)
@@ -474,7 +368,6 @@ class FilesScreen(Screen[None]):
         self.header.show(title)
 
     def _close_flat(self) -> None:
-        self.query_one("#files-layers-table", Static).update("")
         self.filter_input.value = ""
         self.flat_list.set_filter("")
         self.remove_class("-filtering")
@@ -487,6 +380,7 @@ class FilesScreen(Screen[None]):
         if self.flat == "largest":
             self._close_flat()
             return
+        self._show_every_layer()
         self.filter_input.value = ""
         self.remove_class("-filtering")
         if self.merged is not None:
@@ -509,38 +403,35 @@ class FilesScreen(Screen[None]):
             return
         self.filter_input.value = ""
         self.remove_class("-filtering")
-        self.query_one("#files-layers-table", Static).update(self.layers_table())
+        table = self.layer_table
+        table.show(self.merged)
+        if self.layer_filter is not None:
+            table.move_cursor(row=self.layer_filter)
         self._show_flat("layers")
-        self.set_focus(self.query_one("#files-layers", VerticalScroll))
+        self.set_focus(table)
 
-    def layers_table(self) -> Table:
-        """What each layer did to the filesystem below it (like dive's layer list):
-        entries added, changed (with their bytes), deleted, and lower bytes it hid."""
+    @on(LayerChangesTable.LayerChosen)
+    def _layer_chosen(self, event: LayerChangesTable.LayerChosen) -> None:
+        self._filter_to_layer(event.index)
+
+    @work(group="files-layer-filter", exclusive=True, exit_on_error=False)
+    async def _filter_to_layer(self, layer: int) -> None:
+        """Show the tree of what ``layer`` alone wrote (Esc shows every layer again)."""
         assert self.merged is not None
-        table = Table(box=None, padding=(0, 1), show_edge=False, expand=False)
-        table.add_column("#", justify="right", style="cyan", no_wrap=True)
-        table.add_column("digest", no_wrap=True, style="cyan")
-        table.add_column("compressed", justify="right", no_wrap=True)
-        table.add_column("uncompressed", justify="right", no_wrap=True)
-        table.add_column("added", justify="right", style="green", no_wrap=True)
-        table.add_column("changed", justify="right", style="yellow", no_wrap=True)
-        table.add_column("deleted", justify="right", style="red", no_wrap=True)
-        table.add_column("hidden", justify="right", no_wrap=True)
-        for changes, toc in zip(self.merged.layers, self.merged.layer_tocs, strict=True):
-            uncompressed = toc.uncompressed_size
-            if changes.index:
-                table.add_row()
-            table.add_row(
-                str(changes.index + 1),
-                changes.digest.partition(":")[2][:12],
-                human_size(toc.compressed_size),
-                human_size(uncompressed) if uncompressed is not None else "?",
-                f"{changes.added:,}\n{human_size(changes.added_bytes)}",
-                f"{changes.changed:,}\n{human_size(changes.changed_bytes)}",
-                f"{changes.deleted:,}",
-                human_size(changes.removed_bytes),
-            )
-        return table
+        tree = await asyncio.to_thread(layer_tree, self.merged, layer)
+        if get_current_worker().is_cancelled:
+            return
+        self.layer_filter = layer
+        self._close_flat()
+        self.file_view.load(tree, sort=self.file_view.sort)
+        self._update_summary()
+
+    def _show_every_layer(self) -> None:
+        if self.layer_filter is None or self.file_tree is None:
+            return
+        self.layer_filter = None
+        self.file_view.load(self.file_tree, sort=self.file_view.sort)
+        self._update_summary()
 
     @on(VirtualList.Selected)
     def _flat_selected(self, event: VirtualList.Selected) -> None:
@@ -559,6 +450,9 @@ class FilesScreen(Screen[None]):
             return
         if self.flat is not None:
             self._close_flat()
+            return
+        if self.layer_filter is not None:
+            self._show_every_layer()
             return
         self.app.pop_screen()
 
@@ -585,7 +479,7 @@ class FilesScreen(Screen[None]):
             return
         # Control and bidi characters are copied as visible escapes: a pasted path must
         # never act on the terminal it is pasted into.
-        self.explorer.copy_text(visible("/" + display_path(node.path), limit=0))
+        self.post_message(CopyRequest(visible("/" + display_path(node.path), limit=0), "path"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle_sort", "filter", "largest", "copy_path"):

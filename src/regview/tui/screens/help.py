@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from regview.tui.bindings import all_bindings, default_keymap_path
+from regview.tui.bindings import HELP_BINDINGS, all_bindings, default_keymap_path
 
 __all__ = ["HelpScreen"]
 
@@ -31,13 +32,12 @@ def key_names(keys: str) -> str:
 class HelpScreen(ModalScreen[None]):
     """A table of every binding, after the user's keymap is applied."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(HELP_BINDINGS)
 
-    def __init__(self, keymap: dict[str, str]) -> None:
+    def __init__(self, keymap: dict[str, str], keymap_path: Path | None = None) -> None:
         super().__init__()
         self.keymap = keymap
+        self.keymap_path = keymap_path or default_keymap_path()
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, padding=(0, 2), expand=True, show_edge=False)
@@ -52,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
                 what = b.tooltip or b.description or b.action
                 table.add_row(Text(key_names(keys)), Text(what), Text(b.id or ""))
             table.add_row(Text(""), Text(""), Text(""))
-        table.add_row(Text("Remap keys in"), Text(str(default_keymap_path())), Text(""))
+        table.add_row(Text("Remap keys in"), Text(str(self.keymap_path)), Text(""))
         with VerticalScroll(id="help-body"):
             yield Static(table)
 

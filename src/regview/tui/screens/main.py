@@ -7,37 +7,37 @@ or two of them slides along as focus moves (the breadcrumb says where you are).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
+from textual.command import Provider
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Tree
 from textual.worker import Worker, get_current_worker
 
-from regview.registry import media_types as mt
-from regview.registry.models import Artifact, ImageManifest
-from regview.registry.oci_layout import descriptor_json
-from regview.registry.source import Source
+from regview.registry import LayerIndexer, RegistryError, Source, descriptor_json
+from regview.targets import Opener
 from regview.tui.bindings import MAIN_BINDINGS
-from regview.tui.screens.files import FilesScreen, LayerTarget
+from regview.tui.commands import ExplorerCommands, JumpRequest, OpenRequest
+from regview.tui.messages import CopyRequest, SourceOpened
+from regview.tui.node_targets import LayerTarget, copy_of_node, files_target
+from regview.tui.screens.files import FilesScreen
 from regview.tui.screens.raw_json import RawJsonScreen
 from regview.tui.text import visible
 from regview.tui.widgets.details import DetailsPane
 from regview.tui.widgets.filter_input import FilterInput
 from regview.tui.widgets.manifest_tree import ManifestPane, ManifestTree, NodeData
-from regview.tui.widgets.pane import Pane
+from regview.tui.widgets.pane import ListPane, Pane
 from regview.tui.widgets.repositories import RepositoriesPane, RepositoryList
 from regview.tui.widgets.status import Breadcrumb, StatusBar
 from regview.tui.widgets.tags import TagList, TagsPane
 from regview.tui.widgets.virtual_list import VirtualList
 from regview.tui.workers import report_failure
-
-if TYPE_CHECKING:
-    from regview.tui.app import RegviewApp
 
 __all__ = ["MainScreen", "pane_window"]
 
@@ -57,13 +57,24 @@ class MainScreen(Screen[None]):
     """The four panes, the breadcrumb header and the status bar."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(MAIN_BINDINGS)
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ExplorerCommands}
     AUTO_FOCUS = ""  # we focus a pane ourselves; auto-focus would pick a hidden input
 
     def __init__(
-        self, source: Source, *, repository: str | None = None, reference: str | None = None
+        self,
+        source: Source,
+        indexer: LayerIndexer | None = None,
+        *,
+        repository: str | None = None,
+        reference: str | None = None,
+        opener: Opener | None = None,
     ) -> None:
         super().__init__()
         self.source = source
+        #: Shared by every files view and the Details (uncompressed sizes); None: made here.
+        self.indexer = indexer or LayerIndexer(source)
+        #: Opens a reference to another registry (the palette); None: say it cannot.
+        self.opener = opener
         self.start_repository = repository
         self.start_reference = reference
         self.level = 0
@@ -79,7 +90,7 @@ class MainScreen(Screen[None]):
             )
             yield TagsPane(self.source, id="tags")
             yield ManifestPane(self.source, id="manifest")
-            yield DetailsPane(self.source, id="details")
+            yield DetailsPane(self.source, self.indexer, id="details")
         yield StatusBar(self.source, id="status")
         yield Footer(compact=True)
 
@@ -105,13 +116,6 @@ class MainScreen(Screen[None]):
     def panes(self) -> list[Pane]:
         return [self.repositories, self.tags, self.manifest, self.details]
 
-    @property
-    def explorer(self) -> RegviewApp:
-        from regview.tui.app import RegviewApp
-
-        assert isinstance(self.app, RegviewApp)
-        return self.app
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
 
@@ -133,17 +137,66 @@ class MainScreen(Screen[None]):
             self.focus_pane(1)
 
     def open_reference(self, repository: str, reference: str | None) -> None:
-        """Jump to a repository, and to a tag or digest in it if given."""
-        if not self.repositories.select(repository):
-            self.repositories.add_repository(repository)
+        """Jump to a repository, and to a tag or digest in it if given.
+
+        Every pane and filter below what changes starts afresh: the tag filter, the
+        manifest and the details. A repository the catalog does not list joins it only
+        once its tags load (:meth:`RepositoriesPane.found`).
+        """
+        self._held_reference = None
+        self.repositories.select(repository)
+        self.tags.clear_filter()
         self.tags.load(repository)
         if reference:
+            if (repository, reference) != (self.manifest.repository, self.manifest.reference):
+                self.details.clear()
             self._held_reference = reference
             self.tags.select_when_loaded(reference)
             self.manifest.load(repository, reference)
             self.focus_pane(2)
         else:
+            self.manifest.clear()
+            self.details.clear()
             self.focus_pane(1)
+        self.update_breadcrumb()
+
+    # --- what the palette offers, and what it asks for --------------------------------
+
+    def source_name(self) -> str:
+        return self.source.name
+
+    def repository_names(self) -> Sequence[str]:
+        return self.repositories.list.items
+
+    def tag_names(self) -> Sequence[str]:
+        return self.tags.list.items
+
+    def current_repository(self) -> str | None:
+        return self.tags.repository
+
+    @on(JumpRequest)
+    def _jump(self, event: JumpRequest) -> None:
+        event.stop()
+        self.open_reference(event.repository, event.reference)
+
+    @on(OpenRequest)
+    def _open_elsewhere(self, event: OpenRequest) -> None:
+        event.stop()
+        if self.opener is None:
+            self.notify(f"Run regview on {visible(event.text, 100)} to browse it",
+                        severity="warning", markup=False)
+            return
+        try:
+            opened = self.opener(event.text)
+        except RegistryError as exc:
+            self.notify(visible(str(exc), 300), title="cannot open", severity="error",
+                        markup=False)
+            return
+        self.post_message(SourceOpened(event.text, opened))
+
+    @on(TagsPane.Loaded)
+    def _tags_loaded(self, event: TagsPane.Loaded) -> None:
+        self.repositories.found(event.repository)
 
     # --- layout -----------------------------------------------------------------------
 
@@ -231,8 +284,7 @@ class MainScreen(Screen[None]):
 
     @on(RepositoriesPane.Typed)
     def _typed(self, event: RepositoriesPane.Typed) -> None:
-        self.tags.load(event.repository)
-        self.focus_pane(1)
+        self.open_reference(event.repository, None)
 
     @on(Tree.NodeHighlighted)
     def _node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
@@ -259,45 +311,8 @@ class MainScreen(Screen[None]):
     def _files_target(self, node: NodeData) -> LayerTarget | None:
         """What ``f`` opens on ``node``: a layer's files, an image's merged filesystem."""
         cursor = self.manifest.tree_widget.cursor_node
-        if node.kind == "layer":
-            d = node.descriptor
-            image = node.parent
-            if d is None or image is None or not mt.is_layer(d.media_type):
-                return None
-            manifest = image.manifest
-            if not isinstance(manifest, ImageManifest) or isinstance(manifest, Artifact):
-                return None
-            parent = cursor.parent.data if cursor is not None and cursor.parent else None
-            return LayerTarget(
-                node.repository,
-                image.digest,
-                self._files_context(parent),
-                layer=d,
-                layer_index=node.layer_index,
-                layer_count=len(manifest.layers),
-            )
-        if node.kind != "manifest" or node.role in ("attestation", "referrer"):
-            return None
-        if node.fetched is not None:
-            m = node.fetched.manifest
-            if not isinstance(m, ImageManifest) or isinstance(m, Artifact) or not m.layers:
-                return None
-        elif node.descriptor is None or not mt.is_image_manifest(node.descriptor.media_type):
-            return None
-        digest = node.digest
-        if digest is None:
-            return None
-        return LayerTarget(node.repository, digest, self._files_context(node))
-
-    def _files_context(self, image: NodeData | None) -> tuple[str, ...]:
-        parts: list[str] = []
-        ref = self.manifest.reference
-        if ref:
-            parts.append(ref.partition(":")[2][:12] if ref.startswith(("sha256:", "sha512:"))
-                         else ref)
-        if image is not None and image.descriptor is not None and image.descriptor.platform:
-            parts.append(str(image.descriptor.platform))
-        return tuple(parts)
+        parent = cursor.parent.data if cursor is not None and cursor.parent else None
+        return files_target(node, parent, self.manifest.reference)
 
     def action_files(self) -> None:
         node = self._selected_node()
@@ -306,7 +321,7 @@ class MainScreen(Screen[None]):
             self.notify("Choose a layer, or an image, to see its files",
                         severity="warning", markup=False)
             return
-        self.app.push_screen(FilesScreen(target, self.explorer.indexer, self.source.name))
+        self.app.push_screen(FilesScreen(target, self.indexer, self.source.name))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keys that do nothing in the focused pane leave the footer (which must fit 80
@@ -347,8 +362,7 @@ class MainScreen(Screen[None]):
         if pane is None:
             self.notify("Filtering works in the Repositories and Tags lists", markup=False)
             return
-        pane.add_class("-filtering")
-        filter_input = pane.query_one(FilterInput)
+        filter_input = pane.open_filter()
         self.set_focus(filter_input)
         typed = pane.list.take_typeahead()
         if typed:
@@ -357,20 +371,18 @@ class MainScreen(Screen[None]):
     @on(Input.Changed, "FilterInput")
     def _filter_changed(self, event: Input.Changed) -> None:
         pane = event.input.parent
-        if isinstance(pane, RepositoriesPane | TagsPane):
+        if isinstance(pane, ListPane):
             pane.list.set_filter(event.value)
 
     @on(FilterInput.Done)
     def _filter_done(self, event: FilterInput.Done) -> None:
         pane = event.filter_input.parent
-        if isinstance(pane, RepositoriesPane | TagsPane):
+        if isinstance(pane, ListPane):
             self._close_filter(pane, cleared=event.cleared or not pane.list.filter_query)
 
-    def _close_filter(self, pane: RepositoriesPane | TagsPane, *, cleared: bool) -> None:
+    def _close_filter(self, pane: ListPane, *, cleared: bool) -> None:
         if cleared:
-            pane.query_one(FilterInput).value = ""
-            pane.list.set_filter("")
-            pane.remove_class("-filtering")
+            pane.clear_filter()
         self.set_focus(pane.list)
 
     @on(VirtualList.FilterChanged)
@@ -397,8 +409,9 @@ class MainScreen(Screen[None]):
 
     def action_copy_digest(self) -> None:
         node = self._selected_node()
-        if node is not None and node.digest is not None:
-            self.explorer.copy_reference(f"{node.repository}@{node.digest}")
+        copy = copy_of_node(node, self.source.name) if node is not None else None
+        if copy is not None:
+            self.post_message(CopyRequest(copy.text, copy.what))
             return
         if self.level >= 1 and self.tags.repository and self.tags.list.highlighted_value:
             self._copy_tag_digest(self.tags.repository, self.tags.list.highlighted_value)
@@ -412,7 +425,9 @@ class MainScreen(Screen[None]):
         if digest is None:
             digest = (await self.source.resolve(repository, tag)).digest
         if not get_current_worker().is_cancelled:
-            self.explorer.copy_reference(f"{repository}@{digest}")
+            self.post_message(
+                CopyRequest(f"{self.source.name}/{repository}@{digest}", "pinned reference")
+            )
 
     def action_copy_tag(self) -> None:
         repo = self.tags.repository
@@ -425,7 +440,7 @@ class MainScreen(Screen[None]):
         if repo is None or tag is None or tag.startswith(("sha256:", "sha512:")):
             self.notify("Choose a tag first", severity="warning", markup=False)
             return
-        self.explorer.copy_reference(f"{repo}:{tag}")
+        self.post_message(CopyRequest(f"{self.source.name}/{repo}:{tag}", "tag reference"))
 
     def action_raw_json(self) -> None:
         node = self._selected_node()

@@ -8,11 +8,12 @@ from typing import ClassVar
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from regview.tui.bindings import JSON_BINDINGS
 from regview.tui.text import literal, visible
 
 __all__ = ["RawJsonScreen", "pretty_json"]
@@ -38,11 +39,7 @@ def pretty_json(raw: bytes) -> tuple[str, bool]:
 class RawJsonScreen(ModalScreen[None]):
     """A scrollable, highlighted view of one document."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,J", "dismiss", "Close", id="json.close"),
-        Binding("j,down", "scroll_down", "Down", show=False, id="json.down"),
-        Binding("k,up", "scroll_up", "Up", show=False, id="json.up"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(JSON_BINDINGS)
 
     def __init__(self, title: str, raw: bytes) -> None:
         super().__init__()

@@ -2,30 +2,30 @@
 
 Lists the embedded demo, the registries opened lately and those named in the auth
 files, and takes any registry, repository, reference or ``oci:PATH`` typed in. Opening
-goes through the opener the CLI hands over: the TUI never builds a client itself.
+goes through the opener the CLI hands over: the TUI never builds a client itself; what
+it opened goes up to the app as a :class:`~regview.tui.messages.SourceOpened`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from regview.registry.errors import RegistryError
+from regview.registry import RegistryError
 from regview.targets import Opened, Opener
+from regview.tui.bindings import START_BINDINGS
+from regview.tui.messages import SourceOpened
 from regview.tui.text import error_text, literal
-
-if TYPE_CHECKING:
-    from regview.tui.app import RegviewApp
 
 __all__ = ["StartChoice", "StartScreen"]
 
@@ -42,10 +42,7 @@ class StartScreen(Screen[None]):
     """Pick a registry (or the demo) to browse."""
 
     AUTO_FOCUS = "#start-input"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "to_list", "Choices", show=False, id="start.to-list"),
-        Binding("escape", "app.quit", "Quit", id="start.quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(START_BINDINGS)
 
     def __init__(self, choices: Sequence[StartChoice], opener: Opener) -> None:
         super().__init__()
@@ -95,5 +92,4 @@ class StartScreen(Screen[None]):
         except RegistryError as exc:
             self.query_one("#start-error", Static).update(error_text(str(exc)))
             return
-        app: RegviewApp = self.app  # type: ignore[assignment]
-        app.open_source(opened)
+        self.post_message(SourceOpened(text.strip(), opened))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 
-import humanize
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -16,20 +15,21 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from regview.registry import media_types as mt
-from regview.registry.errors import RegistryError
-from regview.registry.layers.toc import LayerToc
-from regview.registry.models import (
+from regview.registry import (
     Artifact,
     Descriptor,
+    FetchedConfig,
     ImageConfig,
     ImageIndex,
     ImageManifest,
+    LayerIndexer,
+    LayerToc,
+    RegistryError,
     Schema1Manifest,
-    parse_timestamp,
+    Source,
 )
-from regview.registry.source import FetchedConfig, Source
-from regview.tui.text import error_text, literal
+from regview.registry import media_types as mt
+from regview.tui.text import error_text, human_size, literal
 from regview.tui.widgets.manifest_tree import NodeData
 from regview.tui.widgets.pane import Pane
 
@@ -41,7 +41,7 @@ def _size(n: int | None) -> Text:
         return Text("?")
     if n < 1000:
         return Text(f"{n} bytes")
-    return Text(f"{humanize.naturalsize(n, format='%.1f')} ({n:,} bytes)")
+    return Text(f"{human_size(n)} ({n:,} bytes)")
 
 
 def _fields(rows: Iterable[tuple[str, Text | str | None]], title: str | None = None) -> Table:
@@ -78,7 +78,8 @@ def _mapping(values: Mapping[str, str]) -> Text | None:
 def _when(value: str | None) -> Text | None:
     if not value:
         return None
-    parsed = parse_timestamp(value)
+    # The registry's RFC 3339 reader (nanoseconds as Go writes them), through its face.
+    parsed = ImageConfig(created=value).created_at
     if parsed is None:
         return literal(value, limit=80)
     return Text(parsed.strftime("%Y-%m-%d %H:%M:%S %Z").strip())
@@ -99,8 +100,7 @@ def _contents_rows(toc: LayerToc | None) -> list[tuple[str, Text | str | None]]:
         if toc.uncompressed_size is not None
         else Text("unknown (its embedded table of contents does not say)", style="dim")
     )
-    files = Text(f"{toc.file_count:,} ({humanize.naturalsize(toc.files_size, format='%.1f')}"
-                 " of content)")
+    files = Text(f"{toc.file_count:,} ({human_size(toc.files_size)} of content)")
     return [("Uncompressed", uncompressed), ("Files", files)]
 
 
@@ -155,7 +155,7 @@ def config_renderables(config: ImageConfig, manifest: ImageManifest | None) -> l
             layer_cell = Text(f"layer {entry.layer_index + 1}")
             layer = layers[entry.layer_index] if entry.layer_index < len(layers) else None
             size_cell = Text(
-                humanize.naturalsize(layer.size, format="%.1f") if layer else "?",
+                human_size(layer.size) if layer else "?",
                 style="green",
             )
         created_by = entry.created_by or entry.comment or ""
@@ -171,9 +171,13 @@ class DetailsPane(Pane):
 
     title = "Details"
 
-    def __init__(self, source: Source, *, id: str | None = None) -> None:
+    def __init__(
+        self, source: Source, indexer: LayerIndexer | None = None, *, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.source = source
+        #: Where indexed layers are looked up (their uncompressed size); None: nowhere.
+        self.indexer = indexer
         self.node: NodeData | None = None
         self.configs: dict[str, FetchedConfig] = {}
 
@@ -280,7 +284,7 @@ class DetailsPane(Pane):
                 ("Artifact type", literal(m.artifact_type or "")),
                 ("Kind", Text(m.kind)),
                 ("Config type", literal(m.config.media_type)),
-                ("Blobs", Text(f"{len(m.layers)}, {humanize.naturalsize(total)}")),
+                ("Blobs", Text(f"{len(m.layers)}, {human_size(total)}")),
                 ("Annotations", _mapping(m.annotations)),
             ], title="Artifact"))
             self._set(*parts)
@@ -316,12 +320,9 @@ class DetailsPane(Pane):
 
     async def _cached_tocs(self, layers: Sequence[Descriptor]) -> list[LayerToc | None]:
         """The TOCs of ``layers`` already indexed (memory or disk), read off the loop."""
-        from regview.tui.app import RegviewApp
-
-        app = self.app
-        if not isinstance(app, RegviewApp) or not layers:
+        indexer = self.indexer
+        if indexer is None or not layers:
             return [None] * len(layers)
-        indexer = app.indexer
 
         def lookup() -> list[LayerToc | None]:
             return [indexer.cached(d.digest) for d in layers]
@@ -375,7 +376,7 @@ def _platforms_table(index: ImageIndex) -> Table:
         table.add_row(
             name,
             literal(mt.short_name(d.media_type), limit=40),
-            Text(humanize.naturalsize(d.size, format="%.1f")),
+            Text(human_size(d.size)),
             Text(d.digest.partition(":")[2][:12]),
         )
     return table

@@ -19,20 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-import humanize
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from regview.registry.layers.entry import EntryType, display_path
-from regview.registry.layers.tree import FileTree, SortKey
-from regview.registry.layers.tree import TreeNode as FsNode
-from regview.tui.text import literal
+from regview.registry.layers import EntryType, FileTree, SortKey, display_path
+from regview.registry.layers import TreeNode as FsNode
+from regview.tui.bindings import FILES_TREE_BINDINGS
+from regview.tui.text import human_size, literal
 from regview.tui.typeahead import TypeAhead
 from regview.tui.widgets.virtual_list import VirtualList
 
@@ -45,7 +44,6 @@ __all__ = [
     "PathList",
     "Resized",
     "columns_for",
-    "human_size",
     "name_text",
     "row_columns",
     "shown_paths",
@@ -92,13 +90,6 @@ def columns_for(width: int, *, merged: bool) -> list[Column]:
 
 def columns_width(columns: Sequence[Column]) -> int:
     return sum(c.width + 1 for c in columns)
-
-
-def human_size(n: int) -> str:
-    """``512 B``, ``4.1 kB``, ``12.3 MB`` (decimal units, like the rest of the explorer)."""
-    if n < 1000:
-        return f"{n} B"
-    return humanize.naturalsize(n, format="%.1f")
 
 
 def _cell(node: FsNode, key: ColumnKey) -> Text:
@@ -223,17 +214,7 @@ class ColumnHeader(Widget):
 class FileTreeView(Tree[FsNode]):
     """A directory tree whose children are added when a directory is opened."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="files-tree.up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="files-tree.down"),
-        Binding("enter,right,l", "open", "Open dir", id="files-tree.open"),
-        Binding("left,h", "close", "Close dir", show=False, id="files-tree.close"),
-        Binding("space", "toggle_node", "Toggle", show=False, id="files-tree.toggle"),
-        Binding("pageup", "page_up", "Page up", show=False, id="files-tree.page-up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="files-tree.page-down"),
-        Binding("home", "scroll_home", "First", show=False, id="files-tree.first"),
-        Binding("end", "scroll_end", "Last", show=False, id="files-tree.last"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(FILES_TREE_BINDINGS)
 
     def __init__(self, *, merged: bool, id: str | None = None) -> None:
         super().__init__(Text(""), id=id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import Input
+
+from regview.tui.bindings import FILTER_BINDINGS
 
 __all__ = ["FilterInput", "SteadyInput"]
 
@@ -22,10 +24,7 @@ class SteadyInput(Input):
 class FilterInput(SteadyInput):
     """``/`` shows it; typing filters; Enter or Down goes back to the list; Esc clears."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear_filter", "Clear filter", id="filter.clear"),
-        Binding("down,enter", "accept_filter", "To the list", show=False, id="filter.accept"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(FILTER_BINDINGS)
 
     class Done(Message):
         """The user left the filter input; ``cleared`` if they pressed Esc."""

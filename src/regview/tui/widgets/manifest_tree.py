@@ -11,29 +11,32 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-import humanize
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
-from regview.registry import media_types as mt
-from regview.registry.digests import short_digest
-from regview.registry.errors import NotFound, RegistryError
-from regview.registry.models import (
+from regview.registry import (
     Artifact,
     Descriptor,
+    FetchedManifest,
     ImageIndex,
     ImageManifest,
+    NotFound,
+    RegistryError,
     Schema1Manifest,
+    Source,
+    short_digest,
 )
-from regview.registry.source import FetchedManifest, Source
-from regview.tui.text import error_text, literal
+from regview.registry import media_types as mt
+from regview.tui.bindings import MANIFEST_TREE_BINDINGS
+from regview.tui.messages import SourceAnswered
+from regview.tui.text import error_text, human_size, literal
 from regview.tui.widgets.pane import Pane
 
 __all__ = ["ManifestPane", "ManifestTree", "NodeData", "NodeKind"]
@@ -68,10 +71,6 @@ class NodeData:
         if self.fetched is not None and self.kind == "manifest":
             return self.fetched.digest
         return self.descriptor.digest if self.descriptor else None
-
-
-def _size(n: int | None) -> str:
-    return humanize.naturalsize(n, format="%.1f") if n is not None else "?"
 
 
 def _short(digest: str | None) -> str:
@@ -113,7 +112,8 @@ def manifest_label(data: NodeData) -> Text:
         text.append(f"  {len(m.images)} platforms", style="green")
     elif isinstance(m, ImageManifest):
         n = len(m.layers)
-        text.append(f"  {n} layer{'' if n == 1 else 's'}  {_size(m.layers_size)}", style="green")
+        size = human_size(m.layers_size)
+        text.append(f"  {n} layer{'' if n == 1 else 's'}  {size}", style="green")
     text.append("  " + _short(data.digest), style="cyan")
     return text
 
@@ -128,7 +128,7 @@ def blob_label(data: NodeData) -> Text:
         text.append(f"layer {(data.layer_index or 0) + 1}", style="bold")
     text.append("  ")
     text.append_text(literal(mt.short_name(d.media_type), limit=50, style="blue"))
-    text.append(f"  {_size(d.size)}", style="green")
+    text.append(f"  {human_size(d.size)}", style="green")
     text.append("  " + _short(d.digest), style="cyan")
     return text
 
@@ -136,17 +136,7 @@ def blob_label(data: NodeData) -> Text:
 class ManifestTree(Tree[NodeData]):
     """A tree of manifests whose children load on demand."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="tree.up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="tree.down"),
-        Binding("enter,right,l", "open", "Open", id="tree.open"),
-        Binding("left,h", "close", "Collapse", show=False, id="tree.close"),
-        Binding("space", "toggle_node", "Toggle", show=False, id="tree.toggle"),
-        Binding("pageup", "page_up", "Page up", show=False, id="tree.page-up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="tree.page-down"),
-        Binding("home", "scroll_home", "First", show=False, id="tree.first"),
-        Binding("end", "scroll_end", "Last", show=False, id="tree.last"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(MANIFEST_TREE_BINDINGS)
 
     class OpenLeaf(Message):
         """Enter on a node with nothing to expand: go to the Details pane."""
@@ -252,6 +242,7 @@ class ManifestPane(Pane):
             raise
         if worker.is_cancelled:
             return
+        self.post_message(SourceAnswered(self.source))
         tag = None if reference.startswith(("sha256:", "sha512:")) else reference
         data = NodeData(
             "manifest",

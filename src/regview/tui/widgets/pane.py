@@ -8,9 +8,11 @@ from textual.widget import Widget
 from textual.worker import Worker
 
 from regview.tui.text import error_text, literal
+from regview.tui.widgets.filter_input import FilterInput
+from regview.tui.widgets.virtual_list import VirtualList
 from regview.tui.workers import report_failure
 
-__all__ = ["Pane"]
+__all__ = ["ListPane", "Pane"]
 
 
 class Pane(Vertical):
@@ -50,3 +52,26 @@ class Pane(Vertical):
 
     def revalidate(self) -> None:
         """Forget what this pane shows and read it again (``r``)."""
+
+
+class ListPane(Pane):
+    """A pane whose body is a filterable list, with its filter input above it."""
+
+    @property
+    def list(self) -> VirtualList:
+        raise NotImplementedError
+
+    @property
+    def filter_input(self) -> FilterInput:
+        return self.query_one(FilterInput)
+
+    def open_filter(self) -> FilterInput:
+        """Show the filter input (``/``); the caller focuses it."""
+        self.add_class("-filtering")
+        return self.filter_input
+
+    def clear_filter(self) -> None:
+        """Empty and hide the filter input, and show the whole list again."""
+        self.filter_input.value = ""
+        self.list.set_filter("")
+        self.remove_class("-filtering")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
-from regview.registry.source import Source
+from regview.registry import Source
 from regview.tui.text import literal
 
 __all__ = ["Breadcrumb", "StatusBar", "status_text"]

@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import asyncio
 
-import humanize
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from regview.registry.errors import RegistryError
-from regview.registry.source import Source
-from regview.registry.tag_info import TagInfo, order_tags, read_tag_info, referrer_tag_kind
-from regview.tui.text import error_text, literal
+from regview.registry import (
+    RegistryError,
+    Source,
+    TagInfo,
+    order_tags,
+    read_tag_info,
+    referrer_tag_kind,
+)
+from regview.tui.messages import SourceAnswered
+from regview.tui.text import error_text, human_size, literal
 from regview.tui.widgets.filter_input import FilterInput
-from regview.tui.widgets.pane import Pane
+from regview.tui.widgets.pane import ListPane
 from regview.tui.widgets.virtual_list import VirtualList
 
 __all__ = ["TagList", "TagsPane", "columns_for"]
@@ -55,7 +61,7 @@ def _cell(info: TagInfo, column: str) -> Text:
     if column == "digest":
         return Text(info.digest.partition(":")[2][:12] if info.digest else "", style="cyan")
     if column == "size":
-        value = humanize.naturalsize(info.size, format="%.1f") if info.size is not None else ""
+        value = human_size(info.size) if info.size is not None else ""
         return Text(value, justify="right")
     if column == "plat":
         if info.kind == "artifact":
@@ -123,10 +129,17 @@ def _referrer_row(row: Text, kind: str, info: TagInfo | None, cols: list[tuple[s
     return row
 
 
-class TagsPane(Pane):
+class TagsPane(ListPane):
     """Tags of the repository under the cursor in the Repositories pane."""
 
     title = "Tags"
+
+    class Loaded(Message):
+        """The tags of ``repository`` arrived: it exists."""
+
+        def __init__(self, repository: str) -> None:
+            super().__init__()
+            self.repository = repository
 
     def __init__(self, source: Source, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -164,8 +177,11 @@ class TagsPane(Pane):
         """Show the tags of ``repository`` (a no-op if they are already shown)."""
         if repository == self.repository and not force:
             return
+        if repository != self.repository:
+            self.clear_filter()
         self.repository = repository
         self.loaded = False
+        self._select_after_load = None
         tag_list = self.list
         tag_list.infos = {}
         tag_list.clear("loading…")
@@ -186,7 +202,8 @@ class TagsPane(Pane):
             index = list(tag_list.items).index(tag)
         except ValueError:
             return
-        tag_list.set_filter("")
+        if tag_list.filter_query:
+            self.clear_filter()
         tag_list.move_cursor(index)
 
     def revalidate(self) -> None:
@@ -226,6 +243,8 @@ class TagsPane(Pane):
                 return
             tag_list.set_items(ordered)
         self.loaded = True
+        self.post_message(SourceAnswered(self.source))
+        self.post_message(self.Loaded(repository))
         self.set_title(f"{repository} ({len(tags):,})")
         if self._select_after_load is not None:
             self._select(self._select_after_load)

@@ -18,13 +18,14 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker
 
+from regview.tui.bindings import LIST_BINDINGS
 from regview.tui.filtering import fuzzy_pattern, match_chunk
 from regview.tui.text import literal
 from regview.tui.typeahead import TypeAhead
@@ -49,15 +50,7 @@ class _Result:
 class VirtualList(ScrollView, can_focus=True):
     """Rows of strings with a cursor, filtering, and lazy per-row rendering."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="list.up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="list.down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="list.page-up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="list.page-down"),
-        Binding("home", "first", "First", show=False, id="list.first"),
-        Binding("end", "last", "Last", show=False, id="list.last"),
-        Binding("enter,right,l", "select", "Open", id="list.open"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(LIST_BINDINGS)
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "virtual-list--cursor",
