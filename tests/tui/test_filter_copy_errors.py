@@ -247,3 +247,34 @@ async def test_copy_on_a_layer_copies_its_image_and_digest_and_says_so(
         # as 'regview files' takes them.
         assert copied[-1] == f"registry.test/team/app@{image} --layer {layer}"
         assert any(str(n.message).startswith("Copied layer") for n in app._notifications)
+
+
+async def test_a_filter_that_matches_nothing_says_no_match(source: FakeSource) -> None:
+    app = create_app(source, repository="tools/many")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "z", "z", "z")
+        await settle(pilot)
+        tag_list = app.main.tags.list
+        assert tag_list.row_count == 0
+        text = screen_text(app)
+        assert "no match" in text
+        assert "loading…" not in text
+
+
+async def test_escape_clearing_a_filter_keeps_the_cursor_on_screen(source: FakeSource) -> None:
+    app = create_app(source, repository="tools/many")
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(pilot)
+        tag_list = app.main.tags.list
+        await pilot.press("slash", "5", "9", "enter")  # build-59, the last of 60
+        await settle(pilot)
+        assert tag_list.highlighted_value == "build-59"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert tag_list.row_count == 60
+        assert tag_list.highlighted_value == "build-59"
+        top = int(tag_list.scroll_offset.y)
+        assert top <= tag_list.cursor < top + tag_list.size.height
+        row = next(line for line in screen_text(app).splitlines() if "build-59" in line)
+        assert row

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from regview.registry import Settings
+from regview.registry import Settings, descriptor_json
+from regview.registry import media_types as mt
+from regview.registry.oci_layout import LayoutWriter
 from regview.tui.app import create_app
 from regview.tui.screens.help import HelpScreen
 from regview.tui.screens.raw_json import RawJsonScreen
@@ -12,6 +14,7 @@ from regview.tui.widgets.details import DetailsPane
 from regview.tui.widgets.manifest_tree import ManifestTree
 from tests.tui.fakes import FakeSource
 from tests.tui.helpers import details_text, screen_text, settle
+from tests.tui.layouts import _image
 
 
 async def test_drill_down_with_keys(source: FakeSource) -> None:
@@ -220,3 +223,55 @@ async def test_keymap_remaps_the_keys_of_modal_screens_too(source: FakeSource,
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("z")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_the_created_column_is_whole_and_has_a_heading(source: FakeSource) -> None:
+    app = create_app(source, repository="tools/many")
+    async with app.run_test(size=(240, 30)) as pilot:  # wide enough for every column
+        await settle(pilot)
+        tags = app.main.tags
+        assert tags.list.show_vertical_scrollbar  # 60 tags: the list scrolls
+        lines = screen_text(app).splitlines()
+        info = tags.list.infos["build-0"]
+        assert info.created is not None
+        day = info.created.strftime("%Y-%m-%d")
+        row = next(line for line in lines if "│build-0 " in line)
+        assert f" {day}" in row, row
+        header = next(line for line in lines if " digest " in line and "tag " in line)
+        assert "created" in header
+        # The heading stands over the dates: same column.
+        assert header.index("created") == row.index(day)
+
+
+async def test_platforms_stay_whole_at_80_columns(tmp_path: Path) -> None:
+    # A Docker manifest list (long type names) of platforms that share a prefix.
+    w = LayoutWriter(tmp_path / "team" / "multi")
+    images = [_image(w, arch, variant=variant, docker=True)
+              for arch, variant in (("amd64", None), ("arm64", "v8"), ("arm", "v7"),
+                                    ("arm", "v6"), ("ppc64le", None))]
+    index = {"schemaVersion": 2, "mediaType": mt.DOCKER_MANIFEST_LIST,
+             "manifests": [descriptor_json(d) for d in images]}
+    w.tag(w.add_json(index, mt.DOCKER_MANIFEST_LIST), "latest")
+    w.close()
+    app = create_app(FakeSource(tmp_path), repository="team/multi", reference="latest")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        region = app.main.details.region
+        assert app.main.details.display and region.width < 45
+        lines = screen_text(app).splitlines()[region.y : region.y + region.height]
+        details = "\n".join(line[region.x : region.x + region.width] for line in lines)
+        for platform in ("linux/amd64", "linux/arm64/v8", "linux/arm/v7", "linux/arm/v6",
+                         "linux/ppc64le"):
+            assert f" {platform} " in details, details
+
+
+async def test_the_details_scrollbar_draws_no_glyphs_over_the_text(source: FakeSource) -> None:
+    app = create_app(source, repository="team/app", reference="v1.10")
+    async with app.run_test(size=(160, 24)) as pilot:  # the details overflow: they scroll
+        await settle(pilot)
+        scroll = app.main.details.focus_target
+        assert scroll.show_vertical_scrollbar
+        region = app.main.details.region
+        lines = screen_text(app).splitlines()[region.y : region.y + region.height]
+        details = "\n".join(line[region.x : region.x + region.width] for line in lines)
+        assert not set(details) & set("▁▂▃▄▅▆▇█▉▊▋▌▍▎▏"), details

@@ -107,3 +107,16 @@ async def test_a_referrer_tag_opens_like_any_other(signed: Path) -> None:
         await settle(pilot)
         assert app.main.manifest.reference == app.main.tags.list.items[-1]
         assert app.main.manifest.reference.endswith(".sig")
+
+
+async def test_the_breadcrumb_names_a_referrers_tag_at_80_columns(signed: Path) -> None:
+    app = create_app(FakeSource(signed), repository="team/signed")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        subject = app.main.tags.list.items[-1].removesuffix(".sig")
+        app.main.open_reference("team/signed", subject)
+        await settle(pilot)
+        assert app.main.manifest.reference == subject
+        first = screen_text(app).splitlines()[0]
+        assert "› team/signed › sha256-" in first, first
+        assert subject[7:19] in first

@@ -290,6 +290,7 @@ class FilesScreen(Screen[None]):
         self.header.show(first, target)
 
     @on(Resized)
+    @on(VirtualList.RowWidthChanged)
     def _list_resized(self) -> None:
         self.header.refresh()
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.scrollbar import ScrollBarRender
 from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -33,7 +35,7 @@ from regview.tui.text import error_text, human_size, literal
 from regview.tui.widgets.manifest_tree import NodeData
 from regview.tui.widgets.pane import Pane
 
-__all__ = ["DetailsPane", "config_renderables"]
+__all__ = ["DetailsPane", "PlatformsTable", "config_renderables"]
 
 
 def _size(n: int | None) -> Text:
@@ -166,6 +168,23 @@ def config_renderables(config: ImageConfig, manifest: ImageManifest | None) -> l
     return out
 
 
+class WholeCellScrollBar(ScrollBarRender):
+    """A scrollbar drawn in whole cells: no partial-block glyphs (``▄``) at the ends of
+    its thumb, which read as stray characters next to the text."""
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
+
+
+class DetailsScroll(VerticalScroll, can_focus=True):
+    """The Details' scrolling body."""
+
+    def on_mount(self) -> None:
+        # Per scrollbar, as Textual's ScrollBar docs show (a ClassVar to mypy).
+        self.vertical_scrollbar.renderer = WholeCellScrollBar  # type: ignore[misc]
+        self.horizontal_scrollbar.renderer = WholeCellScrollBar  # type: ignore[misc]
+
+
 class DetailsPane(Pane):
     """Config summary, history, blob facts, platform tables, artifact facts."""
 
@@ -182,7 +201,7 @@ class DetailsPane(Pane):
         self.configs: dict[str, FetchedConfig] = {}
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="details-scroll", can_focus=True):
+        with DetailsScroll(id="details-scroll"):
             yield Static(Text("nothing selected", style="italic dim"), id="details-body")
 
     @property
@@ -264,7 +283,7 @@ class DetailsPane(Pane):
         if isinstance(m, ImageIndex):
             parts.append(_fields(top, title="Index"))
             parts.append(Text(""))
-            parts.append(_platforms_table(m))
+            parts.append(PlatformsTable(m))
             parts.append(_fields([("Annotations", _mapping(m.annotations))]))
             self._set(*parts)
             return
@@ -356,27 +375,44 @@ class DetailsPane(Pane):
         return [Text(""), _fields(rows, title="History")]
 
 
-def _platforms_table(index: ImageIndex) -> Table:
-    table = Table(
-        title=Text("Platforms", style="bold underline"),
-        title_justify="left",
-        box=None,
-        padding=(0, 1),
-        show_edge=False,
-    )
-    table.add_column("platform", no_wrap=True)
-    table.add_column("type", no_wrap=True)
-    table.add_column("size", justify="right", no_wrap=True)
-    table.add_column("digest", no_wrap=True, style="cyan")
-    for d in index.manifests:
-        if d.is_attestation:
-            name = Text("attestation", style="yellow")
-        else:
-            name = literal(str(d.platform) if d.platform else "?")
-        table.add_row(
-            name,
-            literal(mt.short_name(d.media_type), limit=40),
-            Text(human_size(d.size)),
-            Text(d.digest.partition(":")[2][:12]),
-        )
-    return table
+class PlatformsTable:
+    """The platforms of an index: platform, type, size, digest, with the columns that
+    fit. The platform is never cut (``linux/arm64/v8`` and ``linux/arm/v7`` must not
+    both read ``linux/ar…``): the type goes first, then the size, when space is short."""
+
+    _HEADINGS = ("platform", "type", "size", "digest")
+    _CHOICES = ((0, 1, 2, 3), (0, 2, 3), (0, 3), (0,))
+
+    def __init__(self, index: ImageIndex) -> None:
+        self.rows: list[tuple[Text, Text, Text, Text]] = []
+        for d in index.manifests:
+            if d.is_attestation:
+                name = Text("attestation", style="yellow")
+            else:
+                name = literal(str(d.platform) if d.platform else "?", limit=60)
+            self.rows.append((
+                name,
+                literal(mt.short_name(d.media_type), limit=40),
+                Text(human_size(d.size), justify="right"),
+                Text(d.digest.partition(":")[2][:12], style="cyan"),
+            ))
+
+    def columns_for(self, width: int) -> tuple[int, ...]:
+        """The columns (indices into the headings) that fit in ``width`` cells."""
+        widths = [max([len(h), *(row[i].cell_len for row in self.rows)])
+                  for i, h in enumerate(self._HEADINGS)]
+        for columns in self._CHOICES:
+            if sum(widths[c] for c in columns) + 2 * (len(columns) - 1) <= width:
+                return columns
+        return self._CHOICES[-1]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        columns = self.columns_for(options.max_width)
+        table = Table(title=Text("Platforms", style="bold underline"), title_justify="left",
+                      box=None, padding=(0, 1), pad_edge=False, show_edge=False)
+        for c in columns:
+            table.add_column(self._HEADINGS[c], no_wrap=True,
+                             justify="right" if self._HEADINGS[c] == "size" else "left")
+        for row in self.rows:
+            table.add_row(*(row[c] for c in columns))
+        yield table

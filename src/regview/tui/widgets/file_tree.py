@@ -205,8 +205,8 @@ class ColumnHeader(Widget):
 
     def render(self) -> Text:
         width = self.size.width
-        if self.target is not None and self.target.size.width:
-            width = min(width, self.target.size.width)
+        if self.target is not None and self.target.scrollable_size.width:
+            width = min(width, self.target.scrollable_size.width)
         columns = columns_for(self.app.size.width, merged=self.merged)
         return header_text(columns, width, self.first)
 
@@ -366,7 +366,8 @@ class FileTreeView(Tree[FsNode]):
 
     def get_label_width(self, node: TreeNode[FsNode]) -> int:
         # Rows fill the width exactly: never a horizontal scroll.
-        return max(self.size.width - self._depth(node) * self.guide_depth, 1)
+        width = self.scrollable_size.width or self.size.width
+        return max(width - self._depth(node) * self.guide_depth, 1)
 
     def render_label(self, node: TreeNode[FsNode], base_style: Style, style: Style) -> Text:
         fs_node = node.data
@@ -391,6 +392,11 @@ class FileTreeView(Tree[FsNode]):
     def on_resize(self, event: events.Resize) -> None:
         self._invalidate()
         self.post_message(Resized())
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        # Rows lose (or regain) a cell to the scrollbar: the column header follows.
+        self._invalidate()
+        self.call_after_refresh(self.post_message, Resized())
 
 
 def shown_paths(nodes: Sequence[FsNode]) -> list[str]:

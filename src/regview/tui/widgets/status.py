@@ -16,15 +16,21 @@ from regview.tui.text import literal
 __all__ = ["Breadcrumb", "StatusBar", "status_text"]
 
 
+#: Longest part of the breadcrumb shown whole (a referrers tag is 71 characters).
+PART_LIMIT = 24
+
+
 class Breadcrumb(Static):
-    """``regview  registry › repository › tag › platform``."""
+    """``regview  registry › repository › tag › platform``, on one line: a long part is
+    clipped, and the line is cut at the right edge rather than wrapped out of sight."""
 
     def set_path(self, source_name: str, parts: Sequence[str]) -> None:
-        text = Text("regview ", style="bold")
+        text = Text("regview ", style="bold", no_wrap=True, overflow="ellipsis")
         text.append_text(literal(source_name, limit=60, style="bold cyan"))
-        for part in parts:
+        for i, part in enumerate(parts):
             text.append(" › ", style="dim")
-            text.append_text(literal(part, limit=60))
+            # The repository may be long and says most; tags and digests are clipped.
+            text.append_text(literal(part, limit=60 if i == 0 else PART_LIMIT))
         self.update(text)
 
 

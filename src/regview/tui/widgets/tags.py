@@ -31,7 +31,7 @@ from regview.tui.widgets.filter_input import FilterInput
 from regview.tui.widgets.pane import ListPane
 from regview.tui.widgets.virtual_list import VirtualList
 
-__all__ = ["TagList", "TagsPane", "columns_for"]
+__all__ = ["TagList", "TagsPane", "columns_for", "header_text"]
 
 #: (name, width) of the columns after the tag name, in the order they are dropped last.
 _COLUMNS: tuple[tuple[str, int], ...] = (
@@ -55,6 +55,16 @@ def columns_for(width: int) -> list[tuple[str, int]]:
     while cols and width - sum(w + 1 for _, w in cols) < _MIN_NAME:
         cols.pop()
     return cols
+
+
+def header_text(width: int) -> Text:
+    """The column titles over tag rows ``width`` cells wide, aligned as the cells are."""
+    cols = columns_for(width)
+    header = Text("tag".ljust(max(width - sum(w + 1 for _, w in cols), 0)), style="bold")
+    for name, col_width in cols:
+        label = name.rjust(col_width) if name in ("size", "plat") else name.ljust(col_width)
+        header.append(" " + label, style="bold")
+    return header
 
 
 def _cell(info: TagInfo, column: str) -> Text:
@@ -164,14 +174,11 @@ class TagsPane(ListPane):
     def on_resize(self) -> None:
         self._update_header()
 
+    def on_virtual_list_row_width_changed(self, event: VirtualList.RowWidthChanged) -> None:
+        self._update_header()
+
     def _update_header(self) -> None:
-        width = self.list.size.width or self.size.width
-        cols = columns_for(width)
-        header = Text("tag".ljust(width - sum(w + 1 for _, w in cols)), style="bold")
-        for name, col_width in cols:
-            label = name.rjust(col_width) if name in ("size", "plat") else name.ljust(col_width)
-            header.append(" " + label, style="bold")
-        self.query_one("#tag-header", Static).update(header)
+        self.query_one("#tag-header", Static).update(header_text(self.list.row_width))
 
     def load(self, repository: str, *, force: bool = False) -> None:
         """Show the tags of ``repository`` (a no-op if they are already shown)."""

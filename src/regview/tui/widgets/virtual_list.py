@@ -111,6 +111,17 @@ class VirtualList(ScrollView, can_focus=True):
         def control(self) -> VirtualList:
             return self.virtual_list
 
+    class RowWidthChanged(Message):
+        """The list's rows got wider or narrower (a resize, a scrollbar shown or gone)."""
+
+        def __init__(self, virtual_list: VirtualList) -> None:
+            super().__init__()
+            self.virtual_list = virtual_list
+
+        @property
+        def control(self) -> VirtualList:
+            return self.virtual_list
+
     class FilterChanged(Message):
         """The filter's query or its number of matches changed."""
 
@@ -251,6 +262,8 @@ class VirtualList(ScrollView, can_focus=True):
             self._result = None
             self._cursor = keep if keep is not None else 0
             self._changed()
+            # The item under the cursor keeps it, wherever it is in the whole list.
+            self.call_after_refresh(self._scroll_to_cursor)
             self.post_message(self.FilterChanged(self, "", len(self._items), True))
             return
         self.run_worker(self._filter(query), group="filter", exclusive=True, exit_on_error=False)
@@ -323,6 +336,11 @@ class VirtualList(ScrollView, can_focus=True):
         self._refresh_row(row)
         self._maybe_highlight()
 
+    def _scroll_to_cursor(self) -> None:
+        if self.row_count:
+            self.scroll_to_region(Region(0, self._cursor, 1, 1), animate=False, force=True,
+                                  immediate=True)
+
     def _user_move(self, row: int) -> None:
         self._moved_by_user = True
         try:
@@ -374,14 +392,29 @@ class VirtualList(ScrollView, can_focus=True):
         last = min(top + self.size.height + margin, count)
         return [self.item_at(row) for row in range(first, last)]
 
+    @property
+    def row_width(self) -> int:
+        """Cells a row has: the list's width less its scrollbar, when one shows."""
+        return self.scrollable_size.width or self.size.width
+
+    @property
+    def empty_shown(self) -> Text:
+        """What the list says when it has no rows: ``no match`` under a filter that
+        matched nothing, else its empty text (``loading…``, ``no tags``, an error)."""
+        result = self._result
+        if result is not None and result.query and result.done:
+            return Text("no match")
+        return self.empty_text
+
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.row_width
         row = int(self.scroll_offset.y) + y
         base = self.rich_style
         if row >= self.row_count:
-            if row == 0 and self.empty_text.plain:
+            empty = self.empty_shown
+            if row == 0 and empty.plain:
                 style = self.get_component_rich_style("virtual-list--empty")
-                return self._strip(self.empty_text, width, base + style)
+                return self._strip(empty, width, base + style)
             return Strip.blank(width, base)
         text = self.render_row(self.item_at(row), width)
         style = base
@@ -410,7 +443,7 @@ class VirtualList(ScrollView, can_focus=True):
         """The rows changed: resize, clamp the cursor, repaint, tell listeners."""
         self._version += 1
         count = self.row_count
-        self.virtual_size = Size(self.size.width, count)
+        self.virtual_size = Size(self.row_width, count)
         if self._cursor >= count:
             self._cursor = max(count - 1, 0)
         self.refresh()
@@ -437,8 +470,13 @@ class VirtualList(ScrollView, can_focus=True):
             self.call_after_refresh(self._check_visible)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, self.row_count)
+        self.virtual_size = Size(self.row_width, self.row_count)
         self.call_after_refresh(self._check_visible)
+        self.post_message(self.RowWidthChanged(self))
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        # Rows lose (or regain) a cell to the scrollbar: headers over them follow.
+        self.call_after_refresh(self.post_message, self.RowWidthChanged(self))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
