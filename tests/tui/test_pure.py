@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from regview.natural import natural_key, sort_tags
+from regview.registry import ImageConfig
 from regview.tui.commands import (
     Elsewhere,
     Invalid,
@@ -17,6 +20,7 @@ from regview.tui.filtering import fuzzy_pattern, match_chunk
 from regview.tui.screens.main import pane_window
 from regview.tui.screens.raw_json import pretty_json
 from regview.tui.text import error_text, human_size, literal, visible
+from regview.tui.widgets.details import config_renderables
 from regview.tui.widgets.tags import columns_for
 
 
@@ -151,3 +155,29 @@ def test_read_reference_refuses_what_the_cli_refuses() -> None:
     meant = read_reference("repo:1.0+x", "registry.test")
     assert isinstance(meant, Invalid)
     assert meant.message.startswith("invalid reference 'repo:1.0+x': invalid tag '1.0+x'")
+
+
+def _render(renderables: list[object], width: int = 100) -> str:
+    from rich.console import Console
+
+    console = Console(width=width, record=True, file=open("/dev/null", "w"),  # noqa: SIM115
+                      color_system=None)
+    for r in renderables:
+        console.print(r)
+    return console.export_text()
+
+
+def test_details_say_which_config_fields_are_not_set() -> None:
+    bare = _render(config_renderables(ImageConfig(architecture="amd64", os="linux",
+                                                  entrypoint=("/app",)), None))
+    for field in ("Cmd", "User", "Workdir", "Ports", "Volumes"):
+        assert re.search(rf"^{field} +not set *$", bare, re.M), (field, bare)
+    assert "Entrypoint /app" in " ".join(bare.split())
+    for absent in ("Author", "Env", "Stop signal", "Labels"):
+        assert absent not in bare
+    full = _render(config_renderables(ImageConfig(
+        cmd=("nginx",), user="app", working_dir="/srv", exposed_ports=("80/tcp",),
+        volumes=("/data",)), None))
+    assert "not set" not in full
+    for value in ("nginx", "app", "/srv", "80/tcp", "/data"):
+        assert value in full

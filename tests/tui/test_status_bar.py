@@ -46,3 +46,29 @@ async def test_the_bar_of_a_layout_in_the_app(layouts: Path) -> None:
         line = screen_text(app).splitlines()[bar.region.y]
     assert "as local │ local files, no network │ idle" in line
     assert "requests" not in line and "cached" not in line
+
+
+def test_the_bar_says_where_the_credentials_came_from(layouts: Path) -> None:
+    source = FakeSource(layouts)
+    source.stats.credential_origin = str(Path.home() / ".docker" / "config.json")
+    plain = status_text(source, 0).plain
+    assert plain.startswith("registry.test as alice via ~/.docker/config.json │ ")
+    source.stats.credential_origin = "docker-credential-pass"
+    assert status_text(source, 0).plain.startswith(
+        "registry.test as alice via docker-credential-pass │ ")
+
+
+def test_a_refused_login_is_not_shown_as_the_user(layouts: Path) -> None:
+    source = FakeSource(layouts)
+    source.stats.credential_origin = "--password-stdin"
+    source.stats.login_refused = True
+    plain = status_text(source, 0).plain
+    assert plain.startswith("registry.test credentials refused via --password-stdin │ ")
+    assert "as alice" not in plain
+
+
+def test_anonymous_says_nothing_of_credentials(layouts: Path) -> None:
+    source = FakeSource(layouts, identity="anonymous")
+    plain = status_text(source, 0).plain
+    assert plain.startswith("registry.test as anonymous │ ")
+    assert "via" not in plain and "refused" not in plain

@@ -87,6 +87,11 @@ def _when(value: str | None) -> Text | None:
     return Text(parsed.strftime("%Y-%m-%d %H:%M:%S %Z").strip())
 
 
+def _not_set() -> Text:
+    """For a config field a person looks for even when the image leaves it out."""
+    return Text("not set", style="dim italic")
+
+
 def _command(args: tuple[str, ...] | None) -> Text | None:
     if args is None:
         return None
@@ -119,19 +124,22 @@ def descriptor_rows(d: Descriptor) -> list[tuple[str, Text | str | None]]:
 
 
 def config_renderables(config: ImageConfig, manifest: ImageManifest | None) -> list[RenderableType]:
-    """Config summary, then the history mapped to layers (empty layers marked)."""
+    """Config summary, then the history mapped to layers (empty layers marked).
+
+    Fields the image leaves out are not listed, except Cmd, User, Workdir, Ports and
+    Volumes, which say ``not set`` (their absence is something to know: root, ``/``)."""
     summary = _fields(
         [
             ("Platform", literal(str(config.platform)) if config.platform else None),
             ("Created", _when(config.created)),
             ("Author", literal(config.author) if config.author else None),
             ("Entrypoint", _command(config.entrypoint)),
-            ("Cmd", _command(config.cmd)),
-            ("User", literal(config.user) if config.user else None),
-            ("Workdir", literal(config.working_dir) if config.working_dir else None),
+            ("Cmd", _command(config.cmd) or _not_set()),
+            ("User", literal(config.user) if config.user else _not_set()),
+            ("Workdir", literal(config.working_dir) if config.working_dir else _not_set()),
             ("Env", _lines(config.env) if config.env else None),
-            ("Ports", _lines(config.exposed_ports) if config.exposed_ports else None),
-            ("Volumes", _lines(config.volumes) if config.volumes else None),
+            ("Ports", _lines(config.exposed_ports) if config.exposed_ports else _not_set()),
+            ("Volumes", _lines(config.volumes) if config.volumes else _not_set()),
             ("Stop signal", literal(config.stop_signal) if config.stop_signal else None),
             ("Labels", _mapping(config.labels)),
         ],

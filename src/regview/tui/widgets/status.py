@@ -1,4 +1,5 @@
-"""The header (breadcrumb) and the status bar (registry, identity, requests, budget).
+"""The header (breadcrumb) and the status bar (registry, identity and where its
+credentials came from, requests, budget).
 
 For a local OCI layout the bar says so instead of counting requests and cache hits.
 """
@@ -6,6 +7,7 @@ For a local OCI layout the bar says so instead of counting requests and cache hi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.text import Text
 from textual.widgets import Static
@@ -38,12 +40,27 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
+def _origin(origin: str) -> str:
+    """An auth file's path with the home directory as ``~``; helpers as they are."""
+    home = str(Path.home())
+    if home not in ("", "/") and (origin == home or origin.startswith(home + "/")):
+        return "~" + origin[len(home):]
+    return origin
+
+
 def status_text(source: Source, workers: int) -> Text:
     stats = source.stats
-    text = Text(end="")
+    text = Text(end="", no_wrap=True, overflow="ellipsis")
     text.append_text(literal(source.name, limit=50, style="bold"))
-    text.append(" as ", style="dim")
-    text.append_text(literal(source.identity, limit=40, style="bold"))
+    if stats.login_refused:
+        # Not "as alice": the registry turned those credentials down.
+        text.append(" credentials refused", style="bold red")
+    else:
+        text.append(" as ", style="dim")
+        text.append_text(literal(source.identity, limit=40, style="bold"))
+    if stats.credential_origin:
+        text.append(" via ", style="dim")
+        text.append_text(literal(_origin(stats.credential_origin), limit=40))
     if stats.local:
         # An OCI layout: no network, no cache; counting file reads would say nothing.
         text.append(" │ local files, no network")
