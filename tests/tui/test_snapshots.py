@@ -168,3 +168,19 @@ def test_files_merged(snap_compare: SnapCompare, file_layouts: Path, size: tuple
 def test_files_error(snap_compare: SnapCompare, file_layouts: Path, size: tuple[int, int]) -> None:
     app = create_app(FakeSource(file_layouts), repository="files/app", reference="broken")
     _check(snap_compare, app, size, ["j", "j", "j", "enter"], quiet=True)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_files_changes(snap_compare: SnapCompare, file_layouts: Path,
+                       size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(file_layouts), repository="files/app", reference="v1")
+    # The amd64 image's merged filesystem, then what each layer changed (c).
+    _check(snap_compare, app, size, ["j", "f", "c", "j"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_files_one_layer(snap_compare: SnapCompare, file_layouts: Path,
+                         size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(file_layouts), repository="files/app", reference="v1")
+    # Enter on layer 2 of the changes: the tree of only what it wrote, usr/ opened.
+    _check(snap_compare, app, size, ["j", "f", "c", "j", "enter", "end", "l"])

@@ -60,27 +60,14 @@ from regview.tui.widgets.file_tree import (
     shown_paths,
 )
 from regview.tui.widgets.filter_input import FilterInput
-from regview.tui.widgets.layer_changes import LayerChangesTable
+from regview.tui.widgets.layer_changes import LayerChangesTable, layer_tree
 from regview.tui.widgets.status import Breadcrumb
 from regview.tui.widgets.virtual_list import VirtualList
 from regview.tui.workers import failure_message, report_failure
 
-__all__ = ["FilesScreen", "LayerTarget", "layer_tree", "progress_line"]
+__all__ = ["FilesScreen", "LayerTarget", "progress_line"]
 
 LARGEST = 100
-
-
-def layer_tree(merged: MergedFilesystem, layer: int) -> FileTree:
-    """The paths of ``merged`` that ``layer`` (0-based) wrote last, and those it deleted
-    that stay deleted: what that layer changed in the filesystem the image shows."""
-    tree = FileTree()
-    for m in merged.entries.values():
-        if m.layer == layer:
-            tree.add(m.entry, layer=m.layer, status=m.status)
-    for d in merged.visible_deletions():
-        if d.layer == layer:
-            tree.add(d.entry, layer=d.layer, status="deleted")
-    return tree.finish()
 
 
 class FilesScreen(Screen[None]):
@@ -410,6 +397,15 @@ class FilesScreen(Screen[None]):
             table.move_cursor(row=self.layer_filter)
         self._show_flat("layers")
         self.set_focus(table)
+
+    @on(LayerChangesTable.RowHighlighted)
+    def _layer_highlighted(self, event: LayerChangesTable.RowHighlighted) -> None:
+        if self.flat == "layers" and self.merged is not None:
+            n = event.cursor_row + 1
+            text = Text(f"layer {n} of {len(self.merged.layers)}", style="bold")
+            text.append(f"\nEnter: the tree of only what layer {n} wrote · c or Esc: the tree",
+                        style="dim")
+            self.query_one("#files-info", Static).update(text)
 
     @on(LayerChangesTable.LayerChosen)
     def _layer_chosen(self, event: LayerChangesTable.LayerChosen) -> None:

@@ -96,7 +96,11 @@ def merged_summary(merged: MergedFilesystem, deleted: int, only_layer: int | Non
     """``3 layers · 12 files · 60 kB · 3 deleted · 50 kB hidden by upper layers``, and
     which layer alone the tree shows if one was chosen."""
     files = sum(1 for m in merged.entries.values() if m.entry.is_file)
-    summary = Text(f"{len(merged.layer_tocs)} layers", style="bold", end="")
+    summary = Text(end="")
+    if only_layer is not None:  # first: at 80 columns the end of the line is cut
+        summary.append(f"only what layer {only_layer + 1} wrote", style="bold cyan")
+        summary.append(" · Esc: every layer · ", style="dim")
+    summary.append(f"{len(merged.layer_tocs)} layers", style="bold")
     summary.append(f" · {files:,} files · ")
     summary.append(human_size(merged.total_size), style="bold green")
     if deleted:
@@ -105,6 +109,4 @@ def merged_summary(merged: MergedFilesystem, deleted: int, only_layer: int | Non
         summary.append(" · ")
         summary.append(human_size(merged.wasted_bytes), style="yellow")
         summary.append(" hidden by upper layers")
-    if only_layer is not None:
-        summary.append(f" · only what layer {only_layer + 1} wrote", style="bold cyan")
     return summary

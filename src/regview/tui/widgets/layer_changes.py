@@ -14,11 +14,11 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
-from regview.registry.layers import MergedFilesystem
+from regview.registry.layers import FileTree, MergedFilesystem
 from regview.tui.bindings import LIST_BINDINGS
 from regview.tui.text import human_size
 
-__all__ = ["LayerChangesTable"]
+__all__ = ["LayerChangesTable", "layer_tree"]
 
 #: (heading, second heading line, right-aligned)
 _COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -31,6 +31,19 @@ _COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("deleted", "", True),
     ("hidden", "", True),
 )
+
+
+def layer_tree(merged: MergedFilesystem, layer: int) -> FileTree:
+    """The paths of ``merged`` that ``layer`` (0-based) wrote last, and those it deleted
+    that stay deleted: what that layer changed in the filesystem the image shows."""
+    tree = FileTree()
+    for m in merged.entries.values():
+        if m.layer == layer:
+            tree.add(m.entry, layer=m.layer, status=m.status)
+    for d in merged.visible_deletions():
+        if d.layer == layer:
+            tree.add(d.entry, layer=d.layer, status="deleted")
+    return tree.finish()
 
 
 class LayerChangesTable(DataTable[Text], inherit_bindings=False):
