@@ -110,7 +110,9 @@ async def test_a_referrer_tag_opens_like_any_other(signed: Path) -> None:
 
 
 async def test_the_breadcrumb_names_a_referrers_tag_at_80_columns(signed: Path) -> None:
-    app = create_app(FakeSource(signed), repository="team/signed")
+    # A long source name, as an OCI layout's path is.
+    source = FakeSource(signed, name="oci:/tmp/regview-demo-phcgpulr/demo-v1/layouts")
+    app = create_app(source, repository="team/signed")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         subject = app.main.tags.list.items[-1].removesuffix(".sig")

@@ -23,16 +23,34 @@ PART_LIMIT = 24
 
 
 class Breadcrumb(Static):
-    """``regview  registry › repository › tag › platform``, on one line: a long part is
-    clipped, and the line is cut at the right edge rather than wrapped out of sight."""
+    """``regview  registry › repository › tag › platform``, on one line: tags and
+    digests are clipped, then the registry (an OCI layout's path can be long), and what
+    is still too long is cut at the right edge: never wrapped out of sight."""
+
+    _path: tuple[str, tuple[str, ...]] = ("", ())
 
     def set_path(self, source_name: str, parts: Sequence[str]) -> None:
-        text = Text("regview ", style="bold", no_wrap=True, overflow="ellipsis")
-        text.append_text(literal(source_name, limit=60, style="bold cyan"))
+        self._path = (source_name, tuple(parts))
+        self._show()
+
+    def on_resize(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        source_name, parts = self._path
+        tail = Text(end="")
         for i, part in enumerate(parts):
-            text.append(" › ", style="dim")
+            tail.append(" › ", style="dim")
             # The repository may be long and says most; tags and digests are clipped.
-            text.append_text(literal(part, limit=60 if i == 0 else PART_LIMIT))
+            tail.append_text(literal(part, limit=60 if i == 0 else PART_LIMIT))
+        width = self.size.width
+        room = width - len("regview ") - tail.cell_len if width else 60
+        text = Text("regview ", style="bold", end="")
+        text.append_text(literal(source_name, limit=max(min(room, 60), 12),
+                                 style="bold cyan"))
+        text.append_text(tail)
+        if width:
+            text.truncate(width, overflow="ellipsis")
         self.update(text)
 
 
@@ -100,12 +118,18 @@ class StatusBar(Static):
         self.tick()
         self.set_interval(0.25, self.tick)
 
+    def on_resize(self) -> None:
+        self._last = ""
+        self.tick()
+
     def tick(self) -> None:
         from textual.worker import WorkerState
 
         running = sum(1 for w in self.app.workers if w.state is WorkerState.RUNNING
                       and w.group not in ("filter",))
         text = status_text(self.source, running)
+        if self.size.width:  # one line: cut at the edge, never wrapped out of sight
+            text.truncate(self.size.width, overflow="ellipsis")
         if text.plain != self._last:
             self._last = text.plain
             self.update(text)
