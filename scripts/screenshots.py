@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from regview.demo import demo_path
-from regview.registry.oci_layout import OciLayoutSource
+from regview.registry import OciLayoutSource
 from regview.targets import Opened
 from regview.tui.app import RegviewApp, create_app
 from regview.tui.screens.start import StartChoice
@@ -43,6 +43,7 @@ SHOTS: list[Shot] = [
     ("raw-json", {"repository": "acme/web", "reference": "latest"}, ("J",)),
     ("layer-files", {"repository": "acme/api", "reference": "latest"}, ("j", "j", "f")),
     ("merged-files", {"repository": "acme/web", "reference": "latest"}, ("j", "f")),
+    ("layer-changes", {"repository": "acme/web", "reference": "latest"}, ("j", "f", "c")),
 ]
 
 
