@@ -104,24 +104,34 @@ def build_explorer(args: argparse.Namespace) -> tuple[RegviewApp, ClientPool]:
     settings = pool.settings
 
     def opener(text: str) -> Opened:
-        opened = open_target(text, pool.get, settings)
+        return open_target(text, pool.get, settings)
+
+    def opened(text: str) -> None:
+        # Called by the app once the target's first request succeeded: a target that
+        # never answered (127.0.0.1:1, a typo) is not offered again.
         if text.strip() != DEMO:
             remember(settings.state_root(), text.strip())
-        return opened
 
     from regview.tui.app import create_app
 
     if target_text is None:
         app = create_app(
-            None, settings=settings, opener=opener, start_choices=_start_choices(settings)
+            None,
+            settings=settings,
+            opener=opener,
+            start_choices=_start_choices(settings),
+            on_target_opened=opened,
         )
         return app, pool
-    opened = opener(target_text)
+    first = opener(target_text)
     app = create_app(
-        opened.source,
+        first.source,
         settings=settings,
-        repository=opened.repository,
-        reference=opened.reference,
+        repository=first.repository,
+        reference=first.reference,
+        opener=opener,
+        target=target_text,
+        on_target_opened=opened,
     )
     return app, pool
 

@@ -70,8 +70,10 @@ class RegviewApp(App[int]):
         #: Every reference copied, newest last (tests and the status line read it).
         self.copied: list[str] = []
         self._on_target_opened = on_target_opened
-        #: The text that opened the current source, until the source first answers.
+        #: The text that opened the current source, and the repository and reference it
+        #: names, until what it names first answers.
         self._pending_target = target
+        self._pending_names: tuple[str | None, str | None] = (repository, reference)
         self._toc_store: TocStore | None = None
         self._indexers: dict[int, LayerIndexer] = {}
         self._sources: list[Source] = [source] if source is not None else []
@@ -120,6 +122,7 @@ class RegviewApp(App[int]):
         if all(s is not opened.source for s in self._sources):
             self._sources.append(opened.source)
         self._pending_target = event.text
+        self._pending_names = (opened.repository, opened.reference)
         explorer = self._explorer(opened.source, opened.repository, opened.reference)
         # The default screen (the picker, or the first explorer) cannot be switched away
         # from: it stays under the explorers; one pushed later makes way for the next.
@@ -130,6 +133,11 @@ class RegviewApp(App[int]):
     def on_source_answered(self, event: SourceAnswered) -> None:
         event.stop()
         if event.source is not self._source or self._pending_target is None:
+            return
+        repository, reference = self._pending_names
+        if repository is not None and event.repository != repository:
+            return  # the catalog answered, the repository named may not exist
+        if reference is not None and event.reference != reference:
             return
         target, self._pending_target = self._pending_target, None
         if self._on_target_opened is not None:

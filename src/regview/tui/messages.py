@@ -36,9 +36,14 @@ class SourceOpened(Message):
 
 
 class SourceAnswered(Message):
-    """``source`` answered a request with content (a catalog page, a tag list, a
-    manifest): the target it was opened for exists and is reachable."""
+    """``source`` answered a request with content: a catalog page (no repository), a
+    tag list (``repository``) or a manifest (``repository`` and ``reference``). The
+    app takes the target it opened as opened once what the target names answered."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(
+        self, source: Source, repository: str | None = None, reference: str | None = None
+    ) -> None:
         super().__init__()
         self.source = source
+        self.repository = repository
+        self.reference = reference

@@ -242,7 +242,7 @@ class ManifestPane(Pane):
             raise
         if worker.is_cancelled:
             return
-        self.post_message(SourceAnswered(self.source))
+        self.post_message(SourceAnswered(self.source, repository, reference))
         tag = None if reference.startswith(("sha256:", "sha512:")) else reference
         data = NodeData(
             "manifest",

@@ -250,7 +250,7 @@ class TagsPane(ListPane):
                 return
             tag_list.set_items(ordered)
         self.loaded = True
-        self.post_message(SourceAnswered(self.source))
+        self.post_message(SourceAnswered(self.source, repository))
         self.post_message(self.Loaded(repository))
         self.set_title(f"{repository} ({len(tags):,})")
         if self._select_after_load is not None:
