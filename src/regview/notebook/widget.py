@@ -28,7 +28,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from regview.notebook.explorer.controller import Controller
+from regview.notebook.explorer.messages import MessageController
 from regview.notebook.secrets import hide_json, hide_message, remember_session
 from regview.notebook.session import Session, session
 
@@ -78,7 +78,7 @@ class Explorer(anywidget.AnyWidget):
         #: where the registry clients live.
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
-        self.controller = Controller(self, session)
+        self.controller = MessageController(self, session)
         self.on_msg(self._on_msg)
 
     # --- the controller's sink ------------------------------------------------------------

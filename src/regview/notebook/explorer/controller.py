@@ -17,7 +17,6 @@ from regview.notebook.explorer import raw
 from regview.notebook.explorer.core import PUSH_DELAY, Core, Sink
 from regview.notebook.explorer.details import DetailsContext, details
 from regview.notebook.explorer.files_view import FilesView
-from regview.notebook.explorer.messages import HANDLERS, BadMessage
 from regview.notebook.explorer.tags import TagRows
 from regview.notebook.explorer.text import failure_message, safe, short
 from regview.notebook.explorer.tree import Node, add_referrers, expand, load_root
@@ -57,27 +56,6 @@ class Controller(Core):
         self._start: dict[str, Any] = {}
         #: Item indices of the tags the running fill reads.
         self._filling: set[int] = set()
-
-    def handle(self, message: object) -> None:
-        """Act on one message of the front end (see :mod:`.messages`); a failure shows on
-        the error line, a malformed message is logged and ignored."""
-        if not isinstance(message, dict):
-            log.warning("ignored a widget message that is not an object")
-            return
-        kind = message.get("type")
-        handler = HANDLERS.get(kind) if isinstance(kind, str) else None
-        if handler is None:
-            log.warning("ignored a widget message of type %r", kind)
-            return
-        try:
-            handler(self, message)
-        except BadMessage as exc:
-            log.warning("ignored a malformed %s message: %s", kind, exc)
-        except RegistryError as exc:
-            self.error(failure_message(exc))
-        except Exception as exc:
-            log.exception("handling a %s message failed", kind)
-            self.error(failure_message(exc))
 
     # --- targets ---------------------------------------------------------------------------
 

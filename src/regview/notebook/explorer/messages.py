@@ -32,13 +32,17 @@ of a list), ``cursor`` (``pane``, ``row``: put the cursor there), ``raw`` (``tit
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from regview.notebook.explorer.controller import Controller
+from regview.notebook.explorer.controller import Controller
+from regview.notebook.explorer.text import failure_message
+from regview.registry import RegistryError
 
-__all__ = ["HANDLERS", "BadMessage"]
+log = logging.getLogger("regview.notebook")
+
+__all__ = ["HANDLERS", "BadMessage", "MessageController"]
 
 #: The longest text a user types that the kernel accepts (a filter, a target).
 MAX_TEXT = 2048
@@ -223,3 +227,33 @@ HANDLERS: dict[str, Callable[[Controller, dict[str, Any]], None]] = {
     "reload": reload,
 }
 """Message type -> what it does."""
+
+
+class MessageController(Controller):
+    """The controller the widget drives: it acts on the front end's messages.
+
+    (The handlers above need the controller, so acting on messages lives here, not in
+    :mod:`.controller`, which then needs nothing of this module.)
+    """
+
+    def handle(self, message: object) -> None:
+        """Act on one message of the front end (see :mod:`.messages`); a failure shows on
+        the error line, a malformed message is logged and ignored."""
+        if not isinstance(message, dict):
+            log.warning("ignored a widget message that is not an object")
+            return
+        kind = message.get("type")
+        handler = HANDLERS.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            log.warning("ignored a widget message of type %r", kind)
+            return
+        try:
+            handler(self, message)
+        except BadMessage as exc:
+            log.warning("ignored a malformed %s message: %s", kind, exc)
+        except RegistryError as exc:
+            self.error(failure_message(exc))
+        except Exception as exc:
+            log.exception("handling a %s message failed", kind)
+            self.error(failure_message(exc))
+
