@@ -20,7 +20,16 @@ from regview.registry import (
     parse_target,
 )
 
-__all__ = ["DEMO", "Opened", "Opener", "Ref", "open_target", "parse_ref", "source_for"]
+__all__ = [
+    "DEMO",
+    "Opened",
+    "Opener",
+    "Ref",
+    "open_target",
+    "parse_ref",
+    "source_for",
+    "split_local_reference",
+]
 
 DEMO = "demo"
 
@@ -118,3 +127,23 @@ def open_target(text: str, make_client: Callable[[str], Source], settings: Setti
         repository=target.repository,
         reference=target.digest or target.tag,
     )
+
+
+def split_local_reference(text: str) -> tuple[str, str | None]:
+    """``REPO``, ``REPO:TAG`` or ``REPO@DIGEST`` inside a source already chosen (the demo,
+    a layout): the repository and the tag or digest (None when not given)."""
+    value = text.strip()
+    if "@" in value:
+        repository, _, digest = value.partition("@")
+        if not repository or not digest:
+            raise InvalidReference(f"{value!r} is not REPO@DIGEST")
+        return repository, digest
+    slash, colon = value.rfind("/"), value.rfind(":")
+    if colon > slash:
+        repository, tag = value[:colon], value[colon + 1 :]
+        if not repository or not tag:
+            raise InvalidReference(f"{value!r} is not REPO:TAG")
+        return repository, tag
+    if not value:
+        raise InvalidReference("an empty repository name")
+    return value, None

@@ -38,7 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="TARGET",
         help="HOST, HOST/REPO, HOST/REPO:TAG, HOST/REPO@DIGEST or oci:PATH",
     )
-    parser.add_argument("--demo", action="store_true", help="open the embedded demo")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the embedded demo (a TARGET is then REPO[:TAG|@DIGEST] in it)",
+    )
     parser.add_argument(
         "--keymap",
         type=Path,
@@ -94,7 +98,7 @@ def build_explorer(args: argparse.Namespace) -> tuple[RegviewApp, ClientPool]:
     behind it (flush its cache once the app has exited). Tests build it here too."""
     from regview.recent import remember
     from regview.registry import parse_target
-    from regview.targets import DEMO, open_target
+    from regview.targets import DEMO, open_target, split_local_reference
 
     target_text: str | None = DEMO if args.demo else args.target
     registries: list[str] = []
@@ -124,11 +128,14 @@ def build_explorer(args: argparse.Namespace) -> tuple[RegviewApp, ClientPool]:
         )
         return app, pool
     first = opener(target_text)
+    repository, reference = first.repository, first.reference
+    if args.demo and args.target:  # regview --demo acme/web:latest
+        repository, reference = split_local_reference(args.target)
     app = create_app(
         first.source,
         settings=settings,
-        repository=first.repository,
-        reference=first.reference,
+        repository=repository,
+        reference=reference,
         opener=opener,
         target=target_text,
         on_target_opened=opened,
