@@ -41,3 +41,15 @@ async def test_keys_without_the_filter_key_still_navigate(source: FakeSource) ->
         await settle(pilot)
         assert repo_list.highlighted == 2
         assert app.focused is repo_list
+
+
+async def test_a_long_burst_with_slashes_goes_whole_into_the_filter(source: FakeSource) -> None:
+    """As a browser (regview serve) or a paste delivers "/team/app": every key after the
+    filter key reaches the input, the slash inside the name included."""
+    app = create_app(source)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(app, "/team/app-kinds/oci-image")
+        await settle(pilot)
+        assert isinstance(app.focused, FilterInput)
+        assert app.focused.value == "team/app-kinds/oci-image"
