@@ -192,7 +192,7 @@ def test_files_largest_and_total() -> None:
     html = result._repr_html_()
     assert "merged filesystem of 3 layers" in html
     rows = body_rows(html)
-    assert rows[1][:5] == ["-rwxr-xr-x", "0", "0", "4.0 KiB", "1"]
+    assert rows[1][:5] == ["-rwxr-xr-x", "0", "0", "4.1 kB", "1"]
 
 
 def test_one_layer_says_which_and_how_layers_are_numbered() -> None:

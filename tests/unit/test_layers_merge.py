@@ -191,3 +191,15 @@ async def test_cat_from_a_zstd_layer(tmp_path: Path) -> None:
     out = io.BytesIO()
     found = await read_file(source, "img", layers, "/z/file", out.write)
     assert out.getvalue() == b"zstd!" and found.layer == 0
+
+
+def test_summary_sizes_use_the_decimal_units_the_explorer_shows() -> None:
+    from regview.registry.layers import format_size
+
+    assert format_size(None) == "unknown"
+    assert format_size(124) == "124 B"
+    assert format_size(999) == "999 B"
+    assert format_size(14_458) == "14.5 kB"
+    assert format_size(304_100) == "304.1 kB"
+    assert format_size(1_500_000) == "1.5 MB"
+    assert format_size(3_000_000_000) == "3.0 GB"

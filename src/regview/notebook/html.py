@@ -133,7 +133,7 @@ def note(value: Html | str) -> Html:
 
 
 def size_text(n: int | None) -> Html:
-    """``1.5 MiB`` with the exact byte count in ``title``."""
+    """``1.5 MB`` with the exact byte count in ``title``."""
     if n is None:
         return Html("")
     return el("span", format_size(n), title=f"{n:,} bytes")

@@ -34,14 +34,15 @@ def format_time(mtime: int) -> str:
 
 
 def format_size(n: int | None) -> str:
-    """``1.5 MiB``-style sizes for summaries (exact byte counts stay in listings)."""
+    """``14.5 kB``-style sizes for summaries, in decimal units as the explorer, ``inspect``
+    and the registries' own pages show them (exact byte counts stay in listings)."""
     if n is None:
         return "unknown"
     value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(value) < 1000 or unit == "TB":
             return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
+        value /= 1000
     return f"{n} B"
 
 
