@@ -68,11 +68,14 @@ class Settings:
     insecure: bool = False
     """Skip TLS certificate verification."""
     concurrency: int = 32
-    """Requests in flight at once, per registry host.
+    """Requests in flight at once, per registry host, over HTTP/1.1 (one connection each).
 
     32 small GETs at once halve a cold inspect of 100 tags at 50 ms RTT against 16
-    (``benchmarks/run --only c``); HTTP/2 registries carry them on one connection.
+    (``benchmarks/run --only c``). An HTTP/2 registry gets ``http2_streams`` instead.
     """
+    http2_streams: int = 100
+    """Requests in flight at once to a registry that speaks HTTP/2: streams on one
+    connection (fewer if the server's SETTINGS allow fewer)."""
     connect_timeout: float = 10.0
     """Seconds to wait for a connection."""
     read_timeout: float = 30.0
@@ -117,8 +120,8 @@ class Settings:
     """The TUI's key bindings file; None means ``~/.config/regview/keys.toml``."""
 
     def __post_init__(self) -> None:
-        for name in ("concurrency", "max_body_bytes", "max_index_depth", "max_pages",
-                     "max_tries"):
+        for name in ("concurrency", "http2_streams", "max_body_bytes", "max_index_depth",
+                     "max_pages", "max_tries"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, not {value!r}")

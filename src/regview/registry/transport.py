@@ -7,8 +7,12 @@ Every request here has
 * a body cap, checked against ``Content-Length`` first and then while streaming; we ask
   for ``Accept-Encoding: identity`` and inflate a compressed answer ourselves with the
   same cap, so a gzip bomb stops at the limit;
-* a place in a per-host semaphore, so a UI that asks for 500 things at once sends at
-  most ``concurrency`` requests;
+* a place in a per-host limit, so a UI that asks for 500 things at once sends at most
+  ``concurrency`` requests over HTTP/1.1, or ``http2_streams`` streams once the registry
+  is seen to speak HTTP/2 (:mod:`~regview.registry.request_limit`);
+* on a loopback registry, whose scheme is not known before it answers, one request at a
+  time finds out (the probe) while the others wait for its answer: a burst of 100 first
+  requests then costs one plain-http try, not 100 that a TLS server turns away;
 * bounded retries for idempotent requests: 429 honouring ``Retry-After`` up to a cap,
   500/502/503/504 and connection failures with exponential backoff (a timeout is not
   retried: the deadline is the user's bound on the whole request);
@@ -21,9 +25,10 @@ client is (``_send_handling_auth`` -> ``_send_handling_redirects`` ->
 
 1. :meth:`Transport._send_handling_auth` sends with what we know of the registry's auth;
    after a 401 it learns the challenge and sends once more; a second 401 is final;
-2. :meth:`Transport._send_handling_retries` switches a loopback registry to https when
-   it says it speaks TLS, and retries what may be retried;
-3. :meth:`Transport._send_single` sends one request under the semaphore and the
+2. :meth:`Transport._send_handling_retries` holds a request while another one probes the
+   scheme, switches a loopback registry to https when it says it speaks TLS, and retries
+   what may be retried;
+3. :meth:`Transport._send_single` sends one request under the limit and the
    deadline and reads its body; for a stream it leaves a 200/206 body unread, keeping
    the connection and the semaphore place until the caller is done.
 
@@ -52,6 +57,7 @@ from regview.registry.errors import (
     TooLarge,
 )
 from regview.registry.http_client import make_http_client
+from regview.registry.request_limit import RequestLimit
 from regview.registry.responses import (
     Response,
     asks_for_https,
@@ -111,8 +117,10 @@ class Transport:
         self.registry = registry
         self.base_url = httpx.URL(base_url)
         # A loopback registry is tried over plain http first; one that answers "you sent
-        # HTTP to an HTTPS port" is switched to https (see ``_https_instead``).
+        # HTTP to an HTTPS port" is switched to https (see ``_https_instead``). While
+        # ``_may_switch`` holds, the scheme is unknown: one request probes it at a time.
         self._may_switch = may_switch_to_https and self.base_url.scheme == "http"
+        self._probe: asyncio.Future[None] | None = None
         self._plain_http_forced = not may_switch_to_https
         self.settings = settings
         self.stats = stats
@@ -120,7 +128,7 @@ class Transport:
         self.auth = Authenticator(
             registry, credentials, self.http, deadline=settings.request_deadline, stats=stats
         )
-        self._semaphore = asyncio.Semaphore(max(1, settings.concurrency))
+        self._semaphore = RequestLimit(settings.concurrency)
 
     def url(self, path: str, params: Mapping[str, str | int] | None = None) -> httpx.URL:
         url = self.base_url.join(path)
@@ -209,19 +217,23 @@ class Transport:
         """Send; switch to https when the registry asks for it; retry what may be retried."""
         while True:
             sending.tries += 1
+            probe = await self._await_scheme(sending)
             try:
                 response = await self._send_single(sending, auth_header)
+                https = await self._https_instead(
+                    sending.method, sending.url, response.status, response.body
+                )
             except (NetworkError, ProtocolError) as exc:
                 retryable = isinstance(exc, NetworkError) and not isinstance(
                     exc, Timeout | CertificateError
                 )
                 if retryable and sending.retries and sending.tries < self.settings.max_tries:
+                    self._end_probe(probe)  # unanswered: the next request in line probes
                     await asyncio.sleep(self._backoff(sending.tries))
                     continue
                 raise
-            https = await self._https_instead(
-                sending.method, sending.url, response.status, response.body
-            )
+            finally:
+                self._end_probe(probe)
             if https is not None:
                 sending.url = https
                 sending.tries -= 1
@@ -235,6 +247,48 @@ class Transport:
                     continue
                 raise error_for(response, sending.what)
             return response
+
+    async def _await_scheme(self, sending: _Sending) -> asyncio.Future[None] | None:
+        """Before a request to a registry whose scheme is unknown: wait for the probe.
+
+        Returns the probe's future when this request is the probe (the first one, or the
+        next one after a probe that got no answer); the caller ends it with
+        :meth:`_end_probe`. A request that waited is sent with the scheme the probe found.
+        """
+        while self._may_switch and self._is_base_origin(sending.url):
+            if self._probe is None:
+                self._probe = asyncio.get_running_loop().create_future()
+                return self._probe
+            await asyncio.shield(self._probe)
+        if (
+            sending.url.scheme == "http"
+            and self.base_url.scheme == "https"
+            and self._is_base_origin(sending.url)
+        ):
+            sending.url = sending.url.copy_with(scheme="https", port=sending.url.port or 80)
+        return None
+
+    def _end_probe(self, probe: asyncio.Future[None] | None) -> None:
+        """Let the requests waiting for ``probe`` go (once; a later probe is not touched)."""
+        if probe is None:
+            return
+        if self._probe is probe:
+            self._probe = None
+        if not probe.done():
+            probe.set_result(None)
+
+    def _is_base_origin(self, url: httpx.URL) -> bool:
+        """Same host and port as the registry (whichever scheme)."""
+        return (url.host, _port(url)) == (self.base_url.host, _port(self.base_url))
+
+    def _note_protocol(self, url: httpx.URL, http_version: object) -> None:
+        """Size the request limit for the protocol the registry answered in."""
+        if not self._is_base_origin(url):
+            return
+        if http_version == b"HTTP/2":
+            self._semaphore.resize(self.settings.http2_streams)
+        else:
+            self._semaphore.resize(self.settings.concurrency)
 
     async def _send_single(self, sending: _Sending, auth_header: str | None) -> Response:
         """One request: the semaphore, the deadline, the body cap (or, streamed, no body)."""
@@ -255,6 +309,7 @@ class Transport:
                 try:
                     status = response.status_code
                     self._note_rate_limit(response.headers)
+                    self._note_protocol(response.url, response.extensions.get("http_version"))
                     if sending.keep_open is not None and status in _STREAMED:
                         self._keep_open(sending, response)
                         kept = True
@@ -326,14 +381,10 @@ class Transport:
 
         Raises :class:`ProtocolError` when it did but ``--plain-http`` forbids https.
         """
-        if url.scheme != "http" or (url.host, url.port) != (
-            self.base_url.host,
-            self.base_url.port,
-        ):
+        if url.scheme != "http" or not self._is_base_origin(url):
             return None
         if status != 400:
-            if status < 500:
-                self._may_switch = False  # it answered in plain http: a plain-http registry
+            self._may_switch = False  # it answered in plain http: a plain-http registry
             return None
         if not self._may_switch and not self._plain_http_forced:
             return None  # a plain-http registry's own 400
@@ -351,6 +402,7 @@ class Transport:
             answer = await self._send_single(probe, None)
             status, body = answer.status, answer.body
         if status != 400 or not asks_for_https(body):
+            self._may_switch = False  # its own 400: a plain-http registry
             return None
         if self._plain_http_forced:
             raise ProtocolError(
@@ -358,6 +410,7 @@ class Transport:
             )
         if self.base_url.scheme == "http":
             self.base_url = self.base_url.copy_with(scheme="https", port=url.port or 80)
+        self._may_switch = False
         return url.copy_with(scheme="https", port=url.port or 80)
 
     def _backoff(self, tries: int) -> float:
@@ -426,3 +479,8 @@ class Transport:
                 note=note,
             )
         )
+
+
+def _port(url: httpx.URL) -> int | None:
+    # A loopback registry on http's default port keeps port 80 when it is switched.
+    return url.port or (80 if url.scheme in ("http", "https") else None)
