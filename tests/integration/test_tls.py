@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import Regview, run_regview
+from tests.support.content import Published
+from tests.support.counting_proxy import counting_proxy
 from tests.support.images import Kinds, build_all, write_layout
 from tests.support.publish import run_parallel, skopeo_copy_args, skopeo_inspect
 from tests.support.registry import RegistryServer
@@ -85,3 +87,54 @@ def test_plain_http_forced_on_a_tls_registry_says_what_is_wrong(
     result = regview("tags", server.ref("tls/app")).failed()  # --plain-http
     assert "https" in result.stderr.lower()
     assert "--plain-http" in result.stderr
+
+
+BURST = 40
+
+
+@pytest.fixture(scope="module")
+def burst_tags(tls_registry: tuple[RegistryServer, Kinds]) -> list[str]:
+    """``tls/burst:t0`` .. ``t39``: one image under many tags, put with the registry API."""
+    server, kinds = tls_registry
+    image = kinds.oci_image
+    tags = [f"t{i}" for i in range(BURST)]
+    for tag in tags:
+        answer = server.client.put(
+            f"/v2/tls/app/manifests/{tag}",
+            content=image.raw,
+            headers={"Content-Type": image.media_type},
+        )
+        assert answer.status_code == 201, answer.text
+    return tags
+
+
+def test_a_cold_burst_over_tls_makes_one_scheme_probe_and_one_connection(
+    regview: Regview, tls_registry: tuple[RegistryServer, Kinds], burst_tags: list[str]
+) -> None:
+    server, kinds = tls_registry
+    with counting_proxy(server.host) as proxy:
+        refs = [f"{proxy.host}/tls/app:{tag}" for tag in burst_tags]
+        mark = server.mark()
+        result = regview("--insecure", "inspect", "--json", *refs, plain_http=False).ok()
+        ours = [e for e in server.requests_since(mark) if e.user_agent.startswith("regview/")]
+        opened = list(proxy.opened)
+    lines = [json.loads(line) for line in result.text.splitlines()]
+    assert [x["digest"] for x in lines] == [kinds.oci_image.digest] * BURST
+    # One plain-http try found out that the port speaks TLS; everything else went over
+    # one HTTP/2 connection (Go refuses the plain try before its access log).
+    assert sorted(opened) == ["plain", "tls"], opened
+    manifests = sorted(e.path for e in ours if "/manifests/" in e.path)
+    assert manifests == sorted(f"/v2/tls/app/manifests/{tag}" for tag in burst_tags)
+    assert all(' HTTP/2.0" ' in e.line for e in ours), [e.line for e in ours]
+
+
+def test_insecure_still_reads_a_plain_http_registry(
+    regview: Regview, registry: RegistryServer, content: Published
+) -> None:
+    ref = content.ref("oci-image")
+    with counting_proxy(registry.host) as proxy:
+        proxied = ref.replace(registry.host, proxy.host, 1)
+        result = regview("--insecure", "manifest", proxied, plain_http=False).ok()
+        opened = list(proxy.opened)
+    assert result.stdout == skopeo_inspect(ref)
+    assert opened == ["plain"]  # the probe was the request: no https try, no second one
