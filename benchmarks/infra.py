@@ -31,12 +31,16 @@ def registry(workdir: Path) -> Iterator[RegistryServer]:
 
 
 class LatencyProxy:
-    """``latency_proxy.py`` in its own process (so it never competes for our GIL)."""
+    """``latency_proxy.py`` in its own process (so it never competes for our GIL).
 
-    def __init__(self, target: str, rtt_ms: float) -> None:
+    ``port`` 0 takes any free port; a fixed one keeps ``127.0.0.1:PORT`` the same from
+    run to run (regview's cache is keyed by host:port).
+    """
+
+    def __init__(self, target: str, rtt_ms: float, port: int = 0) -> None:
         self.target = target
         self.rtt_ms = rtt_ms
-        self.port = 0
+        self.port = port
         self.stats = ""
         self._proc: subprocess.Popen[str] | None = None
 
@@ -49,6 +53,8 @@ class LatencyProxy:
             [
                 sys.executable,
                 str(HERE / "latency_proxy.py"),
+                "--listen",
+                f"127.0.0.1:{self.port}",
                 "--target",
                 self.target,
                 "--rtt-ms",
@@ -62,7 +68,11 @@ class LatencyProxy:
         line = self._proc.stdout.readline()
         if not line.startswith("LISTENING "):
             self._proc.kill()
-            raise RuntimeError(f"latency proxy did not start: {line!r}")
+            self._proc.wait()
+            raise RuntimeError(
+                f"latency proxy did not start on port {self.port or 'any'}: {line!r} "
+                "(is the port taken? choose another with --proxy-port)"
+            )
         self.port = int(line.split()[1])
         return self
 

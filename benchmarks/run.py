@@ -1,6 +1,7 @@
 """regview against skopeo, python-dxf and oras-py on a real registry, with and without latency.
 
     benchmarks/run [--quick] [--only a,b,c] [--rtt-ms 50] [--repeat N] [--skopeo-tags N]
+                   [--proxy-port 15050] [--no-tls]
 
 Starts Debian's ``docker-registry`` (storage on /dev/shm) with generated content — a
 catalog of 5,000 repositories, one repository with 2,000 tags, 100 distinct images —
@@ -11,7 +12,10 @@ Then, for no latency and for ``--rtt-ms``, cold and warm cache, it times every t
 
 with the wall clock, and counts each operation's requests in the registry's access log.
 It prints one table (ratios regview/peer), the target lines, ``regview --version``
-start-up, and the TUI figures (``tui_bench.py`` and ``tui_tags.py``).
+start-up, (c) over TLS with HTTP/2 next to plain http, each against its floor
+(``tls_run.py``), and the TUI figures (``tui_bench.py`` and ``tui_tags.py``). The latency
+proxies listen on fixed ports (``--proxy-port`` and the next two), so a host:port means
+the same thing from run to run.
 
 Peers have no cache: their "warm" run is the same run again (a new session). skopeo
 runs one process per tag; by default a sample of tags is timed and scaled to all tags
@@ -40,6 +44,7 @@ sys.path.insert(0, str(HERE))
 
 import content  # noqa: E402
 import peers  # noqa: E402
+import tls_run  # noqa: E402
 from infra import LatencyProxy, RegistryServer, load, registry  # noqa: E402
 from report import OPS, Row, Target, table  # noqa: E402
 
@@ -589,6 +594,13 @@ def main() -> int:
         help="alternated runs behind each target line (median; 0 to skip)",
     )
     p.add_argument("--no-tui", action="store_true", help="skip the TUI figures")
+    p.add_argument("--no-tls", action="store_true", help="skip (c) over TLS")
+    p.add_argument(
+        "--proxy-port",
+        type=int,
+        default=tls_run.DEFAULT_PROXY_PORT,
+        help="port of the latency proxy; the TLS run uses the next two (default 15050)",
+    )
     p.add_argument("--out", type=Path, help="also write the report to this file")
     args = p.parse_args()
     only = [x.strip() for x in args.only.split(",") if x.strip()]
@@ -619,7 +631,7 @@ def main() -> int:
             + ")"
         )
         bench = Bench(args, reg, pushed)
-        with LatencyProxy(reg.host, args.rtt_ms) as proxy:
+        with LatencyProxy(reg.host, args.rtt_ms, port=args.proxy_port) as proxy:
             # The proxy itself: curl of /v2/ on a new connection (~2 RTT) and a reused one.
             curl = subprocess.run(
                 [
@@ -681,6 +693,19 @@ def main() -> int:
             for target in targets(bench, args.rtt_ms, start, measured):
                 say(target.line())
             say(f"  {imports_on_cli_path()}")
+            if "c" in only and not args.no_tls:
+                print(f"... (c) over TLS (load {load()})", file=sys.stderr, flush=True)
+                say()
+                with tls_run.tls_twin(reg, Path(tmp) / "tls") as tls:
+                    for line in tls_run.measure(
+                        reg,
+                        tls,
+                        pushed.image_tags,
+                        args.rtt_ms,
+                        max(1, args.target_runs),
+                        args.proxy_port + 1,
+                    ):
+                        say(line)
             if not args.no_tui:
                 say()
                 say("TUI:")

@@ -1,0 +1,201 @@
+"""(c) cold over TLS (HTTP/2) and over plain http, at RTT, each against its floor.
+
+    python benchmarks/tls_run.py [--rtt-ms 50] [--runs 5] [--images 100]
+
+Starts Debian's ``docker-registry`` with ``--images`` small images (or, from
+``benchmarks/run``, uses the one it started), a second ``docker-registry`` on the same
+storage serving TLS with a throwaway certificate, and a latency proxy in front of each on
+fixed ports (``--proxy-port`` and the next one: regview's cache is keyed by host:port).
+Then it times ``regview inspect --json`` of every image (manifest + config each) cold,
+process included, ``--runs`` times each, alternating plain and TLS.
+
+The floor of each is what no client can beat on one connection per request (plain) or
+one HTTP/2 connection (TLS): process start-up (``python -m regview --version``) plus
+the round trips — the proxy's connection handshake, TLS 1.3 (TLS only), the manifests,
+the configs.
+
+CPU: the same runs without the proxy, as user + system seconds of the regview process,
+per request (HTTP/2 through h2 + hpack + httpcore + anyio, against our HTTP/1.1 pool).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import content  # noqa: E402
+import peers  # noqa: E402
+from infra import LatencyProxy, RegistryServer, load, registry  # noqa: E402
+from tests.support.tls import make_certificate  # noqa: E402
+
+PY = sys.executable
+DEFAULT_PROXY_PORT = 15050
+#: Round trips on the floor: (connection handshake, TLS 1.3, manifests, configs).
+FLOOR_TRIPS = {"plain http": 3, "TLS, HTTP/2": 4}
+
+
+@dataclass
+class Run:
+    label: str
+    flags: list[str]
+    seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    cpu_direct: list[float] = field(default_factory=list)
+    requests: list[int] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def tls_twin(plain: RegistryServer, workdir: Path) -> Iterator[RegistryServer]:
+    """A TLS ``docker-registry`` serving the storage ``plain`` serves."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = RegistryServer(
+        workdir,
+        name="bench-registry-tls",
+        tls=make_certificate(workdir),
+        storage_in_memory=False,
+    )
+    server.storage = plain.storage
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def inspect_once(
+    host: str, refs_of: list[str], flags: list[str], cache_dir: Path
+) -> tuple[float, float]:
+    """One cold ``regview inspect --json``: (wall seconds, CPU seconds of the process)."""
+    refs = [f"{host}/{content.IMAGES_REPO}:{t}" for t in refs_of]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [PY, "-m", "regview", *flags, "inspect", "--json", *refs, "--cache-dir", str(cache_dir)],
+        capture_output=True,
+        env=peers.isolated_env(),
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"regview inspect: {proc.stderr.decode(errors='replace')[-2000:]}")
+    lines = proc.stdout.decode().splitlines()
+    if len(lines) != len(refs):
+        raise AssertionError(f"regview inspect printed {len(lines)} lines for {len(refs)} refs")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def startup() -> float:
+    times = []
+    for _ in range(7):
+        t = time.perf_counter()
+        subprocess.run([PY, "-m", "regview", "--version"], check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def measure(
+    plain: RegistryServer,
+    tls: RegistryServer,
+    image_tags: list[str],
+    rtt_ms: float,
+    runs: int,
+    proxy_port: int,
+) -> list[str]:
+    """The report lines for plain http and TLS at ``rtt_ms``."""
+    work = Path(tempfile.mkdtemp(prefix="regview-bench-tls-"))
+    rows = [Run("plain http", []), Run("TLS, HTTP/2", ["--insecure"])]
+    targets = {"plain http": plain, "TLS, HTTP/2": tls}
+    try:
+        start = startup()
+        with (
+            LatencyProxy(plain.host, rtt_ms, port=proxy_port) as plain_proxy,
+            LatencyProxy(tls.host, rtt_ms, port=proxy_port + 1) as tls_proxy,
+        ):
+            proxies = {"plain http": plain_proxy, "TLS, HTTP/2": tls_proxy}
+            for i in range(runs):
+                for row in rows:
+                    server = targets[row.label]
+                    mark = server.mark()
+                    seconds, cpu = inspect_once(
+                        proxies[row.label].host, image_tags, row.flags, work / f"{row.label}-{i}"
+                    )
+                    row.requests.append(len(server.requests_since(mark)))
+                    row.seconds.append(seconds)
+                    row.cpu.append(cpu)
+        for i in range(runs):
+            for row in rows:
+                _, cpu = inspect_once(
+                    targets[row.label].host, image_tags, row.flags, work / f"direct-{row.label}-{i}"
+                )
+                row.cpu_direct.append(cpu)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    n = len(image_tags)
+    out = [
+        f"(c) {n} x (manifest + config), cold, regview inspect CLI at {rtt_ms:g} ms RTT "
+        f"(median of {runs}; proxies on fixed ports {proxy_port}, {proxy_port + 1}; "
+        f"load {load()}):"
+    ]
+    for row in rows:
+        trips = FLOOR_TRIPS[row.label]
+        floor = start + trips * rtt_ms / 1000
+        median = statistics.median(row.seconds)
+        cpu_req = statistics.median(row.cpu_direct) / (2 * n) * 1000
+        out.append(
+            f"  {row.label:<12} {median:6.3f} s  floor {floor:.3f} s "
+            f"(start-up {start:.3f} s + {trips} x {rtt_ms:g} ms)  = {median / floor:.2f}x floor "
+            f"{'(<= 1.5x: PASS)' if median <= 1.5 * floor else '(> 1.5x: MISS)'}; "
+            f"runs "
+            + ", ".join(f"{x:.2f}" for x in row.seconds)
+            + f"; {statistics.median(row.requests):.0f} requests logged"
+        )
+        out.append(
+            f"  {'':<12} CPU at 0 ms: {statistics.median(row.cpu_direct):.3f} s per run "
+            f"({cpu_req:.2f} ms per request, process start included), "
+            f"at {rtt_ms:g} ms: {statistics.median(row.cpu):.3f} s"
+        )
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rtt-ms", type=float, default=50.0)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--images", type=int, default=100)
+    p.add_argument("--proxy-port", type=int, default=DEFAULT_PROXY_PORT)
+    args = p.parse_args()
+    peers.use_isolated_home_in_process()
+    sizes = content.Sizes(images=args.images, tags=2, catalog=2)
+    print(f"regview TLS benchmark — {os.cpu_count()} CPUs, load {load()}", flush=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="regview-bench-") as tmp,
+        registry(Path(tmp) / "plain") as plain,
+    ):
+        pushed = content.publish(plain.url, plain.host, sizes)
+        with tls_twin(plain, Path(tmp) / "tls") as tls:
+            for line in measure(
+                plain, tls, pushed.image_tags, args.rtt_ms, args.runs, args.proxy_port
+            ):
+                print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
