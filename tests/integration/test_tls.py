@@ -7,12 +7,15 @@ certificate is verified unless ``--insecure`` says otherwise.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from regview.registry.client import RegistryClient
+from regview.registry.settings import Settings
 from tests.support.cli import Regview, run_regview
 from tests.support.content import Published
 from tests.support.counting_proxy import counting_proxy
@@ -138,3 +141,27 @@ def test_insecure_still_reads_a_plain_http_registry(
         opened = list(proxy.opened)
     assert result.stdout == skopeo_inspect(ref)
     assert opened == ["plain"]  # the probe was the request: no https try, no second one
+
+
+async def test_http2_carries_more_requests_at_once_than_the_http11_limit(
+    tls_registry: tuple[RegistryServer, Kinds], burst_tags: list[str], tmp_path: Path
+) -> None:
+    server, kinds = tls_registry
+    settings = Settings(cache_dir=tmp_path / "cache", insecure=True, concurrency=4)
+    peak = 0
+    async with RegistryClient(server.host, settings=settings) as c:
+
+        async def watch() -> None:
+            nonlocal peak
+            while True:
+                peak = max(peak, c.stats.in_flight)
+                await asyncio.sleep(0)
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            found = await asyncio.gather(*(c.manifest("tls/app", tag) for tag in burst_tags))
+        finally:
+            watcher.cancel()
+    assert {f.digest for f in found} == {kinds.oci_image.digest}
+    # Four at once would be the HTTP/1.1 limit; HTTP/2 streams are not held to it.
+    assert 4 < peak <= settings.http2_streams, peak
