@@ -49,6 +49,9 @@ class SlowTransport(httpx.AsyncBaseTransport):
         self._go = asyncio.Event()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "http":  # a plain-http probe is answered at once
+            answer = self.fake.handle(request)
+            return httpx.Response(answer.status_code, stream=answer.stream, request=request)
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         if self.in_flight >= self.release_at:
@@ -221,3 +224,17 @@ async def test_http2_streams_is_a_setting() -> None:
     assert transport.peak == 10
     with pytest.raises(ValueError, match="http2_streams must be a positive integer"):
         Settings(http2_streams=0)
+
+
+@pytest.mark.parametrize("registry", ["registry.example", "tls-on-loopback"])
+async def test_the_first_burst_over_https_is_not_held_to_the_http11_limit(registry: str) -> None:
+    # Before any answer, https is taken to be HTTP/2: the first burst goes out whole,
+    # also right after the probe found that a loopback registry speaks TLS.
+    fake = FakeRegistry() if registry == "registry.example" else tls_only()
+    n = 100
+    for i in range(n):
+        fake.push_image("team/app", f"v{i}", label=str(i))
+    transport = SlowTransport(fake, b"HTTP/2", release_at=n)
+    async with client(fake, transport) as c:
+        await asyncio.gather(*(c.manifest("team/app", f"v{i}") for i in range(n)))
+    assert transport.peak == n

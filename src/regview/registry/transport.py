@@ -78,6 +78,7 @@ _ERROR_BODY_LIMIT = 64 * 1024
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 _STREAMED = frozenset({200, 206})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(slots=True)
@@ -128,7 +129,11 @@ class Transport:
         self.auth = Authenticator(
             registry, credentials, self.http, deadline=settings.request_deadline, stats=stats
         )
-        self._semaphore = RequestLimit(settings.concurrency)
+        # Until the first answer tells the protocol, https is taken to be HTTP/2 (as Go's
+        # client assumes 100 streams before the server's SETTINGS): the first burst then
+        # goes out at once. Over HTTP/1.1 the connection pool holds it to
+        # ``concurrency`` connections meanwhile, and the first answer sizes the limit.
+        self._semaphore = RequestLimit(self._limit_for(self.base_url.scheme, None))
 
     def url(self, path: str, params: Mapping[str, str | int] | None = None) -> httpx.URL:
         url = self.base_url.join(path)
@@ -283,12 +288,14 @@ class Transport:
 
     def _note_protocol(self, url: httpx.URL, http_version: object) -> None:
         """Size the request limit for the protocol the registry answered in."""
-        if not self._is_base_origin(url):
-            return
-        if http_version == b"HTTP/2":
-            self._semaphore.resize(self.settings.http2_streams)
-        else:
-            self._semaphore.resize(self.settings.concurrency)
+        if self._is_base_origin(url):
+            self._semaphore.resize(self._limit_for(url.scheme, http_version))
+
+    def _limit_for(self, scheme: str, http_version: object) -> int:
+        """Requests at once: streams over HTTP/2 (or https not yet answered), else connections."""
+        if http_version == b"HTTP/2" or (http_version is None and scheme == "https"):
+            return self.settings.http2_streams
+        return self.settings.concurrency
 
     async def _send_single(self, sending: _Sending, auth_header: str | None) -> Response:
         """One request: the semaphore, the deadline, the body cap (or, streamed, no body)."""
@@ -410,6 +417,7 @@ class Transport:
             )
         if self.base_url.scheme == "http":
             self.base_url = self.base_url.copy_with(scheme="https", port=url.port or 80)
+            self._semaphore.resize(self._limit_for("https", None))
         self._may_switch = False
         return url.copy_with(scheme="https", port=url.port or 80)
 
@@ -482,5 +490,6 @@ class Transport:
 
 
 def _port(url: httpx.URL) -> int | None:
-    # A loopback registry on http's default port keeps port 80 when it is switched.
-    return url.port or (80 if url.scheme in ("http", "https") else None)
+    # A loopback registry switched from http's default port is https on port 80 (written
+    # out), so http://localhost and https://localhost:80 are the same registry.
+    return url.port or _DEFAULT_PORTS.get(url.scheme)
