@@ -15,8 +15,9 @@ can beat on one connection per request (plain) or one HTTP/2 connection (TLS): p
 start-up (``python -m regview --version``) plus the round trips — the proxy's
 connection handshake, TLS 1.3 (TLS only), the manifests, the configs.
 
-CPU: the same runs without the proxy, as user + system seconds of the regview process,
-per request (HTTP/2 through h2 + hpack + httpcore + anyio, against our HTTP/1.1 pool).
+CPU: the same runs without the proxy, cold then warm, as user + system seconds of the
+regview process; (cold - warm) / requests is the CPU each request costs (HTTP/2 through
+h2 + hpack + httpcore + anyio, against our HTTP/1.1 pool on h11).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Run:
     seconds: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
     cpu_direct: list[float] = field(default_factory=list)
+    cpu_direct_warm: list[float] = field(default_factory=list)
     requests: list[int] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)
     warm_requests: list[int] = field(default_factory=list)
@@ -149,10 +151,12 @@ def measure(
                     row.warm.append(seconds)
         for i in range(runs):
             for row in rows:
-                _, cpu = inspect_once(
-                    targets[row.label].host, image_tags, row.flags, work / f"direct-{row.label}-{i}"
-                )
+                cache_dir = work / f"direct-{row.label}-{i}"
+                host = targets[row.label].host
+                _, cpu = inspect_once(host, image_tags, row.flags, cache_dir)
                 row.cpu_direct.append(cpu)
+                _, cpu = inspect_once(host, image_tags, row.flags, cache_dir)
+                row.cpu_direct_warm.append(cpu)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     n = len(image_tags)
@@ -165,7 +169,9 @@ def measure(
         trips = FLOOR_TRIPS[row.label]
         floor = start + trips * rtt_ms / 1000
         median = statistics.median(row.seconds)
-        cpu_req = statistics.median(row.cpu_direct) / (2 * n) * 1000
+        cpu_cold = statistics.median(row.cpu_direct)
+        cpu_warm = statistics.median(row.cpu_direct_warm)
+        cpu_req = (cpu_cold - cpu_warm) / (2 * n) * 1000
         out.append(
             f"  {row.label:<12} {median:6.3f} s  floor {floor:.3f} s "
             f"(start-up {start:.3f} s + {trips} x {rtt_ms:g} ms)  = {median / floor:.2f}x floor "
@@ -178,8 +184,8 @@ def measure(
             f"{trips}; a large --rtt-ms makes this figure robust to CPU load)"
         )
         out.append(
-            f"  {'':<12} CPU at 0 ms: {statistics.median(row.cpu_direct):.3f} s per run "
-            f"({cpu_req:.2f} ms per request, process start included), "
+            f"  {'':<12} CPU at 0 ms: cold {cpu_cold:.3f} s, warm {cpu_warm:.3f} s: "
+            f"{cpu_req:.2f} ms per request (the difference / {2 * n}); "
             f"at {rtt_ms:g} ms: {statistics.median(row.cpu):.3f} s; warm (same command on "
             f"the cache it left, {max(row.warm_requests)} requests): "
             f"{statistics.median(row.warm):.3f} s"
