@@ -165,6 +165,9 @@ def measure(
         f"(median of {runs}; proxies on fixed ports {proxy_port}, {proxy_port + 1}; "
         f"load {load()}):"
     ]
+    for label, proxy in proxies.items():
+        # Cold runs only open connections: a warm run sends nothing.
+        out.append(f"  {label:<12} latency proxy over {runs} cold runs: {proxy.stats}")
     for row in rows:
         trips = FLOOR_TRIPS[row.label]
         floor = start + trips * rtt_ms / 1000
