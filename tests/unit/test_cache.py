@@ -225,6 +225,35 @@ def test_write_behind_keeps_writes_and_removals_in_order(tmp_path: Path) -> None
     assert entry is not None and entry.value == {"digest": "kept"}
 
 
+def test_a_dropped_ref_is_gone_before_the_writer_unlinks_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import regview.registry.cache as cache_module
+
+    cache = ContentCache(tmp_path, write_behind=True)
+    cache.put_ref("tags:team/app", {"tags": ["1.0"]}, etag='"v1"')
+    cache.flush()  # the entry is on disk
+    gate = threading.Event()
+    real_unlink = cache_module._unlink
+
+    def slow_unlink(path: Path) -> None:
+        gate.wait(10)
+        real_unlink(path)
+
+    monkeypatch.setattr(cache_module, "_unlink", slow_unlink)
+    cache.drop_ref("tags:team/app")  # returns while the writer waits on the gate
+    assert cache.get_ref("tags:team/app") is None  # not read back from the disk meanwhile
+    cache.put_ref("tags:team/app", {"tags": ["2.0"]})
+    entry = cache.get_ref("tags:team/app")
+    assert entry is not None and entry.value == {"tags": ["2.0"]}
+    gate.set()
+    cache.flush()
+    entry = ContentCache(tmp_path).get_ref("tags:team/app")
+    assert entry is not None and entry.value == {"tags": ["2.0"]}
+
+
 async def test_closing_a_client_flushes_its_cache(tmp_path: Path) -> None:
     from regview.registry.client import RegistryClient
     from regview.registry.settings import Settings

@@ -67,6 +67,7 @@ class ContentCache:
         self._write_behind = write_behind
         self._writer: ThreadPoolExecutor | None = None
         self._pending: dict[Path, bytes] = {}  # queued for the writer; read from here meanwhile
+        self._dropping: dict[Path, int] = {}  # unlinks queued for the writer, by path
 
     # --- content by digest -------------------------------------------------------------
 
@@ -139,10 +140,12 @@ class ContentCache:
         if entry is not None:
             return entry
         path = self._ref_path(key)
-        if path is None:
+        if path is None or path in self._dropping:
+            # Dropped, and its file not yet unlinked by the writer: it is gone already.
             return None
+        pending = self._pending.get(path)
         try:
-            obj = json.loads(path.read_bytes())
+            obj = json.loads(pending if pending is not None else path.read_bytes())
             if not isinstance(obj, dict) or obj.get("key") != key:
                 raise ValueError("not ours")
             fetched_at = obj["fetched_at"]
@@ -167,6 +170,7 @@ class ContentCache:
         self._refs[key] = entry
         path = self._ref_path(key)
         if path is not None:
+            self._dropping.pop(path, None)
             payload = {"key": key, "fetched_at": entry.fetched_at, "etag": etag, "value": value}
             self._write(path, json.dumps(payload, separators=(",", ":")).encode())
         return entry
@@ -174,8 +178,22 @@ class ContentCache:
     def drop_ref(self, key: str) -> None:
         self._refs.pop(key, None)
         path = self._ref_path(key)
-        if path is not None:
-            self._run_in_order(_unlink, path)
+        if path is None:
+            return
+        self._pending.pop(path, None)
+        if not self._write_behind:
+            _unlink(path)
+            return
+        self._dropping[path] = self._dropping.get(path, 0) + 1
+        self._run_in_order(self._unlink_dropped, path)
+
+    def _unlink_dropped(self, path: Path) -> None:
+        _unlink(path)
+        left = self._dropping.get(path, 0) - 1
+        if left > 0:
+            self._dropping[path] = left
+        else:
+            self._dropping.pop(path, None)
 
     # --- disk --------------------------------------------------------------------------
 
