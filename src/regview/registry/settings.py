@@ -12,8 +12,9 @@ where regview writes:
   directory when one is given explicitly (``--cache-dir``), so that it is the only place
   written to.
 
-A setting never holds a secret: credentials stay in the credential store, and
-``repr(settings)`` is safe to log.
+A setting never holds a secret: credentials stay in the credential store, a proxy's
+credentials (from its URL) are left out of every ``repr``, and ``repr(settings)`` is
+safe to log.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from regview import __version__
+from regview.registry.proxies import ProxyRules
 
 __all__ = ["MiB", "RequestLogger", "RequestRecord", "Settings"]
 
@@ -98,6 +100,11 @@ class Settings:
     """The ``User-Agent`` header."""
     logger: RequestLogger | None = None
     """Called with a :class:`RequestRecord` for every request and cache hit (``-v``)."""
+    proxy: ProxyRules | None = None
+    """The proxies and ``NO_PROXY`` (:class:`~regview.registry.proxies.ProxyRules`); None
+    goes direct. :meth:`from_environment` reads ``HTTPS_PROXY``, ``HTTP_PROXY``,
+    ``ALL_PROXY`` and ``NO_PROXY``; a string (``--proxy URL``) replaces their proxies,
+    ``""`` goes direct whatever they say."""
 
     # --- cache and state ------------------------------------------------------------
     use_cache: bool = True
@@ -133,6 +140,8 @@ class Settings:
             value = getattr(self, name)
             if value is not None and not isinstance(value, Path):
                 object.__setattr__(self, name, Path(value).expanduser())
+        if isinstance(self.proxy, str):
+            object.__setattr__(self, "proxy", ProxyRules.from_environment({}, self.proxy))
         if self.auth_files is not None and not isinstance(self.auth_files, tuple):
             object.__setattr__(
                 self, "auth_files", tuple(Path(p).expanduser() for p in self.auth_files)
@@ -144,8 +153,10 @@ class Settings:
     ) -> Settings:
         """Settings from ``overrides`` (flags, keyword arguments), then the environment.
 
-        ``$REGVIEW_CACHE_DIR`` and ``$REGVIEW_STATE_DIR`` are read here, once; an
-        override of None means "not given". Unknown names raise :class:`TypeError`.
+        ``$REGVIEW_CACHE_DIR``, ``$REGVIEW_STATE_DIR`` and the proxy variables are read
+        here, once; an override of None means "not given". Unknown names raise
+        :class:`TypeError`; a bad ``proxy`` URL raises
+        :class:`~regview.registry.proxies.InvalidProxy` (a :class:`ValueError`).
         """
         env = os.environ if environ is None else environ
         known = {f.name for f in dataclasses.fields(cls)}
@@ -158,6 +169,8 @@ class Settings:
             values["cache_dir"] = Path(env[CACHE_DIR_ENV]).expanduser()
         if "state_dir" not in values and env.get(STATE_DIR_ENV):
             values["state_dir"] = Path(env[STATE_DIR_ENV]).expanduser()
+        if not isinstance(values.get("proxy"), ProxyRules):
+            values["proxy"] = ProxyRules.from_environment(env, values.get("proxy"))
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:
