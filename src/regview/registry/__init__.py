@@ -7,7 +7,8 @@ here; the submodules are the implementation. Nothing here imports Textual or Jup
   :class:`ClientPool` (clients for several registries sharing one cache) and
   :class:`OciLayoutSource` (OCI image layouts on disk) all implement :class:`Source`.
   Every method is a coroutine or an async iterator.
-* **Settings**: one :class:`Settings` object (limits, TLS, cache location) for all of them.
+* **Settings**: one :class:`Settings` object (limits, TLS, proxies, cache location) for
+  all of them.
 * **Models**: :class:`Descriptor`, :class:`Platform`, :class:`ImageIndex`,
   :class:`ImageManifest`, :class:`Artifact`, :class:`ImageConfig`, and what a source
   returns: :class:`FetchedManifest`, :class:`FetchedConfig`.
@@ -47,6 +48,7 @@ from regview.registry.errors import (
     NetworkError,
     NotFound,
     ProtocolError,
+    ProxyError,
     RateLimited,
     RegistryError,
     ServerError,
@@ -80,6 +82,7 @@ from regview.registry.models import (
 )
 from regview.registry.oci_layout import OciLayoutSource, descriptor_json
 from regview.registry.parsers import parse_config, parse_manifest
+from regview.registry.proxies import InvalidProxy, ProxyRules
 from regview.registry.reference import (
     Reference,
     Target,
@@ -119,6 +122,7 @@ __all__ = [
     "ImageIndex",
     "ImageManifest",
     "IndexProgress",
+    "InvalidProxy",
     "InvalidReference",
     "LayerFormatError",
     "LayerIndexer",
@@ -131,6 +135,8 @@ __all__ = [
     "OciLayoutSource",
     "Platform",
     "ProtocolError",
+    "ProxyError",
+    "ProxyRules",
     "RateLimit",
     "RateLimited",
     "Reference",

@@ -21,6 +21,7 @@ No message ever contains a credential or a token.
     │   └── LayerFormatError    a layer that is not a readable (compressed) tar
     └── NetworkError            connection refused/reset, TLS failure
         ├── CertificateError    the server's TLS certificate cannot be verified
+        ├── ProxyError          the proxy is unreachable, refuses, or wants credentials
         └── Timeout             no complete answer within the deadline
 """
 
@@ -43,6 +44,7 @@ __all__ = [
     "NetworkError",
     "NotFound",
     "ProtocolError",
+    "ProxyError",
     "RateLimited",
     "RegistryError",
     "ServerError",
@@ -150,6 +152,11 @@ class NetworkError(RegistryError):
 
 class CertificateError(NetworkError):
     """The server's TLS certificate could not be verified. Not retried: it will not change."""
+
+
+class ProxyError(NetworkError):
+    """The proxy could not be reached, would not connect, or wants credentials (407).
+    Not retried: the user has to fix the proxy URL or ``NO_PROXY``."""
 
 
 class Timeout(NetworkError):

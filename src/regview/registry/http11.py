@@ -17,6 +17,11 @@ callers cannot tell this transport from httpx's.
 never builds a TLS context or imports h2), because TLS registries mostly speak HTTP/2,
 which multiplexes everything over one connection; an https origin that answers in
 HTTP/1.1 is remembered and served here from then on, over TLS with ALPN ``http/1.1``.
+
+Through a proxy (``proxy_for``): https goes through a ``CONNECT`` tunnel to the origin
+(:func:`~regview.registry.proxy_transport.open_tunnel`), TLS over it; plain http is sent
+to the proxy itself in absolute form (``GET http://host/v2/ HTTP/1.1``) with the proxy's
+``Proxy-Authorization``. Connections are pooled by origin either way.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from typing import Any
 
 import h11
 import httpx
+
+from regview.registry.proxies import Proxy
+from regview.registry.proxy_transport import open_tunnel
 
 __all__ = ["DeferredTransport", "Http11Transport", "ProtocolRouter"]
 
@@ -46,11 +54,17 @@ class _Stale(Exception):
 
 
 class _Connection:
-    __slots__ = ("h11", "idle_since", "reader", "received", "writer")
+    __slots__ = ("forward", "h11", "idle_since", "reader", "received", "writer")
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        forward: Proxy | None = None,
+    ) -> None:
         self.reader = reader
         self.writer = writer
+        self.forward = forward  # plain http sent to this proxy, in absolute form
         self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD_BYTES)
         self.idle_since = 0.0
         self.received = 0  # bytes read for the current request
@@ -151,7 +165,8 @@ class Http11Transport(httpx.AsyncBaseTransport):
     """HTTP/1.1 over asyncio streams with keep-alive.
 
     ``tls`` builds the TLS context for ``https://`` (called once, on first use); without
-    it only ``http://`` is served.
+    it only ``http://`` is served. ``proxy_for(scheme, host, port)`` names the proxy an
+    origin is reached through (None: directly).
     """
 
     def __init__(
@@ -160,7 +175,9 @@ class Http11Transport(httpx.AsyncBaseTransport):
         tls: Callable[[], ssl.SSLContext] | None = None,
         max_idle_per_origin: int = 64,
         keepalive_expiry: float = 30.0,
+        proxy_for: Callable[[str, str, int], Proxy | None] | None = None,
     ) -> None:
+        self._proxy_for = proxy_for
         self._tls_factory = tls
         self._tls: ssl.SSLContext | None = None
         self._idle: dict[Origin, list[_Connection]] = {}
@@ -246,16 +263,31 @@ class Http11Transport(httpx.AsyncBaseTransport):
                 self._tls = self._tls_factory()
                 self._tls.set_alpn_protocols(["http/1.1"])
             tls = {"ssl": self._tls, "server_hostname": host}
+        proxy = self._proxy_for(scheme, host, port) if self._proxy_for is not None else None
         try:
             async with asyncio.timeout(connect_timeout):
-                reader, writer = await asyncio.open_connection(host, port, limit=_READ_SIZE, **tls)
+                if proxy is None:
+                    reader, writer = await asyncio.open_connection(
+                        host, port, limit=_READ_SIZE, **tls
+                    )
+                elif scheme == "https":
+                    reader, writer = await open_tunnel(proxy, host, port, request, _READ_SIZE)
+                    try:
+                        await writer.start_tls(tls["ssl"], server_hostname=host)
+                    except BaseException:
+                        writer.close()
+                        raise
+                else:
+                    reader, writer = await asyncio.open_connection(
+                        proxy.host, proxy.port, limit=_READ_SIZE
+                    )
         except TimeoutError:
             raise httpx.ConnectTimeout(
                 f"connecting to {host}:{port} timed out", request=request
             ) from None
         except OSError as exc:
             raise httpx.ConnectError(_describe(exc), request=request) from None
-        connection = _Connection(reader, writer)
+        connection = _Connection(reader, writer, proxy if scheme == "http" else None)
         self._open.add(connection)
         return connection
 
@@ -270,13 +302,17 @@ class Http11Transport(httpx.AsyncBaseTransport):
         fresh: bool = False,
     ) -> httpx.Response:
         connection.received = 0
+        target = request.url.raw_path
+        headers = request.headers.raw
+        if connection.forward is not None:
+            url = request.url
+            target = b"http://" + url.netloc + url.raw_path
+            authorization = connection.forward.authorization()
+            if authorization is not None:
+                headers = [*headers, (b"Proxy-Authorization", authorization.encode("ascii"))]
         try:
             data = connection.h11.send(
-                h11.Request(
-                    method=request.method,
-                    target=request.url.raw_path,
-                    headers=request.headers.raw,
-                )
+                h11.Request(method=request.method, target=target, headers=headers)
             )
             if body:
                 data += connection.h11.send(h11.Data(data=body)) or b""

@@ -5,6 +5,11 @@ through httpx's transport with HTTP/2 when offered; TLS is verified against the 
 trust store (``truststore``) unless ``--insecure``. Every request asks for
 ``Accept-Encoding: identity``: a compressed answer is inflated by the transport, with
 the body cap applied to what comes out.
+
+With proxies (``Settings.proxy``), each request goes the way
+:meth:`~regview.registry.proxies.ProxyRules.for_url` says: https through a ``CONNECT``
+tunnel (in our pool, or in an httpx transport of that proxy for HTTP/2), plain http sent
+to the proxy; see :mod:`regview.registry.proxy_transport`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import ssl
 import httpx
 
 from regview.registry.http11 import DeferredTransport, Http11Transport, ProtocolRouter
+from regview.registry.proxies import Proxy
+from regview.registry.proxy_transport import ByProxy, ProxyErrors
 from regview.registry.settings import Settings
 
 __all__ = ["make_http_client"]
@@ -58,17 +65,32 @@ def make_http_client(
         max_keepalive_connections=settings.concurrency,
         keepalive_expiry=30.0,
     )
-    transport = http_transport or ProtocolRouter(
-        Http11Transport(
-            tls=lambda: _tls_context(settings.insecure),
-            max_idle_per_origin=max(1, settings.concurrency),
-        ),
-        DeferredTransport(
+    rules = settings.proxy
+
+    def httpx_transport(proxy: Proxy | None) -> httpx.AsyncBaseTransport:
+        via = None
+        if proxy is not None:
+            credentials = (proxy.username, proxy.password) if proxy.has_credentials else None
+            via = httpx.Proxy(proxy.shown, auth=credentials)
+        return DeferredTransport(
             lambda: httpx.AsyncHTTPTransport(
-                verify=_ssl_context(settings.insecure), http2=_has_h2(), limits=limits
+                verify=_ssl_context(settings.insecure), http2=_has_h2(), limits=limits, proxy=via
             )
-        ),
-    )
+        )
+
+    transport = http_transport
+    if transport is None:
+        https = httpx_transport(None)
+        transport = ProtocolRouter(
+            Http11Transport(
+                tls=lambda: _tls_context(settings.insecure),
+                max_idle_per_origin=max(1, settings.concurrency),
+                proxy_for=rules.for_url if rules is not None else None,
+            ),
+            https if rules is None else ByProxy(rules, https, httpx_transport),
+        )
+        if rules is not None:
+            transport = ProxyErrors(rules, transport)
     return httpx.AsyncClient(
         timeout=timeout,
         limits=limits,

@@ -23,12 +23,15 @@ from regview.registry.errors import (
     NetworkError,
     NotFound,
     ProtocolError,
+    ProxyError,
     RateLimited,
     RegistryError,
     ServerError,
     describe_oci_errors,
 )
 from regview.registry.parsers import load_json
+from regview.registry.proxies import hide_userinfo
+from regview.registry.proxy_transport import ProxyFailure
 
 __all__ = [
     "Response",
@@ -55,7 +58,12 @@ class Response:
 
 
 def network_error(registry: str, exc: httpx.TransportError, what: str) -> NetworkError:
-    """The error for a connection that failed (a TLS verification failure says so)."""
+    """The error for a connection that failed (a TLS verification failure says so; a
+    proxy's failure is worded by :mod:`regview.registry.proxy_transport`)."""
+    if isinstance(exc, ProxyFailure):
+        return ProxyError(str(exc))  # worded by us, without credentials
+    if isinstance(exc, httpx.ProxyError):
+        return ProxyError(hide_userinfo(str(exc)))
     if isinstance(exc, httpx.ConnectError):
         text = str(exc).upper()
         if "CERTIFICATE" in text or "SSL" in text:

@@ -53,6 +53,7 @@ from regview.registry.errors import (
     CertificateError,
     NetworkError,
     ProtocolError,
+    ProxyError,
     Timeout,
     TooLarge,
 )
@@ -230,7 +231,7 @@ class Transport:
                 )
             except (NetworkError, ProtocolError) as exc:
                 retryable = isinstance(exc, NetworkError) and not isinstance(
-                    exc, Timeout | CertificateError
+                    exc, Timeout | CertificateError | ProxyError
                 )
                 if retryable and sending.retries and sending.tries < self.settings.max_tries:
                     self._end_probe(probe)  # unanswered: the next request in line probes
