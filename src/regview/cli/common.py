@@ -106,6 +106,14 @@ def add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="skip TLS certificate verification",
     )
     g.add_argument(
+        "--proxy",
+        default=d,
+        metavar="URL",
+        help="send requests through this http:// proxy, http://[USER:PASSWORD@]HOST:PORT "
+        "(default: $HTTPS_PROXY, $HTTP_PROXY, $ALL_PROXY; $NO_PROXY and loopback go "
+        "direct; '' for none)",
+    )
+    g.add_argument(
         "--no-cache",
         action="store_true",
         default=d or False,
@@ -195,9 +203,10 @@ def add_json_flag(p: argparse.ArgumentParser) -> None:
 
 def settings_from_flags(args: argparse.Namespace) -> Settings:
     """The one :class:`Settings` of this run: the flags, then the environment."""
-    from regview.registry import Settings
+    from regview.registry import InvalidProxy, Settings
 
     values: dict[str, Any] = {
+        "proxy": getattr(args, "proxy", None),
         "plain_http": args.plain_http or None,
         "insecure": args.insecure or None,
         "use_cache": False if args.no_cache else None,
@@ -217,7 +226,10 @@ def settings_from_flags(args: argparse.Namespace) -> Settings:
             if value <= 0:
                 raise UsageError(f"--{flag.replace('_', '-')} must be positive")
             values[field] = value
-    return Settings.from_environment(**values)
+    try:
+        return Settings.from_environment(**values)
+    except InvalidProxy as exc:
+        raise UsageError(str(exc)) from None
 
 
 def log_request(record: RequestRecord) -> None:
