@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +33,9 @@ class LoopbackCertificate:
         return ssl.create_default_context(cafile=str(self.cert_path))
 
 
-def make_certificate(directory: Path) -> LoopbackCertificate:
-    """A certificate for ``127.0.0.1`` and ``localhost``, valid for a day either side."""
+def make_certificate(directory: Path, names: Sequence[str] = ()) -> LoopbackCertificate:
+    """A certificate for ``127.0.0.1``, ``localhost`` and ``names`` (DNS names, e.g. a
+    fake registry host a test proxy maps to loopback), valid for a day either side."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "regview test")])
     now = dt.datetime.now(dt.UTC)
@@ -47,7 +49,11 @@ def make_certificate(directory: Path) -> LoopbackCertificate:
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                [
+                    x509.DNSName("localhost"),
+                    *(x509.DNSName(n) for n in names),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                ]
             ),
             critical=False,
         )
