@@ -46,6 +46,10 @@ def test_the_global_flags_become_the_apps_argv(
         "-v",
     ]
     assert settings_argv(parse()) == []
+    assert settings_argv(parse("--proxy", "http://u:p@proxy.test:3128")) == [
+        "--proxy", "http://u:p@proxy.test:3128"
+    ]
+    assert settings_argv(parse("--proxy", "")) == ["--proxy", ""]  # direct, not unset
 
 
 def test_the_app_command_is_python_m_regview_with_the_target_last() -> None:
@@ -62,6 +66,7 @@ def test_the_app_command_is_python_m_regview_with_the_target_last() -> None:
         (["--password-stdin"], "--password-stdin"),
         (["--timeout", "0"], "--timeout must be positive"),
         (["--concurrency", "-1"], "--concurrency must be positive"),
+        (["--proxy", "socks5://u:hunter2@p:1"], "--proxy names a socks5 proxy"),
     ],
 )
 def test_flags_that_cannot_reach_an_app_are_refused(argv: list[str], says: str) -> None:

@@ -37,13 +37,15 @@ class Flag:
 
     flag: str
     dest: str
-    kind: str  # "switch", "path", "paths" (repeatable), "count" (int > 0), "seconds" (> 0)
+    kind: str  # "switch", "path", "paths" (repeatable), "count" (int > 0), "seconds" (> 0),
+    # "proxy" (a proxy URL, checked here)
     help: str
 
 
 PASSED_ON: tuple[Flag, ...] = (
     Flag("--plain-http", "plain_http", "switch", "use http:// only"),
     Flag("--insecure", "insecure", "switch", "skip TLS certificate verification"),
+    Flag("--proxy", "proxy", "proxy", "send requests through this http:// proxy"),
     Flag("--no-cache", "no_cache", "switch", "neither read nor write the on-disk cache"),
     Flag("--cache-dir", "cache_dir", "path", "cache directory"),
     Flag("--concurrency", "concurrency", "count", "requests in flight per registry"),
@@ -103,6 +105,8 @@ def add_passthrough_flags(parser: argparse.ArgumentParser) -> None:
             group.add_argument(*names, dest=flag.dest, type=Path, action="append", help=flag.help)
         elif flag.kind == "path":
             group.add_argument(*names, dest=flag.dest, type=Path, help=flag.help)
+        elif flag.kind == "proxy":
+            group.add_argument(*names, dest=flag.dest, metavar="URL", help=flag.help)
         else:
             number = int if flag.kind == "count" else float
             group.add_argument(*names, dest=flag.dest, type=number, help=flag.help)
@@ -132,11 +136,23 @@ def settings_argv(args: argparse.Namespace) -> list[str]:
                 argv += [flag.flag, str(Path(path).expanduser().absolute())]
         elif flag.kind == "path":
             argv += [flag.flag, str(Path(value).expanduser().absolute())]
+        elif flag.kind == "proxy":
+            _check_proxy(value)
+            argv += [flag.flag, value]
         else:
             if value <= 0:
                 raise ServeUsageError(f"{flag.flag} must be positive")
             argv += [flag.flag, str(value)]
     return argv
+
+
+def _check_proxy(url: str) -> None:
+    from regview.registry import InvalidProxy, ProxyRules
+
+    try:
+        ProxyRules.from_environment({}, url)
+    except InvalidProxy as exc:
+        raise ServeUsageError(str(exc)) from None
 
 
 def check_passable(args: argparse.Namespace) -> None:
