@@ -20,7 +20,7 @@ import httpx
 
 from regview.registry.http11 import DeferredTransport, Http11Transport, ProtocolRouter
 from regview.registry.proxies import Proxy
-from regview.registry.proxy_transport import ByProxy, ProxyErrors
+from regview.registry.proxy_transport import ByProxy, ProxyErrors, tunnelling_transport
 from regview.registry.settings import Settings
 
 __all__ = ["make_http_client"]
@@ -68,15 +68,15 @@ def make_http_client(
     rules = settings.proxy
 
     def httpx_transport(proxy: Proxy | None) -> httpx.AsyncBaseTransport:
-        via = None
-        if proxy is not None:
-            credentials = (proxy.username, proxy.password) if proxy.has_credentials else None
-            via = httpx.Proxy(proxy.shown, auth=credentials)
-        return DeferredTransport(
-            lambda: httpx.AsyncHTTPTransport(
-                verify=_ssl_context(settings.insecure), http2=_has_h2(), limits=limits, proxy=via
+        def build() -> httpx.AsyncBaseTransport:
+            verify = _ssl_context(settings.insecure)
+            if proxy is None:
+                return httpx.AsyncHTTPTransport(verify=verify, http2=_has_h2(), limits=limits)
+            return tunnelling_transport(
+                proxy, _tls_context(settings.insecure), http2=_has_h2(), limits=limits
             )
-        )
+
+        return DeferredTransport(build)
 
     transport = http_transport
     if transport is None:

@@ -4,8 +4,9 @@ what a failing proxy means, worded for the user.
 * :func:`open_tunnel` opens a TCP connection to an ``http://`` proxy and asks it to
   ``CONNECT host:port`` (with ``Proxy-Authorization`` when the proxy URL has
   credentials); the caller starts TLS over it. The HTTP/1.1 pool uses it for https.
-* :class:`ByProxy` gives each proxy its own httpx transport (HTTP/2 over the tunnel,
-  which httpcore negotiates itself), and the direct one to what ``NO_PROXY`` exempts.
+* :class:`ByProxy` gives each proxy its own httpx transport
+  (:func:`tunnelling_transport`: the same tunnel, with HTTP/2 inside when the registry
+  offers it), and the direct one to what ``NO_PROXY`` exempts.
 * :class:`ProxyErrors` sits on top: a request whose proxy cannot be reached, refuses
   the tunnel or wants credentials (407) fails with a one-line
   :class:`~regview.registry.errors.ProxyError` that names the proxy without its
@@ -16,13 +17,23 @@ what a failing proxy means, worded for the user.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import ssl
+from collections.abc import Callable, Iterable
+from typing import Any
 
+import httpcore
 import httpx
 
 from regview.registry.proxies import InvalidProxy, Proxy, ProxyRules
 
-__all__ = ["ByProxy", "ProxyErrors", "ProxyFailure", "TunnelRefused", "open_tunnel"]
+__all__ = [
+    "ByProxy",
+    "ProxyErrors",
+    "ProxyFailure",
+    "TunnelRefused",
+    "open_tunnel",
+    "tunnelling_transport",
+]
 
 _MAX_CONNECT_HEAD = 16 * 1024
 
@@ -32,10 +43,11 @@ class ProxyFailure(httpx.ProxyError):
 
 
 class TunnelRefused(httpx.ProxyError):
-    """The proxy answered ``CONNECT`` with something other than 2xx."""
+    """The proxy answered ``CONNECT`` with something other than a 2xx head (status 0:
+    not HTTP at all)."""
 
-    def __init__(self, status: int, *, request: httpx.Request) -> None:
-        super().__init__(f"{status} from the proxy", request=request)
+    def __init__(self, status: int) -> None:
+        super().__init__(f"{status} from the proxy")
         self.status = status
 
 
@@ -43,10 +55,31 @@ def _authority(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def _connect_head(proxy: Proxy, host: str, port: int) -> bytes:
+    target = _authority(host, port)
+    head = f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n"
+    authorization = proxy.authorization()
+    if authorization is not None:
+        head += f"Proxy-Authorization: {authorization}\r\n"
+    return (head + "\r\n").encode("ascii")
+
+
+def _check_answer(answer: bytes) -> None:
+    """Raise :class:`TunnelRefused` unless ``answer`` is exactly a 2xx response head."""
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].split(None, 2)
+    status = int(status_line[1]) if len(status_line) >= 2 and status_line[1].isdigit() else 0
+    if not status_line or not status_line[0].startswith(b"HTTP/1."):
+        status = 0
+    if not 200 <= status < 300 or rest:
+        raise TunnelRefused(status if not rest else 0)
+
+
 async def open_tunnel(
     proxy: Proxy, host: str, port: int, request: httpx.Request, read_size: int
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A TCP connection through ``proxy`` to ``host:port``, after its ``CONNECT`` 2xx.
+    """A TCP connection through ``proxy`` to ``host:port``, after its ``CONNECT`` 2xx
+    (for the HTTP/1.1 pool, on asyncio streams).
 
     Raises httpx's ``ConnectError`` when the proxy cannot be reached and
     :class:`TunnelRefused` when it says no. The caller applies the connect timeout.
@@ -55,29 +88,92 @@ async def open_tunnel(
         reader, writer = await asyncio.open_connection(proxy.host, proxy.port, limit=read_size)
     except OSError as exc:
         raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
-    target = _authority(host, port)
-    head = f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n"
-    authorization = proxy.authorization()
-    if authorization is not None:
-        head += f"Proxy-Authorization: {authorization}\r\n"
     try:
-        writer.write((head + "\r\n").encode("ascii"))
+        writer.write(_connect_head(proxy, host, port))
         await writer.drain()
         answer = await reader.readuntil(b"\r\n\r\n")
-    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        if len(answer) > _MAX_CONNECT_HEAD:
+            raise TunnelRefused(0)
+        _check_answer(answer)
+    except (OSError, asyncio.IncompleteReadError) as exc:
         writer.close()
         raise httpx.ConnectError(
             f"the proxy closed the connection ({type(exc).__name__})", request=request
         ) from None
-    if len(answer) > _MAX_CONNECT_HEAD:
+    except asyncio.LimitOverrunError:
         writer.close()
-        raise TunnelRefused(0, request=request)
-    status_line = answer.split(b"\r\n", 1)[0].split(None, 2)
-    status = int(status_line[1]) if len(status_line) >= 2 and status_line[1].isdigit() else 0
-    if not (status_line and status_line[0].startswith(b"HTTP/1.") and 200 <= status < 300):
+        raise TunnelRefused(0) from None
+    except BaseException:
         writer.close()
-        raise TunnelRefused(status, request=request)
+        raise
     return reader, writer
+
+
+class _TunnelBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, with every TCP connection a tunnel through ``proxy``.
+
+    httpcore then runs TLS (ALPN h2 or http/1.1) over it to the registry as it would
+    over a direct connection: its own proxy support reports a garbled ``CONNECT``
+    answer as the registry's protocol error, and this one as the proxy's.
+    """
+
+    def __init__(self, proxy: Proxy) -> None:
+        self._proxy = proxy
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(
+            self._proxy.host, self._proxy.port, timeout, local_address, socket_options
+        )
+        try:
+            await stream.write(_connect_head(self._proxy, host, port), timeout)
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                if len(answer) > _MAX_CONNECT_HEAD:
+                    raise TunnelRefused(0)
+                chunk = await stream.read(4096, timeout)
+                if not chunk:
+                    raise httpcore.ConnectError("the proxy closed the connection")
+                answer += chunk
+            _check_answer(answer)
+        except (httpcore.ReadTimeout, httpcore.WriteTimeout):
+            await stream.aclose()
+            raise httpcore.ConnectTimeout("the proxy did not answer CONNECT in time") from None
+        except (httpcore.ReadError, httpcore.WriteError):
+            await stream.aclose()
+            raise httpcore.ConnectError("the proxy closed the connection") from None
+        except BaseException:
+            await stream.aclose()
+            raise
+        return stream
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def tunnelling_transport(
+    proxy: Proxy, ssl_context: ssl.SSLContext, *, http2: bool, limits: httpx.Limits
+) -> httpx.AsyncHTTPTransport:
+    """httpx's transport (HTTP/2 when offered) whose connections are tunnels via ``proxy``."""
+    transport = httpx.AsyncHTTPTransport(http2=http2, limits=limits)
+    # httpx builds its pool without a network backend; ours is the one change needed.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=ssl_context,
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        http1=True,
+        http2=http2,
+        network_backend=_TunnelBackend(proxy),
+    )
+    return transport
 
 
 class ByProxy(httpx.AsyncBaseTransport):
