@@ -21,8 +21,9 @@ from tests.support.cli import CliResult, Regview, run_regview
 from tests.support.images import Kinds, build_all, write_layout
 from tests.support.proxy import TestProxy
 from tests.support.publish import run_parallel, skopeo_copy_args
-from tests.support.registry import RegistryServer, free_port
+from tests.support.registry import RegistryServer, free_port, registry_config_for_token
 from tests.support.tls import LoopbackCertificate, make_certificate
+from tests.support.token_server import TokenServer
 
 pytestmark = pytest.mark.integration
 
@@ -313,3 +314,66 @@ def test_a_bad_proxy_variable_fails_only_where_it_is_needed(
     result = run(regview, certificate, "manifest", server.ref("proxied/app", "1.0"),
                  HTTPS_PROXY=bad, HTTP_PROXY=bad).ok()
     assert result.stdout == kinds.oci_image.raw
+
+
+# --- a token realm on another host ---------------------------------------------------------------
+
+AUTH_NAME = "auth.example.test"
+
+
+@pytest.fixture(scope="module")
+def token_setup(
+    tmp_path_factory: pytest.TempPathFactory, certificate: LoopbackCertificate, kinds: Kinds
+) -> Iterator[tuple[RegistryServer, TokenServer]]:
+    """A TLS registry whose token realm, ``http://auth.example.test/token``, only the proxy
+    can reach (as Docker Hub's realm is another host). Filled before auth is turned on."""
+    tokens = TokenServer(tmp_path_factory.mktemp("proxy-token"))
+    tokens.start()
+    server = RegistryServer(tmp_path_factory.mktemp("proxy-tok"), name="token", tls=certificate)
+    try:
+        server.start()
+        layout = write_layout(tmp_path_factory.mktemp("proxy-tok-layout"),
+                              {"image": kinds.oci_image})
+        run_parallel([skopeo_copy_args(f"oci:{layout}:image", server.ref("proxied/app", "1.0"))])
+        server.stop()
+        server.auth = registry_config_for_token(
+            f"http://{AUTH_NAME}/token", tokens.service, tokens.issuer, tokens.cert_path
+        )
+        server.start()
+        yield server, tokens
+    finally:
+        server.cleanup()
+        tokens.stop()
+
+
+def test_the_token_realm_is_reached_through_the_proxy_too(
+    regview: Regview, certificate: LoopbackCertificate, kinds: Kinds,
+    token_setup: tuple[RegistryServer, TokenServer],
+) -> None:
+    server, tokens = token_setup
+    routes = {f"{H2_NAME}:443": ("127.0.0.1", server.port),
+              f"{AUTH_NAME}:80": ("127.0.0.1", tokens.port)}
+    mark = tokens.mark()
+    with TestProxy(routes) as proxy:
+        result = run(regview, certificate, "manifest", f"{H2_NAME}/proxied/app:1.0",
+                     HTTPS_PROXY=proxy.url, HTTP_PROXY=proxy.url).ok()
+        assert result.stdout == kinds.oci_image.raw
+        assert [m for m, url in proxy.forwarded] == ["GET"]
+        assert proxy.forwarded[0][1].startswith(f"http://{AUTH_NAME}/token?")
+        assert proxy.connects == [f"{H2_NAME}:443"]
+        assert len(tokens.requests_since(mark)) == 1
+        # NO_PROXY for the realm alone: the token request goes direct, and cannot resolve.
+        result = run(regview, certificate, "--no-cache", "manifest",
+                     f"{H2_NAME}/proxied/app:1.0", HTTPS_PROXY=proxy.url,
+                     HTTP_PROXY=proxy.url, NO_PROXY=AUTH_NAME).failed()
+        assert "cannot reach the token service" in result.stderr, result.stderr
+        assert len(tokens.requests_since(mark)) == 1
+    # The realm's proxy (HTTP_PROXY: it is http) is down: the message names that proxy.
+    dead = free_port()
+    with TestProxy(routes) as proxy:
+        result = run(regview, certificate, "--no-cache", "manifest",
+                     f"{H2_NAME}/proxied/app:1.0", HTTPS_PROXY=proxy.url,
+                     HTTP_PROXY=f"http://alice:{SECRET}@127.0.0.1:{dead}").failed()
+    assert (f"the token service for {H2_NAME}: cannot connect to proxy "
+            f"http://127.0.0.1:{dead} (for {AUTH_NAME}:80)") in result.stderr, result.stderr
+    assert SECRET not in result.stderr

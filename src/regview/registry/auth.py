@@ -38,9 +38,11 @@ from regview.registry.errors import (
     LoginFailed,
     NetworkError,
     ProtocolError,
+    ProxyError,
     Timeout,
 )
 from regview.registry.parsers import load_json
+from regview.registry.proxy_transport import ProxyFailure
 from regview.registry.singleflight import SingleFlight
 from regview.registry.source import Stats
 
@@ -317,6 +319,8 @@ class Authenticator:
                 stats.bytes_received += len(body)
         except (TimeoutError, httpx.TimeoutException):
             raise Timeout(f"the token service for {self.registry} did not answer in time") from None
+        except ProxyFailure as exc:  # worded for the user, without the proxy's password
+            raise ProxyError(f"the token service for {self.registry}: {exc}") from None
         except httpx.HTTPError as exc:
             raise NetworkError(
                 f"cannot reach the token service for {self.registry}: {type(exc).__name__}"
