@@ -377,3 +377,15 @@ def test_the_token_realm_is_reached_through_the_proxy_too(
     assert (f"the token service for {H2_NAME}: cannot connect to proxy "
             f"http://127.0.0.1:{dead} (for {AUTH_NAME}:80)") in result.stderr, result.stderr
     assert SECRET not in result.stderr
+
+
+@pytest.mark.parametrize("name", [H2_NAME, H1_NAME])
+def test_layers_stream_through_the_tunnel(
+    regview: Regview, certificate: LoopbackCertificate, proxy: TestProxy, name: str
+) -> None:
+    ref = f"{name}/proxied/app:1.0"
+    readme = run(regview, certificate, "cat", ref, "/srv/app/README", HTTPS_PROXY=proxy.url).ok()
+    assert readme.stdout == b"regview integration test image\n" * 8  # as the tests built it
+    app = run(regview, certificate, "cat", ref, "/bin/app", HTTPS_PROXY=proxy.url).ok()
+    assert app.stdout.startswith(b"#!/bin/sh\necho regview-oci-image on ")
+    assert proxy.connects and set(proxy.connects) == {f"{name}:443"}
