@@ -69,9 +69,10 @@ def make_http_client(
 
     def httpx_transport(proxy: Proxy | None) -> httpx.AsyncBaseTransport:
         def build() -> httpx.AsyncBaseTransport:
-            verify = _ssl_context(settings.insecure)
             if proxy is None:
-                return httpx.AsyncHTTPTransport(verify=verify, http2=_has_h2(), limits=limits)
+                return httpx.AsyncHTTPTransport(
+                    verify=_ssl_context(settings.insecure), http2=_has_h2(), limits=limits
+                )
             return tunnelling_transport(
                 proxy, _tls_context(settings.insecure), http2=_has_h2(), limits=limits
             )

@@ -162,7 +162,7 @@ def tunnelling_transport(
     proxy: Proxy, ssl_context: ssl.SSLContext, *, http2: bool, limits: httpx.Limits
 ) -> httpx.AsyncHTTPTransport:
     """httpx's transport (HTTP/2 when offered) whose connections are tunnels via ``proxy``."""
-    transport = httpx.AsyncHTTPTransport(http2=http2, limits=limits)
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context, http2=http2, limits=limits)
     # httpx builds its pool without a network backend; ours is the one change needed.
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=ssl_context,
