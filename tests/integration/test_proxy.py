@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import base64
 import json
+import shlex
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.cli import CliResult, Regview, run_regview
+from tests.support.cli import CliResult, Regview, base_env, run_regview
 from tests.support.images import Kinds, build_all, write_layout
 from tests.support.proxy import TestProxy
 from tests.support.publish import run_parallel, skopeo_copy_args
 from tests.support.registry import RegistryServer, free_port, registry_config_for_token
+from tests.support.terminal import Terminal
 from tests.support.tls import LoopbackCertificate, make_certificate
 from tests.support.token_server import TokenServer
 
@@ -389,3 +392,20 @@ def test_layers_stream_through_the_tunnel(
     app = run(regview, certificate, "cat", ref, "/bin/app", HTTPS_PROXY=proxy.url).ok()
     assert app.stdout.startswith(b"#!/bin/sh\necho regview-oci-image on ")
     assert proxy.connects and set(proxy.connects) == {f"{name}:443"}
+
+
+def test_the_explorer_goes_through_the_proxy_flag(
+    regview: Regview, certificate: LoopbackCertificate, auth_proxy: TestProxy,
+) -> None:
+    argv = shlex.join([
+        sys.executable, "-m", "regview", "--proxy", auth_proxy.url_with("alice", SECRET),
+        f"{H2_NAME}/proxied/app",
+    ])
+    env = {**base_env(), **regview.env(), "SSL_CERT_FILE": str(certificate.cert_path)}
+    with Terminal(argv, env, columns=120, rows=40) as term:
+        term.read_until("proxied/app:1.0")  # the tag list came, and its manifest
+        term.send("q")
+        assert term.wait() == 0
+    assert SECRET not in term.text and "alice" not in term.text
+    assert auth_proxy.connects and set(auth_proxy.connects) == {f"{H2_NAME}:443"}
+    assert auth_proxy.refused == []
