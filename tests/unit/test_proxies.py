@@ -212,3 +212,11 @@ def test_hide_userinfo() -> None:
         "see http://***@h:1/x and https://***@k/"
     )
     assert hide_userinfo("http://h:1/a@b") == "http://h:1/a@b"
+
+
+def test_settings_with_proxies_are_one_key_for_the_notebooks_sessions() -> None:
+    env = {"HTTPS_PROXY": "http://u:hunter2@proxy.test:3128", "NO_PROXY": ".corp"}
+    a, b = Settings.from_environment(env), Settings.from_environment(dict(env))
+    assert a == b and hash(a) == hash(b)
+    assert a != Settings.from_environment({**env, "NO_PROXY": ".other"})
+    assert "hunter2" not in repr(a) and "hunter2" not in str(a)
