@@ -97,6 +97,7 @@ async def test_a_silent_proxy_costs_the_deadline_not_a_hang() -> None:
     assert took < 10, took  # bounded by the connect timeout, not by the proxy
     assert isinstance(error, ProxyError), message
     assert "no connection to registry.example.test:443 through proxy http://127.0.0.1:" in message
+    assert "(--proxy) in time" in message
     assert "hunter2" not in message and "\n" not in message
 
 

@@ -246,7 +246,7 @@ def test_a_proxy_that_wants_credentials_says_so(
 ) -> None:
     result = run(regview, certificate, "manifest", f"{H2_NAME}/proxied/app:1.0",
                  HTTPS_PROXY=auth_proxy.url).failed()
-    assert f"proxy {auth_proxy.url} wants credentials (407)" in result.stderr
+    assert f"proxy {auth_proxy.url} (HTTPS_PROXY) wants credentials (407)" in result.stderr
     assert "USER:PASSWORD" in result.stderr
     assert auth_proxy.connects == []
 
@@ -262,7 +262,9 @@ def test_wrong_proxy_credentials_are_refused_without_showing_them(
     else:
         args = ("tags", f"{H2_NAME}/proxied/app")
         result = run(regview, certificate, *args, HTTPS_PROXY=wrong).failed()
-    assert f"proxy {auth_proxy.url} refused the credentials in its URL (407)" in result.stderr
+    source = "HTTP_PROXY" if plain else "HTTPS_PROXY"
+    assert (f"proxy {auth_proxy.url} ({source}) refused the credentials in its URL (407)"
+            in result.stderr)
     assert SECRET not in result.stderr and "alice" not in result.stderr
     assert auth_proxy.refused  # it was asked, and said no
     assert len(auth_proxy.refused) == 1  # not retried
@@ -281,7 +283,7 @@ def test_an_unreachable_proxy_is_named_without_its_password(
     ):
         result = run(regview, certificate, *args,
                      **{variable: f"http://alice:{SECRET}@127.0.0.1:{port}"}).failed()
-        assert f"cannot connect to proxy http://127.0.0.1:{port}" in result.stderr
+        assert f"cannot connect to proxy http://127.0.0.1:{port} ({variable}) for " in result.stderr
         assert SECRET not in result.stderr and "alice" not in result.stderr
 
 
@@ -378,7 +380,7 @@ def test_the_token_realm_is_reached_through_the_proxy_too(
                      f"{H2_NAME}/proxied/app:1.0", HTTPS_PROXY=proxy.url,
                      HTTP_PROXY=f"http://alice:{SECRET}@127.0.0.1:{dead}").failed()
     assert (f"the token service for {H2_NAME}: cannot connect to proxy "
-            f"http://127.0.0.1:{dead} (for {AUTH_NAME}:80)") in result.stderr, result.stderr
+            f"http://127.0.0.1:{dead} (HTTP_PROXY) for {AUTH_NAME}:80") in result.stderr
     assert SECRET not in result.stderr
 
 

@@ -58,12 +58,19 @@ class Proxy:
     port: int
     username: str = field(default="", repr=False)
     password: str = field(default="", repr=False)
+    source: str = field(default="", compare=False)
+    """Where it was given: ``--proxy``, ``HTTPS_PROXY``..."""
 
     @property
     def shown(self) -> str:
         """``http://host:port``: the proxy as every message names it (no credentials)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+    @property
+    def named(self) -> str:
+        """``proxy http://host:port (HTTPS_PROXY)``: how a message names it."""
+        return f"proxy {self.shown}" + (f" ({self.source})" if self.source else "")
 
     @property
     def has_credentials(self) -> bool:
@@ -116,6 +123,7 @@ def parse_proxy(text: str, source: str) -> Proxy:
         port=port or 80,
         username=unquote(parts.username or ""),
         password=unquote(parts.password or ""),
+        source=source,
     )
 
 

@@ -239,16 +239,16 @@ class ProxyErrors(httpx.AsyncBaseTransport):
             ) from None
         except httpx.ConnectTimeout:
             raise ProxyFailure(
-                f"no connection to {target} through proxy {proxy.shown} in time: is the "
-                "proxy up? (check --proxy, HTTPS_PROXY/HTTP_PROXY and NO_PROXY)",
+                f"no connection to {target} through {proxy.named} in time: is the proxy "
+                "up? (or list the registry in NO_PROXY to reach it directly)",
                 request=request,
             ) from None
         except httpx.ConnectError as exc:
             if _is_tls_failure(exc):
                 raise
             raise ProxyFailure(
-                f"cannot connect to proxy {proxy.shown} (for {target}): is the address right "
-                "and the proxy up? (check --proxy, HTTPS_PROXY/HTTP_PROXY and NO_PROXY)",
+                f"cannot connect to {proxy.named} for {target}: is the address right and the "
+                "proxy up? (or list the registry in NO_PROXY to reach it directly)",
                 request=request,
             ) from None
         if response.status_code == 407:  # a plain http request sent to the proxy
@@ -271,15 +271,15 @@ def _refusal(proxy: Proxy, target: str, status: int) -> str:
     if status == 407:
         if proxy.has_credentials:
             return (
-                f"proxy {proxy.shown} refused the credentials in its URL (407): check the "
+                f"{proxy.named} refused the credentials in its URL (407): check the "
                 "user and password in http://USER:PASSWORD@HOST:PORT"
             )
         return (
-            f"proxy {proxy.shown} wants credentials (407): give them in the proxy URL, "
+            f"{proxy.named} wants credentials (407): give them in the proxy URL, "
             "http://USER:PASSWORD@HOST:PORT"
         )
     said = f"HTTP {status}" if status else "an answer that is not HTTP"
     return (
-        f"proxy {proxy.shown} would not connect to {target} ({said}): is the registry "
+        f"{proxy.named} would not connect to {target} ({said}): is the registry "
         "name right, and may the proxy reach it? (NO_PROXY lists hosts to reach directly)"
     )
