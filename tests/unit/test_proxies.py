@@ -188,6 +188,7 @@ def test_credentials_come_from_the_url_and_are_never_shown() -> None:
         ("http://user:hunter2@proxy:port", "not a usable proxy URL"),
         ("http://user:hunter2@:3128", "no proxy host"),
         ("http://user:hunter2@proxy:0", "port 0"),
+        ("http://user:hunter2@proxy host:3128", "not a usable proxy URL"),
     ],
 )
 def test_a_bad_proxy_url_is_named_without_its_password(url: str, words: str) -> None:

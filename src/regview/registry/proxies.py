@@ -112,9 +112,11 @@ def parse_proxy(text: str, source: str) -> Proxy:
             "http:// proxies only (https is tunnelled through them with CONNECT)"
         )
     host = (parts.hostname or "").lower()
-    if not host or any(ch.isspace() for ch in host):
+    if not host:
+        raise InvalidProxy(f"{source} has no proxy host ({shown}): write http://HOST:PORT")
+    if any(ch.isspace() or ch in "/\\" for ch in host):
         raise InvalidProxy(
-            f"{source} has no proxy host ({shown}): write http://HOST:PORT"
+            f"{source} is not a usable proxy URL ({shown}): write http://HOST:PORT"
         )
     if port == 0:
         raise InvalidProxy(f"{source} has port 0 ({shown}): write http://HOST:PORT")
