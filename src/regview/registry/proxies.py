@@ -18,8 +18,9 @@
   proxy only (``Proxy-Authorization``) and never shown: :attr:`Proxy.shown` and every
   ``repr`` leave them out.
 
-A proxy URL that does not parse is not an error until a request would go through it (as
-in Go): a bad ``HTTPS_PROXY`` does not stop regview from reading a loopback registry.
+A proxy variable that does not parse is not an error until a request would go through
+it (as in Go): a bad ``HTTPS_PROXY`` does not stop regview from reading a loopback
+registry. ``--proxy`` is checked at once (a usage error).
 """
 
 from __future__ import annotations
