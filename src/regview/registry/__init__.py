@@ -16,6 +16,8 @@ here; the submodules are the implementation. Nothing here imports Textual or Jup
   (an index down to one platform's image), :func:`read_tag_info` (a tag's digest, size,
   platforms and date), and the layer listing in :mod:`regview.registry.layers`
   (:class:`LayerIndexer`, :func:`merge_layers`, :func:`read_file`).
+* **Delete**: :meth:`RegistryClient.plan_delete` says which digest and tags would go (a
+  :class:`DeletePlan`), :meth:`RegistryClient.delete` deletes that manifest by digest.
 * **Errors**: every failure is a :class:`RegistryError` whose message says what went wrong
   and what to do; the hierarchy is documented in :mod:`regview.registry.errors`.
 
@@ -33,6 +35,7 @@ from regview.registry import layers, media_types
 from regview.registry.client import ApiVersion, ClientPool, RegistryClient
 from regview.registry.credential import Credential
 from regview.registry.credentials import CredentialStore
+from regview.registry.delete import DeletePlan
 from regview.registry.digests import compute_digest, is_digest, short_digest, verify_digest
 from regview.registry.errors import (
     AuthError,
@@ -54,6 +57,7 @@ from regview.registry.errors import (
     ServerError,
     Timeout,
     TooLarge,
+    Unsupported,
 )
 from regview.registry.hosts import normalize_registry
 from regview.registry.inspection import choose_platform, config_json, inspect, resolve_image
@@ -110,6 +114,7 @@ __all__ = [
     "CredentialStore",
     "CredentialsError",
     "CycleError",
+    "DeletePlan",
     "Denied",
     "Descriptor",
     "DigestMismatch",
@@ -153,6 +158,7 @@ __all__ = [
     "Timeout",
     "TocStore",
     "TooLarge",
+    "Unsupported",
     "choose_platform",
     "compute_digest",
     "config_json",

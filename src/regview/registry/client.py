@@ -31,6 +31,7 @@ from regview.registry.cache import ContentCache
 from regview.registry.catalog import list_repositories
 from regview.registry.credential import Credential
 from regview.registry.credentials import CredentialStore
+from regview.registry.delete import PLAN_CONCURRENCY, DeletePlan, Deletes
 from regview.registry.hosts import normalize_registry
 from regview.registry.manifests import Manifests
 from regview.registry.models import Descriptor
@@ -54,7 +55,8 @@ class ApiVersion:
 
 
 class RegistryClient:
-    """Read-only client for one registry, with verification, limits and caching."""
+    """Client for one registry, with verification, limits and caching (it writes only
+    when asked to delete: :meth:`plan_delete`, then :meth:`delete`)."""
 
     def __init__(
         self,
@@ -85,6 +87,7 @@ class RegistryClient:
         self._manifests = Manifests(self._session)
         self._blobs = Blobs(self._session)
         self._referrers = Referrers(self._session, self._manifests)
+        self._deletes = Deletes(self._session, self._manifests)
 
     # --- Source properties -------------------------------------------------------------
 
@@ -212,6 +215,26 @@ class RegistryClient:
     async def referrers(self, repository: str, digest: str) -> list[Descriptor]:
         """Referrers API when offered, else the ``sha256-<hex>`` tag schema, plus cosign tags."""
         return await self._referrers.find(repository, digest)
+
+
+    # --- delete ------------------------------------------------------------------------
+
+    async def plan_delete(
+        self, repository: str, reference: str, *, concurrency: int = PLAN_CONCURRENCY
+    ) -> DeletePlan:
+        """What deleting a tag or digest would remove: its digest (a HEAD, not the cache)
+        and every tag of the repository on that digest. Nothing is deleted."""
+        return await self._deletes.plan(repository, reference, concurrency=concurrency)
+
+    async def delete(self, plan: DeletePlan) -> None:
+        """Delete the manifest of ``plan`` by digest (never by tag); every tag on it goes.
+
+        The repository's tag list and tag -> digest answers are dropped from the cache.
+        A registry that does not allow it raises :class:`~regview.registry.errors.Unsupported`.
+        """
+        if plan.registry != self.registry:
+            raise ValueError(f"a plan for {plan.registry} given to the client of {self.registry}")
+        await self._deletes.delete(plan)
 
 
 class ClientPool:

@@ -13,6 +13,7 @@ No message ever contains a credential or a token.
     ├── NotFound                404: repository, tag, manifest or blob unknown
     ├── RateLimited             429 after the retries ran out; has ``retry_after``
     ├── ServerError             5xx after the retries ran out
+    ├── Unsupported             405: the registry does not offer this operation (delete)
     ├── DigestMismatch          bytes that do not hash to the digest they were asked by
     ├── TooLarge                a body larger than the configured cap
     ├── ProtocolError           a response that breaks the protocol or the image spec
@@ -50,6 +51,7 @@ __all__ = [
     "ServerError",
     "Timeout",
     "TooLarge",
+    "Unsupported",
     "describe_oci_errors",
     "quote_input",
 ]
@@ -111,6 +113,11 @@ class ServerError(RegistryError):
     def __init__(self, message: str, *, status: int, codes: Sequence[str] = ()) -> None:
         super().__init__(message, codes=codes)
         self.status = status
+
+
+class Unsupported(RegistryError):
+    """The registry does not offer the operation (HTTP 405, ``UNSUPPORTED``): for example
+    a distribution registry whose operator left delete disabled."""
 
 
 class DigestMismatch(RegistryError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import Iterable
 
 from regview.registry import media_types as mt
 from regview.registry.digests import compute_digest, is_digest, parse_digest, verify_digest
@@ -83,6 +84,13 @@ class Manifests:
         value = {"mediaType": d.media_type, "digest": d.digest, "size": d.size}
         self._session.cache.put_ref(self._tag_key(owner, repository, tag), value)
 
+    def forget_tags(self, repository: str, tags: Iterable[str], owners: Iterable[str]) -> None:
+        """Drop what ``tags`` of ``repository`` pointed to, as each of ``owners`` read it."""
+        cache = self._session.cache
+        for owner in owners:
+            for tag in tags:
+                cache.drop_ref(self._tag_key(owner, repository, tag))
+
     # --- content by digest -------------------------------------------------------------
 
     def _from_cache(
@@ -143,6 +151,13 @@ class Manifests:
                     await session.confirm_login()
                 session.hit(f"/v2/{repo_path(repository)}/manifests/{segment(reference)}")
                 return tagged
+        return await self._head_flights.do(
+            ("head", repository, reference), lambda: self._head(repository, reference)
+        )
+
+    async def head(self, repository: str, reference: str) -> Descriptor:
+        """Digest, media type and size of a tag or digest as the registry says it now: a
+        HEAD whatever the cache holds (before a delete, a cached answer will not do)."""
         return await self._head_flights.do(
             ("head", repository, reference), lambda: self._head(repository, reference)
         )

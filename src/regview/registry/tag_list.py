@@ -16,14 +16,14 @@ request cannot tell the two apart, so the message names both.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 from regview.registry.errors import NotFound
 from regview.registry.pagination import CATALOG_PAGE, FirstPage, NotModified, paginate
 from regview.registry.session import Session
 from regview.registry.urls import repo_path
 
-__all__ = ["invalidate", "list_tags"]
+__all__ = ["forget", "invalidate", "list_tags"]
 
 
 def _key(session: Session, owner: str, repository: str) -> str:
@@ -95,6 +95,12 @@ def invalidate(session: Session, repository: str | None = None) -> None:
     session.mark_stale(repository)
     if repository is not None and session.owner is not None:
         session.cache.drop_ref(_key(session, session.owner, repository))
+
+
+def forget(session: Session, repository: str, owners: Iterable[str]) -> None:
+    """Drop the cached tag list of ``repository`` read by each of ``owners`` (on disk too)."""
+    for owner in owners:
+        session.cache.drop_ref(_key(session, owner, repository))
 
 
 def _is_tag_list(value: object) -> bool:

@@ -1,0 +1,186 @@
+"""Guarded delete: ``DELETE /v2/<name>/manifests/<digest>``, never by tag.
+
+Deleting happens in two steps, so that a person (or a script with ``--yes``) sees what
+goes before anything does:
+
+1. :meth:`Deletes.plan` resolves the reference to its digest with a HEAD (the manifest
+   ``Accept`` types, whatever the cache holds), lists the repository's tags and resolves
+   each of them (at most ``concurrency`` at a time, the tag list revalidated and every
+   tag asked again), and returns a :class:`DeletePlan`: the digest, and every tag that
+   points at it and will go with it.
+2. :meth:`Deletes.delete` sends ``DELETE`` for the plan's digest. Distribution deletes a
+   manifest by digest only, and removes every tag on it; deleting "a tag" is deleting
+   that manifest.
+
+A registry that refuses (405 ``UNSUPPORTED``: distribution with delete disabled; 401,
+403, 404) raises an error whose one-line message says what to do. After a delete (or
+a 404: it is gone already) the cache no longer answers for that repository's tags: its
+tag list and the tag -> digest entries of every tag listed are dropped, for this
+identity and for anonymous reads. Manifests stay cached by digest: content-addressed,
+they cannot change, and no tag resolves to them any more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from regview.natural import sort_tags
+from regview.registry import tag_list
+from regview.registry.digests import is_digest, short_digest
+from regview.registry.errors import (
+    AuthError,
+    Denied,
+    NotFound,
+    ServerError,
+    Unsupported,
+)
+from regview.registry.manifests import Manifests
+from regview.registry.reference import validate_tag
+from regview.registry.session import Session
+from regview.registry.urls import repo_path
+
+__all__ = ["PLAN_CONCURRENCY", "DeletePlan", "Deletes"]
+
+#: Tags resolved at once while a plan is made (half the default per-host limit).
+PLAN_CONCURRENCY = 16
+
+
+@dataclass(frozen=True, slots=True)
+class DeletePlan:
+    """What deleting ``reference`` removes: the manifest ``digest`` and every tag on it.
+
+    ``tags`` holds every tag of the repository that pointed at ``digest`` when the plan
+    was made (the tag asked for among them), in natural order; ``other_tags`` those
+    besides the one asked for. ``listed`` is every tag the repository had then.
+    """
+
+    registry: str
+    repository: str
+    reference: str
+    digest: str
+    media_type: str
+    size: int
+    tags: tuple[str, ...]
+    listed: tuple[str, ...] = ()
+
+    @property
+    def other_tags(self) -> tuple[str, ...]:
+        """The tags that go too, besides the one asked for."""
+        return tuple(t for t in self.tags if t != self.reference)
+
+    @property
+    def by_digest(self) -> str:
+        """``HOST/REPO@DIGEST``: exactly what is deleted."""
+        return f"{self.registry}/{self.repository}@{self.digest}"
+
+
+class Deletes:
+    """Plans and sends manifest deletes for one registry's session."""
+
+    def __init__(self, session: Session, manifests: Manifests) -> None:
+        self._session = session
+        self._manifests = manifests
+
+    async def plan(
+        self, repository: str, reference: str, *, concurrency: int = PLAN_CONCURRENCY
+    ) -> DeletePlan:
+        """The digest ``reference`` names now, and every tag that goes with it.
+
+        Raises :class:`NotFound` when the reference does not exist, and the registry's
+        error when a tag cannot be resolved (nothing is deleted without knowing what goes).
+        """
+        if not is_digest(reference):
+            validate_tag(reference)
+        session = self._session
+        # What the cache says of this repository's tags may be out of date: ask again.
+        session.mark_stale(repository)
+        target = await self._manifests.head(repository, reference)
+        listed = await self._listed(repository)
+        limit = asyncio.Semaphore(max(1, concurrency))
+
+        async def points_here(tag: str) -> bool:
+            if tag == reference:
+                return True
+            async with limit:
+                try:
+                    found = await self._manifests.resolve(repository, tag)
+                except NotFound:
+                    return False  # deleted since the list was read
+            return found.digest == target.digest
+
+        found = await asyncio.gather(*(points_here(t) for t in listed))
+        tags = [t for t, here in zip(listed, found, strict=True) if here]
+        if not is_digest(reference) and reference not in tags:
+            tags.append(reference)  # a tag the list did not show yet
+        return DeletePlan(
+            registry=session.registry,
+            repository=repository,
+            reference=reference,
+            digest=target.digest,
+            media_type=target.media_type,
+            size=target.size,
+            tags=tuple(sort_tags(set(tags))),
+            listed=tuple(listed),
+        )
+
+    async def _listed(self, repository: str) -> list[str]:
+        tags: list[str] = []
+        try:
+            async for page in tag_list.list_tags(self._session, repository):
+                tags.extend(page)
+        except NotFound:
+            return []  # only untagged manifests: nothing goes along
+        return sort_tags(set(tags))
+
+    async def delete(self, plan: DeletePlan) -> None:
+        """``DELETE`` the plan's manifest by digest; then forget the repository's tags."""
+        session = self._session
+        repository, digest = plan.repository, plan.digest
+        shown = f"{repository}@{short_digest(digest)}"
+        try:
+            await session.get(
+                f"/v2/{repo_path(repository)}/manifests/{digest}",
+                method="DELETE",
+                scope=f"repository:{repository}:delete",
+                what=f"delete {shown}",
+                ok=(200, 202, 204),
+            )
+        except NotFound as exc:
+            self.forget(plan)
+            raise NotFound(
+                f"{shown} is not in {session.registry} (deleted already?); "
+                f"list what is left with: regview tags {session.registry}/{repository}",
+                codes=exc.codes,
+            ) from None
+        except Denied as exc:
+            raise Denied(
+                f"{session.registry} does not let you delete in {repository} (403): "
+                "ask for delete rights, or log in as a user that has them",
+                codes=exc.codes,
+            ) from None
+        except AuthError as exc:
+            if type(exc) is not AuthError:
+                raise  # the login itself was refused: its message says so
+            raise AuthError(
+                f"{session.registry} wants credentials to delete in {repository} (401): "
+                "log in with -u USER --password-stdin, or an auth file, as a user that may delete",
+                codes=exc.codes,
+            ) from None
+        except ServerError as exc:
+            if exc.status != 405:
+                raise
+            raise Unsupported(
+                f"{session.registry} does not allow deleting manifests (405 UNSUPPORTED): "
+                "its operator has to enable it (distribution: storage.delete.enabled: true)",
+                codes=exc.codes,
+            ) from None
+        self.forget(plan)
+
+    def forget(self, plan: DeletePlan) -> None:
+        """Drop the repository's tag list and tag -> digest entries from the cache."""
+        session = self._session
+        tag_list.invalidate(session, plan.repository)
+        owners = {"anonymous"} | ({session.owner} if session.owner is not None else set())
+        tag_list.forget(session, plan.repository, owners)
+        self._manifests.forget_tags(plan.repository, set(plan.listed) | set(plan.tags), owners)
