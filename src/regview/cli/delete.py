@@ -1,0 +1,177 @@
+"""``delete``: remove a manifest from a registry, after saying what goes with it.
+
+``regview delete HOST/REPO:TAG`` resolves the tag to its digest, lists every other tag
+on that digest (they go too: a registry deletes manifests, not tags), and asks on the
+terminal before it sends ``DELETE /v2/REPO/manifests/DIGEST``. ``--yes`` skips the
+question (for scripts), ``--dry-run`` only says what would go. Without a terminal to ask
+on, and without either flag, it refuses before sending anything.
+
+The question is written to standard error and the answer read from standard input when
+that is a terminal, else from ``/dev/tty`` (standard input may hold the password).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from regview.cli.common import (
+    Command,
+    UsageError,
+    add_json_flag,
+    fail,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from regview.registry import ClientPool, DeletePlan
+
+ORDER = 30
+"""After the read-only commands in ``regview -h``."""
+
+_NO_TERMINAL = (
+    "refusing to delete without asking, and there is no terminal to ask on: "
+    "pass --yes to delete without asking (or --dry-run to see what would go)"
+)
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reference", metavar="REF", help="HOST/REPO:TAG or HOST/REPO@DIGEST")
+    p.add_argument("--yes", action="store_true", help="delete without asking (for scripts)")
+    p.add_argument(
+        "--dry-run", action="store_true", help="say what would be deleted, delete nothing"
+    )
+    add_json_flag(p)
+
+
+class _Question:
+    """Where the yes/no question goes and its answer comes from; None: nowhere."""
+
+    def __init__(self) -> None:
+        self._fd: int | None = None
+        stdin = sys.__stdin__
+        if stdin is not None and stdin.isatty():
+            return
+        try:
+            self._fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+        except OSError:
+            raise UsageError(_NO_TERMINAL) from None
+
+    def ask(self, prompt: str) -> bool:
+        if self._fd is None:
+            sys.stderr.write(prompt)
+            sys.stderr.flush()
+            answer = sys.stdin.readline()
+        else:
+            os.write(self._fd, prompt.encode())
+            answer = os.read(self._fd, 1024).decode(errors="replace")
+        return answer.strip().lower() in ("y", "yes")
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _target(text: str) -> tuple[str, str, str]:
+    """Registry, repository and the tag or digest of ``text``; one of them, named."""
+    from regview.registry import parse_reference
+
+    if text.startswith("oci:"):
+        raise UsageError("an OCI layout is read-only here: regview deletes from registries only")
+    ref = parse_reference(text, default_tag=None)
+    if ref.tag is not None and ref.digest is not None:
+        raise UsageError(
+            f"{text} names both a tag and a digest: name the one to delete "
+            "(REPO:TAG or REPO@DIGEST)"
+        )
+    reference = ref.digest or ref.tag
+    if reference is None:
+        raise UsageError(f"name the tag or digest to delete: {ref.repository_ref}:TAG")
+    return ref.registry, ref.repository, reference
+
+
+def describe(plan: DeletePlan) -> list[str]:
+    """What the plan deletes, in lines for a person (terminal-safe once printed)."""
+    from regview.textsafe import visible
+
+    lines = [
+        f"{visible(plan.by_digest, limit=400)} ({plan.media_type}, {plan.size:,} bytes)",
+    ]
+    others = plan.other_tags
+    if others:
+        shown = ", ".join(visible(t, limit=130) for t in others[:50])
+        more = f" and {len(others) - 50:,} more" if len(others) > 50 else ""
+        lines.append(f"other tags on this digest, deleted with it ({len(others):,}): {shown}{more}")
+    elif plan.tags:
+        lines.append("no other tag points to this digest")
+    else:
+        lines.append("no tag points to this digest")
+    return lines
+
+
+def plan_json(plan: DeletePlan, *, deleted: bool) -> dict[str, Any]:
+    """The ``--json`` document of a plan, and whether it was carried out."""
+    return {
+        "registry": plan.registry,
+        "repository": plan.repository,
+        "reference": plan.reference,
+        "digest": plan.digest,
+        "mediaType": plan.media_type,
+        "size": plan.size,
+        "tags": list(plan.tags),
+        "otherTags": list(plan.other_tags),
+        "deleted": deleted,
+    }
+
+
+async def _delete(pool: ClientPool, args: argparse.Namespace) -> int:
+    registry, repository, reference = _target(args.reference)
+    question = None if args.yes or args.dry_run else _Question()  # refuse before any request
+    client = pool.get(registry)
+    try:
+        plan = await client.plan_delete(repository, reference)
+        for line in describe(plan):
+            print(line, file=sys.stderr)
+        if args.dry_run:
+            return _report(plan, args, deleted=False)
+        if question is not None and not question.ask(_prompt(plan)):
+            fail("nothing deleted")
+            return 1
+    finally:
+        if question is not None:
+            question.close()
+    await client.delete(plan)
+    return _report(plan, args, deleted=True)
+
+
+def _prompt(plan: DeletePlan) -> str:
+    n = len(plan.tags)
+    if n == 0:
+        return "Delete this untagged manifest? [y/N] "
+    return f"Delete this manifest and its {n:,} tag{'s' if n != 1 else ''}? [y/N] "
+
+
+def _report(plan: DeletePlan, args: argparse.Namespace, *, deleted: bool) -> int:
+    from regview.textsafe import visible
+
+    if args.json:
+        print_json(plan_json(plan, deleted=deleted))
+    elif deleted:
+        print(f"deleted {visible(plan.by_digest, limit=400)}")
+    else:
+        print(f"would delete {visible(plan.by_digest, limit=400)}")
+    return 0
+
+
+COMMANDS = (
+    Command(
+        "delete",
+        "delete a manifest (a tag's, by digest) after showing the tags that go with it",
+        _arguments,
+        lambda args: [_target(args.reference)[0]],
+        _delete,
+    ),
+)
