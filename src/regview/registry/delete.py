@@ -162,11 +162,18 @@ class Deletes:
         except AuthError as exc:
             if type(exc) is not AuthError:
                 raise  # the login itself was refused: its message says so
-            raise AuthError(
-                f"{session.registry} wants credentials to delete in {repository} (401): "
-                "log in with -u USER --password-stdin, or an auth file, as a user that may delete",
-                codes=exc.codes,
-            ) from None
+            if session.owner not in (None, "anonymous"):
+                message = (
+                    f"{session.registry} does not let {session.identity} delete in {repository}"
+                    " (401): the account lacks delete rights; log in as a user that has them"
+                )
+            else:
+                message = (
+                    f"{session.registry} wants credentials to delete in {repository} (401): "
+                    "log in with -u USER --password-stdin, or an auth file, as a user that "
+                    "may delete"
+                )
+            raise AuthError(message, codes=exc.codes) from None
         except ServerError as exc:
             if exc.status != 405:
                 raise

@@ -1,0 +1,327 @@
+"""``regview delete`` and the client's delete against real registries.
+
+Each test pushes its own repository with skopeo into a registry of this module (delete
+enabled, as tests/support/registry.py configures it; a second one with delete disabled
+for the 405 case), deletes, and then checks what is left with skopeo and raw httpx
+requests, never with regview itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from regview.registry import NotFound, RegistryClient, Settings
+from tests.support import images
+from tests.support.cli import CliResult, Credentials, Regview, base_env
+from tests.support.publish import (
+    SKOPEO,
+    run_parallel,
+    skopeo_copy_args,
+    skopeo_env,
+    skopeo_inspect,
+)
+from tests.support.registry import RegistryServer
+from tests.support.terminal import Terminal
+
+pytestmark = pytest.mark.integration
+
+ONE = images.small_image("delete-one")
+TWO = images.small_image("delete-two")
+MANIFEST_ACCEPT = ", ".join(
+    [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ]
+)
+_repos = itertools.count(1)
+
+
+class DeleteDisabledRegistry(RegistryServer):
+    """distribution with ``storage.delete.enabled: false``: DELETE answers 405."""
+
+    def config(self) -> dict[str, Any]:
+        cfg = super().config()
+        cfg["storage"]["delete"] = {"enabled": False}
+        return cfg
+
+
+@pytest.fixture(scope="module")
+def delete_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
+    with RegistryServer(tmp_path_factory.mktemp("registry-delete"), name="delete registry") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def refusing_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
+    workdir = tmp_path_factory.mktemp("registry-no-delete")
+    with DeleteDisabledRegistry(workdir, name="delete-disabled registry") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return images.write_layout(tmp_path_factory.mktemp("delete-layout"), {"one": ONE, "two": TWO})
+
+
+def publish(server: RegistryServer, layout: Path, tagged: Mapping[str, str]) -> str:
+    """A new repository holding ``tag -> "one" | "two"``, pushed with skopeo."""
+    repo = f"delete/repo-{next(_repos)}"
+    run_parallel(
+        [skopeo_copy_args(f"oci:{layout}:{image}", server.ref(repo, tag)) for tag, image in
+         tagged.items()]
+    )
+    return repo
+
+
+def skopeo_tags(server: RegistryServer, repo: str) -> list[str]:
+    """``skopeo list-tags``: [] for a repository whose tags are all gone."""
+    proc = subprocess.run(
+        [SKOPEO, "list-tags", "--tls-verify=false", f"docker://{server.ref(repo)}"],
+        capture_output=True,
+        env=skopeo_env(),
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    if proc.returncode != 0:
+        assert b"unknown" in proc.stderr.lower() or b"not found" in proc.stderr.lower(), proc
+        return []
+    return sorted(json.loads(proc.stdout)["Tags"] or [])
+
+
+def manifest_status(server: RegistryServer, repo: str, reference: str) -> int:
+    """The status of a raw ``GET /v2/REPO/manifests/REF``."""
+    r = server.client.get(f"/v2/{repo}/manifests/{reference}", headers={"Accept": MANIFEST_ACCEPT})
+    return r.status_code
+
+
+def failed_after_the_plan(result: CliResult) -> str:
+    """A clean failure once the plan was shown: no traceback, the error its last line,
+    after at most the plan's two lines. Returns the error line."""
+    assert result.returncode != 0, result.describe()
+    assert "Traceback" not in result.stderr, result.describe()
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert 1 <= len(lines) <= 3, result.describe()
+    assert lines[-1].startswith("regview: "), result.describe()
+    return lines[-1]
+
+
+def deletes_sent(server: RegistryServer, mark: int) -> list[str]:
+    return [e.path for e in server.requests_since(mark) if e.method == "DELETE"]
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_delete_a_tag_deletes_its_digest_and_the_tags_on_it(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one", "b": "one", "c": "two"})
+    mark = delete_registry.mark()
+    result = regview("delete", "--yes", "--json", delete_registry.ref(repo, "a")).ok()
+    doc = result.json()
+    assert doc["digest"] == ONE.digest
+    assert doc["tags"] == ["a", "b"]
+    assert doc["otherTags"] == ["b"]
+    assert doc["deleted"] is True
+    assert "b" in result.stderr  # said before deleting which other tag goes
+    # By digest, never by tag, and once.
+    assert deletes_sent(delete_registry, mark) == [f"/v2/{repo}/manifests/{ONE.digest}"]
+    assert skopeo_tags(delete_registry, repo) == ["c"]
+    assert manifest_status(delete_registry, repo, ONE.digest) == 404
+    assert manifest_status(delete_registry, repo, "b") == 404
+    assert skopeo_inspect(delete_registry.ref(repo, "c")) == TWO.raw
+
+
+def test_the_plan_asks_the_registry_with_heads_not_the_cache(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one", "b": "two"})
+    regview("inspect", delete_registry.ref(repo, "a")).ok()  # a and its manifest cached
+    regview("tags", delete_registry.ref(repo)).ok()
+    # Behind regview's back, b now points at ONE too.
+    run_parallel([skopeo_copy_args(f"oci:{layout}:one", delete_registry.ref(repo, "b"))])
+    mark = delete_registry.mark()
+    doc = regview("delete", "--dry-run", "--json", delete_registry.ref(repo, "a")).ok().json()
+    assert doc["tags"] == ["a", "b"]
+    assert doc["deleted"] is False
+    sent = delete_registry.requests_since(mark)
+    heads = sorted(e.path for e in sent if e.method == "HEAD")
+    assert heads == [f"/v2/{repo}/manifests/a", f"/v2/{repo}/manifests/b"]
+    for entry in sent:
+        if entry.method == "HEAD":
+            assert entry.status == 200
+    assert not [e for e in sent if e.method == "DELETE"]
+    assert skopeo_tags(delete_registry, repo) == ["a", "b"]
+
+
+def test_after_a_delete_the_cache_serves_neither_the_tags_nor_the_tag(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one", "b": "one", "c": "two"})
+    # Fill the on-disk cache: the tag list, and a and b resolved (well inside tag_ttl).
+    regview("tags", delete_registry.ref(repo)).ok()
+    regview("inspect", delete_registry.ref(repo, "a"), delete_registry.ref(repo, "b")).ok()
+    regview("delete", "--yes", delete_registry.ref(repo, "b")).ok()
+    tags = regview("tags", "--json", delete_registry.ref(repo)).ok().json()["tags"]
+    assert tags == ["c"]
+    for tag in ("a", "b"):
+        failed = regview("manifest", delete_registry.ref(repo, tag)).failed()
+        assert "not found" in failed.stderr
+    # The manifest itself may stay cached by digest (content-addressed).
+    assert regview("manifest", delete_registry.ref(repo, "c")).ok().stdout == TWO.raw
+
+
+def test_delete_by_digest(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one", "x": "two", "y": "two"})
+    mark = delete_registry.mark()
+    result = regview("delete", "--yes", delete_registry.ref(repo, TWO.digest)).ok()
+    assert "x, y" in result.stderr
+    assert result.text.strip() == f"deleted {delete_registry.ref(repo, TWO.digest)}"
+    assert deletes_sent(delete_registry, mark) == [f"/v2/{repo}/manifests/{TWO.digest}"]
+    assert skopeo_tags(delete_registry, repo) == ["a"]
+
+
+def test_without_a_terminal_or_yes_nothing_is_sent(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one"})
+    mark = delete_registry.mark()
+    result = regview("delete", delete_registry.ref(repo, "a")).failed()
+    assert result.returncode == 2
+    assert "--yes" in result.stderr
+    assert delete_registry.requests_since(mark) == []
+    assert skopeo_tags(delete_registry, repo) == ["a"]
+
+
+def test_a_missing_tag_is_one_line(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one"})
+    mark = delete_registry.mark()
+    result = regview("delete", "--yes", delete_registry.ref(repo, "nope")).failed()
+    assert result.returncode == 1
+    assert "not found" in result.stderr
+    assert deletes_sent(delete_registry, mark) == []
+    assert skopeo_tags(delete_registry, repo) == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("127.0.0.1:5/acme/app", "name the tag or digest"),
+        ("127.0.0.1:5/acme/app:t@" + ONE.digest, "both a tag and a digest"),
+        ("oci:/nonexistent", "read-only"),
+    ],
+)
+def test_what_cannot_be_deleted_is_a_usage_error(regview: Regview, text: str, why: str) -> None:
+    result = regview("delete", "--yes", text).failed()
+    assert result.returncode == 2
+    assert why in result.stderr
+
+
+def test_a_registry_with_delete_disabled_says_so(
+    regview: Regview, refusing_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(refusing_registry, layout, {"a": "one", "b": "one"})
+    result = regview("delete", "--yes", refusing_registry.ref(repo, "a"))
+    error = failed_after_the_plan(result)
+    assert result.returncode == 1
+    assert "does not allow deleting" in error
+    assert "405" in error
+    assert skopeo_tags(refusing_registry, repo) == ["a", "b"]
+    assert skopeo_inspect(refusing_registry.ref(repo, "a")) == ONE.raw
+
+
+def test_a_user_without_delete_rights_is_told(
+    regview: Regview, token_registry: RegistryServer, token_credentials: Credentials
+) -> None:
+    """The token server grants pull and push, never delete: the registry answers 401."""
+    ref = token_registry.ref("public/oci-image", "latest")
+    before = skopeo_inspect(ref, creds=token_credentials.pair)
+    result = regview(
+        "-u", token_credentials.username, "--password-stdin", "delete", "--yes", ref,
+        input=token_credentials.password + "\n",
+    )
+    error = failed_after_the_plan(result)
+    assert result.returncode == 1
+    assert f"does not let {token_credentials.username} delete" in error
+    assert token_credentials.password not in result.stderr
+    anonymous = failed_after_the_plan(regview("delete", "--yes", ref))
+    assert "wants credentials to delete" in anonymous
+    assert skopeo_inspect(ref, creds=token_credentials.pair) == before
+
+
+# --------------------------------------------------------------------------- the question
+
+
+def _in_terminal(regview: Regview, ref: str, answer: str) -> tuple[int, str]:
+    argv = f"{sys.executable} -m regview --plain-http delete {ref}"
+    with Terminal(argv, {**base_env(), **regview.env()}, columns=200, rows=30) as term:
+        term.read_until("[y/N]")
+        term.send(answer + "\r")
+        status = term.wait()
+    return status, term.text
+
+
+def test_asks_on_the_terminal_and_no_keeps_everything(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one", "b": "one"})
+    status, text = _in_terminal(regview, delete_registry.ref(repo, "a"), "n")
+    assert status == 1
+    assert ONE.digest in text
+    assert "deleted with it (1): b" in text
+    assert "nothing deleted" in text
+    assert skopeo_tags(delete_registry, repo) == ["a", "b"]
+
+
+def test_asks_on_the_terminal_and_yes_deletes(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one", "b": "one", "c": "two"})
+    status, text = _in_terminal(regview, delete_registry.ref(repo, "a"), "y")
+    assert status == 0, text
+    assert "Delete this manifest and its 2 tags?" in text
+    assert skopeo_tags(delete_registry, repo) == ["c"]
+
+
+# --------------------------------------------------------------------------- the client
+
+
+def test_the_client_forgets_the_deleted_tags(
+    delete_registry: RegistryServer, layout: Path, tmp_path: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one", "b": "one", "c": "two"})
+
+    async def run() -> None:
+        settings = Settings(cache_dir=tmp_path / "cache", plain_http=True)
+        async with RegistryClient(delete_registry.host, settings=settings) as client:
+            assert (await client.resolve(repo, "b")).digest == ONE.digest  # cached now
+            plan = await client.plan_delete(repo, "a")
+            assert (plan.digest, plan.tags, plan.other_tags) == (ONE.digest, ("a", "b"), ("b",))
+            await client.delete(plan)
+            with pytest.raises(NotFound):
+                await client.resolve(repo, "b")
+            listed = [t async for page in client.tags(repo) for t in page]
+            assert listed == ["c"]
+            again = await client.plan_delete(repo, "c")
+            assert again.tags == ("c",)
+
+    asyncio.run(run())
+    r = httpx.get(f"{delete_registry.url}/v2/{repo}/tags/list", trust_env=False)
+    assert r.json()["tags"] == ["c"]
+
