@@ -19,8 +19,11 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.pilot import Pilot
 
 from regview.registry import NotFound, RegistryClient, Settings
+from regview.tui.app import RegviewApp, create_app
+from regview.tui.screens.confirm_delete import ConfirmDeleteScreen
 from tests.support import images
 from tests.support.cli import CliResult, Credentials, Regview, base_env
 from tests.support.publish import (
@@ -32,6 +35,7 @@ from tests.support.publish import (
 )
 from tests.support.registry import RegistryServer
 from tests.support.terminal import Terminal
+from tests.tui.helpers import screen_text, settle
 
 pytestmark = pytest.mark.integration
 
@@ -325,3 +329,76 @@ def test_the_client_forgets_the_deleted_tags(
     r = httpx.get(f"{delete_registry.url}/v2/{repo}/tags/list", trust_env=False)
     assert r.json()["tags"] == ["c"]
 
+
+
+# --------------------------------------------------------------------------- the explorer
+
+
+def _explorer(
+    server: RegistryServer, tmp_path: Path, repo: str, *, allow_delete: bool
+) -> RegviewApp:
+    settings = Settings(cache_dir=tmp_path / "cache", keymap_path=tmp_path / "no-keys.toml")
+    client = RegistryClient(server.host, settings=settings)
+    return create_app(client, settings=settings, repository=repo, allow_delete=allow_delete)
+
+
+async def _on_tag(pilot: Pilot[int], app: RegviewApp, tag: str) -> None:
+    await settle(pilot)
+    tags = list(app.main.tags.list.items)
+    app.main.tags.list.move_cursor(tags.index(tag))
+    await settle(pilot)
+
+
+async def test_the_explorer_deletes_only_when_allowed_and_after_asking(
+    delete_registry: RegistryServer, layout: Path, tmp_path: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one", "b": "one", "c": "two"})
+    app = _explorer(delete_registry, tmp_path, repo, allow_delete=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _on_tag(pilot, app, "a")
+        mark = delete_registry.mark()
+        await pilot.press("D")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDeleteScreen)
+        assert delete_registry.requests_since(mark) == []  # not even a plan
+
+    app = _explorer(delete_registry, tmp_path, repo, allow_delete=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _on_tag(pilot, app, "a")
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDeleteScreen)
+        text = screen_text(app)
+        assert ONE.digest in text
+        assert "These 2 tags" in text and "a, b" in text
+        await pilot.press("n")  # keep it
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmDeleteScreen)
+        assert skopeo_tags(delete_registry, repo) == ["a", "b", "c"]
+
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDeleteScreen)
+        mark = delete_registry.mark()
+        await pilot.press("y")
+        await settle(pilot, rounds=4)
+        assert deletes_sent(delete_registry, mark) == [f"/v2/{repo}/manifests/{ONE.digest}"]
+        assert list(app.main.tags.list.items) == ["c"]  # the tags pane refreshed
+    assert skopeo_tags(delete_registry, repo) == ["c"]
+
+
+async def test_the_explorer_tells_when_the_registry_refuses(
+    refusing_registry: RegistryServer, layout: Path, tmp_path: Path
+) -> None:
+    repo = publish(refusing_registry, layout, {"a": "one"})
+    app = _explorer(refusing_registry, tmp_path, repo, allow_delete=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _on_tag(pilot, app, "a")
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot, rounds=4)
+        messages = [n.message for n in app._notifications]
+        assert any("does not allow deleting" in m for m in messages), messages
+        assert list(app.main.tags.list.items) == ["a"]
+    assert skopeo_tags(refusing_registry, repo) == ["a"]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from regview.registry import DeletePlan
 from regview.registry.errors import Denied, ServerError
 from regview.registry.settings import Settings
 from regview.tui.app import RegviewApp, create_app
@@ -121,6 +122,32 @@ def test_hostile(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]
                                                  status=500)},
     )
     _check(snap_compare, create_app(source), size, quiet=True)
+
+
+_PLAN = DeletePlan(
+    registry="registry.test",
+    repository="team/app",
+    reference="v1.2",
+    digest="sha256:" + "3f" * 32,
+    media_type="application/vnd.oci.image.index.v1+json",
+    size=1_234,
+    tags=("[bold]x[/]", "latest", "stable", "v1.2"),
+)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_confirm_delete(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
+    """The question names the digest and every tag that goes (a hostile one as text)."""
+    from regview.tui.screens.confirm_delete import ConfirmDeleteScreen
+
+    app = create_app(FakeSource(layouts), repository="team/app")
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.push_screen(ConfirmDeleteScreen(_PLAN))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run)
 
 
 def _picker(layouts: Path) -> RegviewApp:

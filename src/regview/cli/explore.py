@@ -44,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="open the embedded demo (a TARGET is then REPO[:TAG|@DIGEST] in it)",
     )
     parser.add_argument(
+        "--allow-delete",
+        action="store_true",
+        help="offer D: delete a tag's manifest (by digest, after a confirmation naming "
+        "every tag that goes with it)",
+    )
+    parser.add_argument(
         "--keymap",
         type=Path,
         default=None,
@@ -125,6 +131,7 @@ def build_explorer(args: argparse.Namespace) -> tuple[RegviewApp, ClientPool]:
             opener=opener,
             start_choices=_start_choices(settings),
             on_target_opened=opened,
+            allow_delete=getattr(args, "allow_delete", False),
         )
         return app, pool
     first = opener(target_text)
@@ -139,6 +146,7 @@ def build_explorer(args: argparse.Namespace) -> tuple[RegviewApp, ClientPool]:
         opener=opener,
         target=target_text,
         on_target_opened=opened,
+        allow_delete=getattr(args, "allow_delete", False),
     )
     return app, pool
 

@@ -54,6 +54,7 @@ class RegviewApp(App[int]):
         start_choices: Sequence[StartChoice] = (),
         target: str | None = None,
         on_target_opened: TargetOpened | None = None,
+        allow_delete: bool = False,
     ) -> None:
         super().__init__()
         if source is None and opener is None:
@@ -61,6 +62,8 @@ class RegviewApp(App[int]):
         self._source = source
         self.settings = settings or Settings()
         self.opener = opener
+        #: Offer ``D`` (delete, after asking): only when started with --allow-delete.
+        self.allow_delete = allow_delete
         self.start_choices = list(start_choices)
         self.start_repository = repository
         self.start_reference = reference
@@ -106,7 +109,8 @@ class RegviewApp(App[int]):
     def _explorer(self, source: Source, repository: str | None,
                   reference: str | None) -> MainScreen:
         return MainScreen(source, self.indexer_for(source), repository=repository,
-                          reference=reference, opener=self.opener)
+                          reference=reference, opener=self.opener,
+                          allow_delete=self.allow_delete)
 
     def get_default_screen(self) -> Screen[None]:
         if self._source is None:
@@ -199,6 +203,7 @@ def create_app(
     start_choices: Sequence[StartChoice] = (),
     target: str | None = None,
     on_target_opened: TargetOpened | None = None,
+    allow_delete: bool = False,
 ) -> RegviewApp:
     """Build the explorer on ``source``; ``reference`` (tag or digest) opens that manifest.
 
@@ -211,6 +216,9 @@ def create_app(
     content (a catalog page, a tag list or a manifest): ``target``, the text that opened
     ``source``, then each target opened from the picker or the palette. A target that
     fails (nothing listening, a missing repository) is never passed to it.
+
+    ``allow_delete`` offers ``D`` in the explorer: delete the manifest of a tag (by
+    digest, after a confirmation screen naming the digest and every tag on it).
     """
     settings = settings or Settings()
     path = settings.keymap_path if settings.keymap_path is not None else default_keymap_path()
@@ -232,6 +240,7 @@ def create_app(
         start_choices=start_choices,
         target=target,
         on_target_opened=on_target_opened,
+        allow_delete=allow_delete,
     )
 
 
@@ -245,6 +254,7 @@ def run_tui(
     start_choices: Sequence[StartChoice] = (),
     target: str | None = None,
     on_target_opened: TargetOpened | None = None,
+    allow_delete: bool = False,
 ) -> int:
     """Run the explorer until the user quits; returns the process exit code."""
     app = create_app(
@@ -256,6 +266,7 @@ def run_tui(
         start_choices=start_choices,
         target=target,
         on_target_opened=on_target_opened,
+        allow_delete=allow_delete,
     )
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -19,6 +19,7 @@ from textual.binding import Binding
 
 __all__ = [
     "APP_BINDINGS",
+    "CONFIRM_DELETE_BINDINGS",
     "FILES_BINDINGS",
     "FILES_TREE_BINDINGS",
     "FILTER_BINDINGS",
@@ -59,6 +60,10 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("J", "raw_json", "JSON", id="main.raw-json"),
     Binding("r", "revalidate", "Reload", id="main.revalidate"),
     Binding("f", "files", "Files", id="main.files"),
+    # Only with --allow-delete (check_action hides it otherwise); in the help, not the footer.
+    Binding("D", "delete", "Delete", show=False,
+            tooltip="Delete (with --allow-delete)",
+            id="main.delete"),
 ]
 
 #: The Repositories and Tags lists, and the files view's flat lists.
@@ -117,6 +122,11 @@ HELP_BINDINGS: list[Binding] = [
     Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close"),
 ]
 
+CONFIRM_DELETE_BINDINGS: list[Binding] = [
+    Binding("y", "confirm", "Delete", id="delete.confirm"),
+    Binding("n,escape", "cancel", "Keep it", id="delete.cancel"),
+]
+
 START_BINDINGS: list[Binding] = [
     Binding("down", "to_list", "Choices", show=False, id="start.to-list"),
     Binding("escape", "app.quit", "Quit", id="start.quit"),
@@ -134,6 +144,7 @@ def all_bindings() -> list[tuple[str, list[Binding]]]:
         ("Files view", FILES_BINDINGS),
         ("File tree", FILES_TREE_BINDINGS),
         ("Raw JSON", JSON_BINDINGS),
+        ("Delete question", CONFIRM_DELETE_BINDINGS),
         ("Start picker", START_BINDINGS),
         ("This help", HELP_BINDINGS),
     ]

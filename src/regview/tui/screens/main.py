@@ -20,12 +20,20 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Tree
 from textual.worker import Worker, get_current_worker
 
-from regview.registry import LayerIndexer, RegistryError, Source, descriptor_json
+from regview.registry import (
+    DeletePlan,
+    LayerIndexer,
+    RegistryClient,
+    RegistryError,
+    Source,
+    descriptor_json,
+)
 from regview.targets import Opener
 from regview.tui.bindings import MAIN_BINDINGS
 from regview.tui.commands import ExplorerCommands, JumpRequest, OpenRequest
 from regview.tui.messages import CopyRequest, SourceOpened
 from regview.tui.node_targets import LayerTarget, copy_of_node, files_target
+from regview.tui.screens.confirm_delete import ConfirmDeleteScreen
 from regview.tui.screens.files import FilesScreen
 from regview.tui.screens.raw_json import RawJsonScreen
 from regview.tui.text import visible
@@ -68,9 +76,12 @@ class MainScreen(Screen[None]):
         repository: str | None = None,
         reference: str | None = None,
         opener: Opener | None = None,
+        allow_delete: bool = False,
     ) -> None:
         super().__init__()
         self.source = source
+        #: ``D`` deletes (after asking) only when the explorer was started with --allow-delete.
+        self.allow_delete = allow_delete
         #: Shared by every files view and the Details (uncompressed sizes); None: made here.
         self.indexer = indexer or LayerIndexer(source)
         #: Opens a reference to another registry (the palette); None: say it cannot.
@@ -331,6 +342,8 @@ class MainScreen(Screen[None]):
             return node is not None and self._files_target(node) is not None
         if action == "filter":
             return self._list_pane() is not None
+        if action == "delete":
+            return self._deletable() is not None
         return True
 
     @on(ManifestTree.Back)
@@ -479,6 +492,56 @@ class MainScreen(Screen[None]):
             return
         if not get_current_worker().is_cancelled:
             self.app.push_screen(RawJsonScreen(title, raw))
+
+    # --- delete (only with --allow-delete) ---------------------------------------------
+
+    def _deletable(self) -> tuple[RegistryClient, str, str] | None:
+        """The client, repository and tag or digest ``D`` would delete; None: nothing."""
+        source = self.source
+        if not self.allow_delete or not isinstance(source, RegistryClient):
+            return None
+        if self.level == 1 and self.tags.repository and self.tags.list.highlighted_value:
+            return source, self.tags.repository, self.tags.list.highlighted_value
+        if self.level >= 2 and self.manifest.repository and self.manifest.reference:
+            return source, self.manifest.repository, self.manifest.reference
+        return None
+
+    def action_delete(self) -> None:
+        target = self._deletable()
+        if target is None:
+            self.notify("Choose a tag to delete (regview --allow-delete)", severity="warning",
+                        markup=False)
+            return
+        self._plan_delete(*target)
+
+    @work(group="delete", exclusive=True, exit_on_error=False)
+    async def _plan_delete(self, client: RegistryClient, repository: str, reference: str) -> None:
+        self.notify(f"Finding the tags on {visible(reference, 80)}…", markup=False, timeout=2)
+        plan = await client.plan_delete(repository, reference)
+        if get_current_worker().is_cancelled:
+            return
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._delete(client, plan)
+
+        self.app.push_screen(ConfirmDeleteScreen(plan), answered)
+
+    @work(group="delete", exclusive=True, exit_on_error=False)
+    async def _delete(self, client: RegistryClient, plan: DeletePlan) -> None:
+        await client.delete(plan)
+        gone = len(plan.tags)
+        self.notify(
+            f"Deleted {visible(plan.by_digest, 200)}"
+            + (f" and {gone:,} tag{'s' if gone != 1 else ''}" if gone else ""),
+            markup=False,
+            timeout=5,
+        )
+        if self.tags.repository == plan.repository:
+            self.manifest.clear()
+            self.details.clear()
+            self.tags.load(plan.repository, force=True)
+            self.focus_pane(1)
 
     def action_revalidate(self) -> None:
         pane = self.panes[self.level]

@@ -1,0 +1,84 @@
+"""``D`` (with ``--allow-delete``): are you sure? Names the digest and every tag that goes.
+
+The screen only asks: it dismisses with True (``y``) or False (``n``, Esc), and the
+explorer deletes. Names and tags come from the registry, so they are shown as text,
+never read as markup.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from regview.registry import DeletePlan
+from regview.tui.bindings import CONFIRM_DELETE_BINDINGS
+from regview.tui.text import human_size, literal
+
+__all__ = ["ConfirmDeleteScreen", "plan_text"]
+
+#: Tags listed by name on the screen; the rest are counted.
+SHOWN_TAGS = 30
+
+
+def plan_text(plan: DeletePlan) -> Text:
+    """What deleting ``plan`` removes, for the screen."""
+    text = Text()
+    text.append("Delete this manifest from ", style="bold")
+    text.append_text(literal(plan.registry, limit=100, style="bold"))
+    text.append("?\n\n", style="bold")
+    text.append("repository  ", style="dim")
+    text.append_text(literal(plan.repository, limit=200))
+    text.append("\ntype        ", style="dim")
+    text.append_text(literal(plan.media_type, limit=100))
+    text.append("\nsize        ", style="dim")
+    text.append(human_size(plan.size))
+    text.append("\ndigest\n", style="dim")
+    text.append(plan.digest, style="cyan")
+    text.append("\n\n")
+    tags = plan.tags
+    if not tags:
+        text.append("No tag points to this manifest.")
+    else:
+        others = plan.other_tags
+        if others:
+            text.append(f"These {len(tags):,} tags all point to it and are deleted with it:\n",
+                        style="bold red")
+        else:
+            text.append("This tag points to it and is deleted with it:\n", style="bold")
+        for i, tag in enumerate(tags[:SHOWN_TAGS]):
+            if i:
+                text.append(", ")
+            text.append_text(literal(tag, limit=100, style="yellow"))
+        if len(tags) > SHOWN_TAGS:
+            text.append(f" and {len(tags) - SHOWN_TAGS:,} more")
+    text.append("\n\nThe registry deletes the manifest by digest; this cannot be undone.",
+                style="dim")
+    return text
+
+
+class ConfirmDeleteScreen(ModalScreen[bool]):
+    """Asks before a manifest (and its tags) is deleted: ``y`` deletes, ``n``/Esc not."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(CONFIRM_DELETE_BINDINGS)
+
+    def __init__(self, plan: DeletePlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="delete-body") as body:
+            body.border_title = "Delete?"
+            body.border_subtitle = "y deletes · n or Esc keeps it"
+            yield Static(plan_text(self.plan), id="delete-text")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
