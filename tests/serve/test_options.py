@@ -59,6 +59,23 @@ def test_the_app_command_is_python_m_regview_with_the_target_last() -> None:
     assert app_argv([], None) == [sys.executable, "-m", "regview"]
 
 
+def test_allow_delete_reaches_each_tabs_explorer() -> None:
+    from regview.cli import parse_args
+
+    assert parse().allow_delete is False
+    assert parse("--allow-delete", "demo").allow_delete is True
+    argv = app_argv(["--plain-http"], "127.0.0.1:5000/acme/app", allow_delete=True)
+    assert argv == [
+        *[sys.executable, "-m", "regview", "--plain-http", "--allow-delete"],
+        *["--", "127.0.0.1:5000/acme/app"],
+    ]
+    command, args = parse_args(argv[3:])  # what the app process parses
+    assert command is None
+    assert (args.allow_delete, args.target) == (True, "127.0.0.1:5000/acme/app")
+    _, plain = parse_args(app_argv([], "demo")[3:])
+    assert plain.allow_delete is False
+
+
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
@@ -91,7 +108,8 @@ def test_every_global_flag_of_regview_is_passed_on_or_refused() -> None:
         timeout=60,
     ).stdout.split("\n\n")[0]
     flags = set(re.findall(r"\[(-{1,2}[a-z][a-z-]*)", usage))
-    explorer_only = {"-h", "--version", "--demo", "--keymap"}  # not global flags
+    # Not global flags (serve has an --allow-delete of its own, passed on when given).
+    explorer_only = {"-h", "--version", "--demo", "--keymap", "--allow-delete"}
     refused = {"-u", "--password-stdin"}
     assert set(REFUSED) == {"username", "password_stdin"}
     assert flags - explorer_only == {f.flag for f in PASSED_ON} | refused

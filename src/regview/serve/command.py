@@ -42,7 +42,14 @@ def run(args: argparse.Namespace, passthrough_argv: Sequence[str] | None = None)
             passthrough = list(passthrough_argv)
     except ServeUsageError as exc:
         return _usage(str(exc))
-    return run_serve(passthrough, args.target, args.host, args.port, args.public)
+    return run_serve(
+        passthrough,
+        args.target,
+        args.host,
+        args.port,
+        args.public,
+        allow_delete=getattr(args, "allow_delete", False),
+    )
 
 
 def run_serve(
@@ -51,8 +58,11 @@ def run_serve(
     host: str | None = None,
     port: int = 8080,
     public: bool = False,
+    *,
+    allow_delete: bool = False,
 ) -> int:
-    """Serve ``python -m regview [SETTINGS_ARGV] [TARGET]`` to browsers until a signal.
+    """Serve ``python -m regview [SETTINGS_ARGV] [TARGET]`` to browsers until a signal
+    (with ``--allow-delete`` when ``allow_delete``: each tab's explorer offers delete).
 
     Returns the exit status: 0 when stopped by a signal, 2 for a bad command line, 1
     when the server cannot start.
@@ -90,7 +100,8 @@ def run_serve(
     if not loopback:
         print(_PUBLIC_WARNING.format(address=address[4][0]), file=sys.stderr, flush=True)
     title = f"regview {target}" if target else "regview"
-    server = RegviewServer(app_argv(settings_argv, target), sock=sock, url_host=host, title=title)
+    argv = app_argv(settings_argv, target, allow_delete=allow_delete)
+    server = RegviewServer(argv, sock=sock, url_host=host, title=title)
     import asyncio
 
     try:

@@ -87,6 +87,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)",
     )
     parser.add_argument(
+        "--allow-delete",
+        action="store_true",
+        help="offer delete (D) in every tab's explorer, as regview --allow-delete does",
+    )
+    parser.add_argument(
         "--public",
         action="store_true",
         help="allow a --host other machines can reach: whoever has the URL browses with "
@@ -165,9 +170,13 @@ def check_passable(args: argparse.Namespace) -> None:
             )
 
 
-def app_argv(settings: Sequence[str], target: str | None) -> list[str]:
-    """``python -m regview [FLAGS] [TARGET]``: the command of one browser tab."""
+def app_argv(
+    settings: Sequence[str], target: str | None, *, allow_delete: bool = False
+) -> list[str]:
+    """``python -m regview [FLAGS] [--allow-delete] [TARGET]``: the command of one tab."""
     argv = [sys.executable, "-m", "regview", *settings]
+    if allow_delete:
+        argv.append("--allow-delete")
     if target is not None:
         argv += ["--", target]
     return argv
