@@ -204,7 +204,16 @@ def test_without_a_terminal_or_yes_nothing_is_sent(
 ) -> None:
     repo = publish(delete_registry, layout, {"a": "one"})
     mark = delete_registry.mark()
-    result = regview("delete", delete_registry.ref(repo, "a")).failed()
+    # A session of its own: no controlling terminal (/dev/tty), whoever runs the tests.
+    proc = subprocess.run(
+        [sys.executable, "-m", "regview", "--plain-http", "delete", delete_registry.ref(repo, "a")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env={**base_env(), **regview.env()},
+        timeout=60,
+        start_new_session=True,
+    )
+    result = CliResult(("delete",), proc.returncode, proc.stdout, proc.stderr.decode()).failed()
     assert result.returncode == 2
     assert "--yes" in result.stderr
     assert delete_registry.requests_since(mark) == []
