@@ -54,3 +54,25 @@ async def test_a_tag_that_cannot_be_resolved_stops_the_plan() -> None:
         with pytest.raises(ServerError):
             await c.plan_delete("team/app", "1.0")
     assert not [r for r in fake.requests if r.method == "DELETE"]
+
+
+def test_the_cli_shows_hostile_tags_as_text() -> None:
+    from regview.cli.delete import describe
+    from regview.registry import DeletePlan
+
+    evil = "t\x1b]52;c;aGk=\x07\u202eevil"
+    plan = DeletePlan(
+        registry="registry.test",
+        repository="team/app",
+        reference="v1",
+        digest="sha256:" + "ab" * 32,
+        media_type="application/vnd.oci.image.manifest.v1+json",
+        size=401,
+        tags=(evil, "v1"),
+    )
+    lines = describe(plan)
+    assert lines[0] == f"registry.test/team/app@sha256:{'ab' * 32} " \
+        "(application/vnd.oci.image.manifest.v1+json, 401 bytes)"
+    assert lines[1].startswith("other tags on this digest, deleted with it (1): t")
+    for line in lines:
+        assert "\x1b" not in line and "\x07" not in line and "\u202e" not in line
