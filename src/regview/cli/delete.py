@@ -28,7 +28,7 @@ from regview.cli.common import (
 if TYPE_CHECKING:
     from regview.registry import ClientPool, DeletePlan
 
-ORDER = 30
+ORDER = 35
 """After the read-only commands in ``regview -h``."""
 
 _NO_TERMINAL = (
