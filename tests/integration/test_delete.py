@@ -411,3 +411,26 @@ async def test_the_explorer_tells_when_the_registry_refuses(
         assert any("does not allow deleting" in m for m in messages), messages
         assert list(app.main.tags.list.items) == ["a"]
     assert skopeo_tags(refusing_registry, repo) == ["a"]
+
+
+def test_a_manifest_deleted_meanwhile_is_a_one_line_not_found(
+    delete_registry: RegistryServer, layout: Path, tmp_path: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one", "b": "two"})
+
+    async def run() -> str:
+        settings = Settings(cache_dir=tmp_path / "cache", plain_http=True)
+        async with RegistryClient(delete_registry.host, settings=settings) as client:
+            plan = await client.plan_delete(repo, "a")
+            # Someone else deletes it between the question and the answer.
+            gone = delete_registry.client.delete(f"/v2/{repo}/manifests/{ONE.digest}")
+            assert gone.status_code == 202
+            with pytest.raises(NotFound) as caught:
+                await client.delete(plan)
+            with pytest.raises(NotFound):
+                await client.resolve(repo, "a")  # not served from the cache either
+            return str(caught.value)
+
+    message = asyncio.run(run())
+    assert "deleted already?" in message and "\n" not in message
+    assert skopeo_tags(delete_registry, repo) == ["b"]
