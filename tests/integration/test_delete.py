@@ -148,7 +148,7 @@ def test_delete_a_tag_deletes_its_digest_and_the_tags_on_it(
     assert skopeo_inspect(delete_registry.ref(repo, "c")) == TWO.raw
 
 
-def test_the_plan_asks_the_registry_with_heads_not_the_cache(
+def test_the_plan_heads_the_named_tag_reads_the_list_anew_and_caches_the_rest(
     regview: Regview, delete_registry: RegistryServer, layout: Path
 ) -> None:
     repo = publish(delete_registry, layout, {"a": "one", "b": "two"})
@@ -168,6 +168,15 @@ def test_the_plan_asks_the_registry_with_heads_not_the_cache(
             assert entry.status == 200
     assert not [e for e in sent if e.method == "DELETE"]
     assert skopeo_tags(delete_registry, repo) == ["a", "b"]
+    # Asked again at once: b comes from the cache; a (named) and the list are asked anew.
+    mark = delete_registry.mark()
+    again = regview("delete", "--dry-run", "--json", delete_registry.ref(repo, "a")).ok().json()
+    assert again["tags"] == ["a", "b"]
+    sent = delete_registry.requests_since(mark)
+    assert [(e.method, e.path) for e in sent] == [
+        ("HEAD", f"/v2/{repo}/manifests/a"),
+        ("GET", f"/v2/{repo}/tags/list"),
+    ]
 
 
 def test_after_a_delete_the_cache_serves_neither_the_tags_nor_the_tag(

@@ -4,10 +4,10 @@ Deleting happens in two steps, so that a person (or a script with ``--yes``) see
 goes before anything does:
 
 1. :meth:`Deletes.plan` resolves the reference to its digest with a HEAD (the manifest
-   ``Accept`` types, whatever the cache holds), lists the repository's tags and resolves
-   each of them (at most ``concurrency`` at a time, the tag list revalidated and every
-   tag asked again), and returns a :class:`DeletePlan`: the digest, and every tag that
-   points at it and will go with it.
+   ``Accept`` types, whatever the cache holds), reads the repository's tag list anew and
+   resolves each tag in it, at most ``concurrency`` at a time, through the cache (an
+   answer younger than ``tag_ttl``, else a HEAD), and returns a :class:`DeletePlan`: the
+   digest, and every tag that points at it and will go with it.
 2. :meth:`Deletes.delete` sends ``DELETE`` for the plan's digest. Distribution deletes a
    manifest by digest only, and removes every tag on it; deleting "a tag" is deleting
    that manifest.
@@ -93,9 +93,12 @@ class Deletes:
         if not is_digest(reference):
             validate_tag(reference)
         session = self._session
-        # What the cache says of this repository's tags may be out of date: ask again.
-        session.mark_stale(repository)
         target = await self._manifests.head(repository, reference)
+        # The tag list is read anew (a tag pushed a moment ago may go too); the tags in it
+        # are resolved through the cache (answers younger than ``tag_ttl``), else a HEAD.
+        owner = await session.listing_owner()
+        if owner is not None:
+            tag_list.forget(session, repository, [owner])
         listed = await self._listed(repository)
         limit = asyncio.Semaphore(max(1, concurrency))
 
