@@ -20,6 +20,8 @@ here; the submodules are the implementation. Nothing here imports Textual or Jup
   :class:`DeletePlan`), :meth:`RegistryClient.delete` deletes that manifest by digest.
 * **Errors**: every failure is a :class:`RegistryError` whose message says what went wrong
   and what to do; the hierarchy is documented in :mod:`regview.registry.errors`.
+* **Secrets**: :data:`redactor` (a :class:`Redactor`) knows every credential and token the
+  process holds and hides them, as ``<hidden>``, from whatever is shown or logged.
 
 Example::
 
@@ -87,6 +89,7 @@ from regview.registry.models import (
 from regview.registry.oci_layout import OciLayoutSource, descriptor_json
 from regview.registry.parsers import parse_config, parse_manifest
 from regview.registry.proxies import InvalidProxy, ProxyRules
+from regview.registry.redaction import RedactingFilter, Redactor, redactor
 from regview.registry.reference import (
     Reference,
     Target,
@@ -144,6 +147,8 @@ __all__ = [
     "ProxyRules",
     "RateLimit",
     "RateLimited",
+    "RedactingFilter",
+    "Redactor",
     "Reference",
     "RegistryClient",
     "RegistryError",
@@ -179,6 +184,7 @@ __all__ = [
     "preferred_platform",
     "read_file",
     "read_tag_info",
+    "redactor",
     "referrer_tag_kind",
     "resolve_image",
     "short_digest",

@@ -15,7 +15,9 @@ for them, or an answer other than 401 to a request that carried them) and says i
 registry's :class:`~regview.registry.source.Stats` when they were refused.
 
 Credentials are only ever put in the ``Authorization`` header of requests to the
-registry's own origin or to the realm the registry's challenge named.
+registry's own origin or to the realm the registry's challenge named. The credential and
+every token issued are registered with :data:`~regview.registry.redaction.redactor` as
+they are learned, so that nothing a server echoes shows them.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from regview.registry.errors import (
 )
 from regview.registry.parsers import load_json
 from regview.registry.proxy_transport import ProxyFailure
+from regview.registry.redaction import redactor
 from regview.registry.singleflight import SingleFlight
 from regview.registry.source import Stats
 
@@ -202,6 +205,7 @@ class Authenticator:
 
     async def _load_credential(self) -> Credential | None:
         self._credential = await self._credentials()
+        redactor.register_credential(self._credential)  # before anything can echo it
         self._credential_loaded = True
         return self._credential
 
@@ -345,6 +349,9 @@ class Authenticator:
         if not isinstance(obj, dict):
             raise ProtocolError("token response is not a JSON object")
         value = obj.get("token") or obj.get("access_token")
+        for issued in (value, obj.get("access_token"), obj.get("refresh_token")):
+            if isinstance(issued, str) and len(issued) <= 64 * 1024:
+                redactor.register(issued)  # a registry may echo the token it was sent
         if not isinstance(value, str) or not value or len(value) > 64 * 1024:
             raise ProtocolError(f"the token service for {self.registry} returned no token")
         lifetime = obj.get("expires_in")

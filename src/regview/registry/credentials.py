@@ -32,6 +32,7 @@ from regview.registry.credential_helpers import (
 )
 from regview.registry.errors import InvalidReference
 from regview.registry.hosts import normalize_registry
+from regview.registry.redaction import redactor
 
 __all__ = ["HELPER_TIMEOUT", "Credential", "CredentialStore", "HelperRunner"]
 
@@ -98,6 +99,7 @@ class CredentialStore:
         """
         key = self._canonical(registry)
         if key in self._static:
+            redactor.register_credential(self._static[key])
             return self._static[key]
         if key in self._answers:
             return self._answers[key]
@@ -110,6 +112,7 @@ class CredentialStore:
             if found is not None and not found.is_anonymous:
                 answer = found
                 break
+        redactor.register_credential(answer)  # learned: hidden from now on
         self._answers[key] = answer
         return answer
 

@@ -2,7 +2,8 @@
 
 Callers catch :class:`RegistryError` to handle everything; its ``str()`` is a one-line
 message meant for a person, saying what went wrong and, where we can tell, what to do.
-No message ever contains a credential or a token.
+No message ever contains a credential or a token, not even one a server echoed: every
+message is redacted by :mod:`regview.registry.redaction`.
 
     RegistryError
     ├── InvalidReference        a name, tag, digest or reference that does not parse
@@ -30,6 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from regview.registry.redaction import redactor
 
 __all__ = [
     "AuthError",
@@ -60,16 +63,23 @@ _QUOTE_MAX = 80
 
 
 class RegistryError(Exception):
-    """Base of every error raised by :mod:`regview.registry`."""
+    """Base of every error raised by :mod:`regview.registry`.
+
+    Its message quotes what a server said, so it is redacted as it is built and again
+    when shown (:data:`~regview.registry.redaction.redactor`): no secret regview holds
+    is ever in its ``str()``, ``repr()``, ``args`` or ``codes``, whatever the server echoed.
+    """
 
     def __init__(self, message: str, *, codes: Sequence[str] = ()) -> None:
+        message = redactor.redact_message(message)
         super().__init__(message)
         self.message = message
         #: OCI error codes from the response body (``errors[].code``), if any.
-        self.codes: tuple[str, ...] = tuple(codes)
+        self.codes: tuple[str, ...] = tuple(redactor.redact_message(c) for c in codes)
 
     def __str__(self) -> str:
-        return self.message
+        # Again: a secret may have been learned after the error was built.
+        return redactor.redact_message(self.message)
 
 
 class InvalidReference(RegistryError, ValueError):

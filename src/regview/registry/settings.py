@@ -28,6 +28,7 @@ from typing import Any
 
 from regview import __version__
 from regview.registry.proxies import ProxyRules
+from regview.registry.redaction import redactor
 
 __all__ = ["MiB", "RequestLogger", "RequestRecord", "Settings"]
 
@@ -40,7 +41,9 @@ STATE_DIR_ENV = "REGVIEW_STATE_DIR"
 
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
-    """One HTTP exchange, for ``-v`` logging. Never holds a header value or a secret."""
+    """One HTTP exchange, for ``-v`` logging. Never holds a header value or a secret: the
+    URL (which a server's ``Link`` or redirect may have chosen) and the note are redacted
+    as the record is made."""
 
     method: str
     url: str
@@ -48,6 +51,22 @@ class RequestRecord:
     elapsed_ms: float
     cache: str = ""  # "", "hit", "revalidated"
     note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", _safe_url(self.url))
+        object.__setattr__(self, "note", redactor.redact_message(self.note))
+
+
+def _safe_url(url: str) -> str:
+    """``url`` without its userinfo, and with every secret hidden."""
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        authority, slash, path = rest.partition("/")
+        if "@" in authority:
+            redactor.register_url(f"{scheme}://{authority}")
+            authority = authority.rpartition("@")[2]
+        url = f"{scheme}://{authority}{slash}{path}"
+    return redactor.redact_message(url)
 
 
 RequestLogger = Callable[[RequestRecord], None]
