@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 if TYPE_CHECKING:
-    from regview.registry import ClientPool, Credential, RequestRecord, Settings, Source
+    from regview.registry import (
+        ClientPool,
+        Credential,
+        Redactor,
+        RequestRecord,
+        Settings,
+        Source,
+    )
     from regview.targets import Ref
 
 __all__ = [
@@ -33,6 +40,7 @@ __all__ = [
     "parse_ref",
     "print_json",
     "print_lines",
+    "redact",
     "reference_registry",
     "settings_from_flags",
     "silence_stdout",
@@ -233,12 +241,15 @@ def settings_from_flags(args: argparse.Namespace) -> Settings:
 
 
 def log_request(record: RequestRecord) -> None:
-    """``-v``: one line per request on stderr (never a secret: the URL has none)."""
+    """``-v``: one line per request on stderr, every secret hidden."""
     from regview.textsafe import visible
 
     status = str(record.status) if record.status is not None else record.cache or "---"
     note = f" ({record.note})" if record.note else ""
     line = f"{record.method:<4} {status} {record.elapsed_ms:7.1f} ms {record.url}{note}"
+    redactor = _redactor()
+    if redactor is not None:  # (the record is redacted already: this is belt and braces)
+        line = redactor.redact_message(line)
     print(visible(line, limit=1000), file=sys.stderr)
 
 
@@ -294,7 +305,27 @@ def reference_registry(args: argparse.Namespace) -> list[str]:
 # --- output ----------------------------------------------------------------------------
 
 
+def _redactor() -> Redactor | None:
+    """The client's redactor, when the client is loaded (before that, no secret is held:
+    a command that never loads the registry does not import it just for this)."""
+    if "regview.registry" not in sys.modules:
+        return None
+    from regview.registry import redactor
+
+    return redactor
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret the client holds hidden (as ``<hidden>``)."""
+    redactor = _redactor()
+    return text if redactor is None else redactor.redact(text)
+
+
 def print_json(obj: object, *, compact: bool = False) -> None:
+    """``obj`` as JSON on stdout, with every secret the client holds hidden."""
+    redactor = _redactor()
+    if redactor is not None:
+        obj = redactor.redact_json(obj)
     if compact:
         sys.stdout.write(json.dumps(obj, separators=(",", ":"), ensure_ascii=True) + "\n")
     else:
@@ -308,16 +339,17 @@ def print_lines(lines: Sequence[str]) -> None:
 
     out = sys.stdout
     for line in lines:
-        out.write(visible(line) + "\n")
+        out.write(visible(redact(line)) + "\n")
     out.flush()
 
 
 def write_raw(data: bytes) -> None:
-    """Raw bytes for pipes; on a terminal, control characters are escaped first."""
+    """Raw bytes for pipes (exact: their digest must match); on a terminal, control
+    characters are escaped and the secrets the client holds hidden first."""
     if sys.stdout.isatty():
         from regview.textsafe import visible
 
-        text = visible(data.decode("utf-8", "replace"), keep_newlines=True)
+        text = visible(redact(data.decode("utf-8", "replace")), keep_newlines=True)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
         return
@@ -329,6 +361,9 @@ def fail(message: str) -> None:
     """``regview: MESSAGE`` on stderr, on one line, terminal-safe."""
     from regview.textsafe import visible
 
+    redactor = _redactor()
+    if redactor is not None:
+        message = redactor.redact_message(message)
     text = visible(" ".join(message.split()), limit=2000)
     print(f"regview: {text}", file=sys.stderr)
 

@@ -3,7 +3,8 @@
 Everything a registry sends (names, tags, labels, annotations, history) goes through
 :func:`literal` before it reaches the screen: it is never parsed as markup, control
 characters (C0, DEL, C1), bidi overrides, zero-width and other format characters are
-shown as visible escapes, and very long strings are clipped.
+shown as visible escapes, very long strings are clipped, and every secret the client
+holds (a password or token a registry echoed back) is hidden.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import unicodedata
 
 import humanize
 from rich.text import Text
+
+from regview.registry import redactor
 
 __all__ = ["ESCAPE_STYLE", "clip", "error_text", "human_size", "literal", "visible"]
 
@@ -54,11 +57,12 @@ def visible(value: str, limit: int = DEFAULT_LIMIT) -> str:
 
 
 def literal(value: object, *, limit: int = DEFAULT_LIMIT, style: str = "") -> Text:
-    """``value`` as literal text: no markup, no invisible or dangerous characters.
+    """``value`` as literal text: no markup, no invisible or dangerous characters, no
+    secret the client holds.
 
     ``limit`` caps the number of source characters shown (``0`` or less: no cap).
     """
-    text_value = value if isinstance(value, str) else str(value)
+    text_value = redactor.redact(value if isinstance(value, str) else str(value))
     clipped = limit > 0 and len(text_value) > limit
     if clipped:
         text_value = text_value[: max(limit - 1, 0)]
