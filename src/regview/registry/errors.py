@@ -199,8 +199,11 @@ def describe_oci_errors(body: object) -> tuple[str, list[str]]:
         code = entry.get("code")
         message = entry.get("message")
         if isinstance(code, str) and code:
-            codes.append(code[:64])
-        text = " ".join(str(x)[:200] for x in (code, message) if isinstance(x, str) and x)
+            codes.append(redactor.redact_message(code)[:64])
+        # Redacted before it is clipped: a clipped secret would no longer be recognised.
+        text = " ".join(
+            redactor.redact_message(x)[:200] for x in (code, message) if isinstance(x, str) and x
+        )
         if text:
             parts.append(text)
     return "; ".join(parts), codes

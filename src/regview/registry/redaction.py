@@ -49,6 +49,7 @@ _AUTHORIZATION = re.compile(
     # "Basic authentication" is left alone.
     r"(?i)\b(bearer|basic)(\s+)(?=[A-Za-z0-9._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{12,}"
 )
+_ELLIPSIS = "\u2026"
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}")
 _KEYED = re.compile(
     # A value after "token", "password"... and a separator (JSON, a form, a query string).
@@ -89,6 +90,7 @@ class Redactor:
         self._lock = threading.Lock()
         self._known: set[str] = set()
         self._ordered: tuple[str, ...] = ()  # longest first
+        self._pattern: re.Pattern[str] | None = None
 
     # --- learning ------------------------------------------------------------------------
 
@@ -137,6 +139,7 @@ class Redactor:
         with self._lock:
             self._known.clear()
             self._ordered = ()
+            self._pattern = None
 
     def _add(self, secrets: Iterable[str]) -> None:
         fresh = {s for s in secrets if len(s) >= MIN_LENGTH and s not in self._known}
@@ -144,7 +147,11 @@ class Redactor:
             return
         with self._lock:
             self._known |= fresh
-            self._ordered = tuple(sorted(self._known, key=len, reverse=True))
+            ordered = tuple(sorted(self._known, key=len, reverse=True))
+            # Case-insensitive: a server (or a parser) may change the case of what it
+            # echoes, and a lower-cased password is still most of the password.
+            self._pattern = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE)
+            self._ordered = ordered
 
     def __contains__(self, text: object) -> bool:
         return text in self._known
@@ -152,13 +159,35 @@ class Redactor:
     # --- hiding --------------------------------------------------------------------------
 
     def redact(self, text: str) -> str:
-        """``text`` with every registered secret and ``Authorization`` value hidden."""
-        for secret in self._ordered:
-            if secret in text:
-                text = text.replace(secret, HIDDEN)
+        """``text`` with every registered secret and ``Authorization`` value hidden.
+
+        A secret is found in any case, and so is the start of one that was cut off
+        where the text was clipped (right before an ellipsis, ``…``).
+        """
+        pattern = self._pattern
+        if pattern is not None:
+            text = pattern.sub(HIDDEN, text)
+            if _ELLIPSIS in text:
+                text = self._hide_clipped(text)
         if "earer" in text or "asic" in text or "EARER" in text or "ASIC" in text:
             text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}", text)
         return text
+
+    def _hide_clipped(self, text: str) -> str:
+        """Hide the start of a secret (``MIN_LENGTH`` characters or more) cut off by an
+        ellipsis: ``Basic dXNlcjpw…`` shows no part of the secret."""
+        parts = text.split(_ELLIPSIS)
+        for i, part in enumerate(parts[:-1]):
+            lowered = part.lower()
+            for secret in self._ordered:
+                head = secret.lower()
+                for k in range(min(len(head), len(lowered)), MIN_LENGTH - 1, -1):
+                    if lowered.endswith(head[:k]):
+                        part = part[:-k] + HIDDEN
+                        lowered = part.lower()
+                        break
+            parts[i] = part
+        return _ELLIPSIS.join(parts)
 
     def redact_message(self, text: str) -> str:
         """:meth:`redact`, and anything shaped like a credential (a JWT, ``token=…``,
