@@ -255,7 +255,9 @@ class Authenticator:
                 raise AuthError(self._login_hint())
             return header_value
         if challenges:
-            names = ", ".join(sorted({c.scheme for c in challenges}))[:80]
+            names = ", ".join(sorted({c.scheme for c in challenges}))
+            if len(names) > 80:  # clipped visibly, so that a cut-off secret is still hidden
+                names = names[:79] + "…"
             raise AuthError(f"{self.registry} asks for unsupported authentication ({names})")
         raise AuthError(f"{self.registry} answered 401 without a usable WWW-Authenticate challenge")
 

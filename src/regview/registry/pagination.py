@@ -106,10 +106,16 @@ async def paginate(
             raise ProtocolError(f"the {what} has an invalid Link header; stopped") from None
         if not transport.same_origin(next_url):
             raise ProtocolError(
-                f"the {what} continues on another host ({next_url.host[:60]}); "
+                f"the {what} continues on another host ({_clip(next_url.host, 60)}); "
                 "stopped there rather than follow it"
             )
         url = next_url
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with a visible ``…`` (a secret cut off before
+    an ellipsis is still hidden)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _smaller_page(url: httpx.URL) -> httpx.URL:
