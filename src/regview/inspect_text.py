@@ -58,7 +58,13 @@ def _field(lines: list[str], label: str, value: object, indent: str = "") -> Non
 
 
 def _label(text: str) -> str:
-    return text if len(text) <= _LABEL_LIMIT else text[: _LABEL_LIMIT - 1] + "…"
+    return _clip(text, _LABEL_LIMIT)
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with a visible ``…``: the start of a secret
+    cut off before an ellipsis is still recognised and hidden."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _manifest_rows(manifests: Sequence[Mapping[str, Any]], indent: str) -> list[str]:
@@ -151,6 +157,6 @@ def render_inspect(obj: Mapping[str, Any], indent: str = "") -> list[str]:
                     where = f"layer {index + 1}"
                 else:
                     where = "layer ?"
-                created_by = " ".join(str(h.get("createdBy") or "").split())[:160]
+                created_by = _clip(" ".join(str(h.get("createdBy") or "").split()), 160)
                 lines.append(f"{indent}  {where:<9} {created_by}")
     return lines
