@@ -148,13 +148,16 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         form = parse_qs(self.rfile.read(length).decode())
         path = self.path.split("?", 1)[0]
-        if path == "/token" and self.mode == "identity":
-            if form.get("grant_type") == ["refresh_token"] and form.get("refresh_token") == [
-                IDENTITY
-            ]:
-                self.send_json(200, {"access_token": IDENTITY_ACCESS, "refresh_token": REFRESH,
-                                     "expires_in": 300})
-                return
+        granted = (
+            path == "/token"
+            and self.mode == "identity"
+            and form.get("grant_type") == ["refresh_token"]
+            and form.get("refresh_token") == [IDENTITY]
+        )
+        if granted:
+            self.send_json(200, {"access_token": IDENTITY_ACCESS, "refresh_token": REFRESH,
+                                 "expires_in": 300})
+            return
         self.send_json(401, {"error": "invalid_grant"})
 
     def do_GET(self) -> None:
