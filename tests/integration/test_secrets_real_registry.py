@@ -33,7 +33,8 @@ def auth_file(tmp_path: Path, host: str, creds: Credentials) -> Path:
 async def test_a_real_login_registers_the_password_and_its_basic_form(
     tmp_path: Path, basic_registry: RegistryServer, basic_credentials: Credentials
 ) -> None:
-    store = CredentialStore(auth_files=[auth_file(tmp_path, basic_registry.host, basic_credentials)])
+    path = auth_file(tmp_path, basic_registry.host, basic_credentials)
+    store = CredentialStore(auth_files=[path])
     settings = Settings(use_cache=False, plain_http=True)
     async with RegistryClient(basic_registry.host, settings=settings, credentials=store) as c:
         tags = [t async for page in c.tags("private/oci-image") for t in page]
