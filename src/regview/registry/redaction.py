@@ -91,6 +91,7 @@ class Redactor:
         self._known: set[str] = set()
         self._ordered: tuple[str, ...] = ()  # longest first
         self._pattern: re.Pattern[str] | None = None
+        self._finder: re.Pattern[str] | None = None  # lower-cased secrets, case-sensitive
 
     # --- learning ------------------------------------------------------------------------
 
@@ -140,6 +141,7 @@ class Redactor:
             self._known.clear()
             self._ordered = ()
             self._pattern = None
+            self._finder = None
 
     def _add(self, secrets: Iterable[str]) -> None:
         fresh = {s for s in secrets if len(s) >= MIN_LENGTH and s not in self._known}
@@ -151,6 +153,10 @@ class Redactor:
             # Case-insensitive: a server (or a parser) may change the case of what it
             # echoes, and a lower-cased password is still most of the password.
             self._pattern = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE)
+            # Finding is the common case (nothing to hide): a case-sensitive search of
+            # the lower-cased text is about three times faster than an IGNORECASE one.
+            lowered = sorted({x.lower() for x in ordered}, key=len, reverse=True)
+            self._finder = re.compile("|".join(map(re.escape, lowered)))
             self._ordered = ordered
 
     def __contains__(self, text: object) -> bool:
@@ -164,9 +170,10 @@ class Redactor:
         A secret is found in any case, and so is the start of one that was cut off
         where the text was clipped (right before an ellipsis, ``…``).
         """
-        pattern = self._pattern
-        if pattern is not None:
-            text = pattern.sub(HIDDEN, text)
+        pattern, finder = self._pattern, self._finder
+        if pattern is not None and finder is not None:
+            if finder.search(text.lower()) is not None:
+                text = pattern.sub(HIDDEN, text)
             if _ELLIPSIS in text:
                 text = self._hide_clipped(text)
         if "earer" in text or "asic" in text or "EARER" in text or "ASIC" in text:
