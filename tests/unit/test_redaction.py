@@ -186,3 +186,35 @@ def test_log_records_are_redacted(name: str, caplog: pytest.LogCaptureFixture) -
     [record] = caplog.records
     assert token not in record.getMessage()
     assert record.getMessage() == "HTTP Request: GET /v2/?t=<hidden> '<hidden>'"
+
+
+def test_long_text_is_searched_as_well_as_short(r: Redactor) -> None:
+    password = fresh("pw")
+    r.register(password)
+    lines = [f"tag-{i}" for i in range(200)]
+    lines[150] = f"tag-{password.upper()}"
+    text = "\n".join(lines)
+    assert len(text) > 256
+    shown = r.redact(text).split("\n")
+    assert shown[150] == "tag-<hidden>" and shown[:150] == lines[:150]
+
+
+def test_cli_output_functions_hide_known_secrets(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regview.cli import common
+
+    token = fresh("bearer")
+    redactor.register(token)
+    common.print_lines([f"tag {i}" for i in range(2000)] + [f"label={token}"])
+    common.print_json({"tags": [token], token: 1})
+    common.fail(f"access denied: you sent Bearer {token}")
+    out, err = capsys.readouterr()
+    lines = out.split("\n")
+    assert lines[1999] == "tag 1999" and lines[2000] == "label=<hidden>"
+    assert '"tags": [\n    "<hidden>"\n  ]' in out and '"<hidden>": 1' in out
+    assert err == "regview: access denied: you sent Bearer <hidden>\n"
+    assert token not in out + err
+    monkeypatch.setattr(common.sys.stdout, "isatty", lambda: True)
+    common.write_raw(f'{{"a": "{token}"}}'.encode())
+    assert capsys.readouterr().out == '{"a": "<hidden>"}\n'
