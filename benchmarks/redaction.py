@@ -1,6 +1,7 @@
 """What hiding secrets costs: the redactor over a million tag names, with no secret
 registered and with ten (each in its echoed forms), one string at a time (the TUI's
-``literal``) and a thousand lines at a time (the CLI's ``print_lines``).
+``literal``) and a thousand lines at a time (the CLI's ``print_lines``); and the same
+names each ending in an ellipsis (where the start of a cut-off secret is looked for).
 
     PYTHONPATH=src python benchmarks/redaction.py [--tags N]
 
@@ -41,10 +42,11 @@ def main() -> None:
                     Credential(f"user{i}", secrets.token_urlsafe(16), source="benchmark")
                 )
                 redactor.register(secrets.token_hex(32))
-        one, chunked = measure(redactor, tags)
-        n = len(tags)
-        print(f"{label:<11} {n:,} tags: one by one {one:.2f} s ({one / n * 1e6:.2f} us each); "
-              f"1024 lines at a time {chunked:.2f} s")
+        for shape, names in (("", tags), (" ending in …", [t + "…" for t in tags])):
+            one, chunked = measure(redactor, names)
+            n = len(names)
+            print(f"{label:<11} {n:,} tags{shape}: one by one {one:.2f} s "
+                  f"({one / n * 1e6:.2f} us each); 1024 lines at a time {chunked:.2f} s")
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ class Redactor:
         self._pattern: re.Pattern[str] | None = None
         self._finder: re.Pattern[str] | None = None  # lower-cased secrets, case-sensitive
         self._lowered: tuple[str, ...] = ()
+        self._windows: frozenset[str] = frozenset()  # every MIN_LENGTH-long piece of one
 
     # --- learning ------------------------------------------------------------------------
 
@@ -144,6 +145,7 @@ class Redactor:
             self._pattern = None
             self._finder = None
             self._lowered = ()
+            self._windows = frozenset()
 
     def _add(self, secrets: Iterable[str]) -> None:
         fresh = {s for s in secrets if len(s) >= MIN_LENGTH and s not in self._known}
@@ -160,6 +162,9 @@ class Redactor:
             lowered = sorted({x.lower() for x in ordered}, key=len, reverse=True)
             self._finder = re.compile("|".join(map(re.escape, lowered)))
             self._lowered = tuple(lowered)
+            self._windows = frozenset(
+                x[i : i + MIN_LENGTH] for x in lowered for i in range(len(x) - MIN_LENGTH + 1)
+            )
             self._ordered = ordered
 
     def __contains__(self, text: object) -> bool:
@@ -196,6 +201,10 @@ class Redactor:
         parts = text.split(_ELLIPSIS)
         for i, part in enumerate(parts[:-1]):
             lowered = part.lower()
+            # The cut-off start of a secret ends in MIN_LENGTH characters of it: one set
+            # lookup rules out the common case (and a hostile text full of ellipses).
+            if lowered[-MIN_LENGTH:] not in self._windows:
+                continue
             for secret in self._ordered:
                 head = secret.lower()
                 for k in range(min(len(head), len(lowered)), MIN_LENGTH - 1, -1):
