@@ -221,3 +221,14 @@ def test_settings_with_proxies_are_one_key_for_the_notebooks_sessions() -> None:
     assert a == b and hash(a) == hash(b)
     assert a != Settings.from_environment({**env, "NO_PROXY": ".other"})
     assert "hunter2" not in repr(a) and "hunter2" not in str(a)
+
+
+def test_a_proxy_password_read_from_the_environment_is_hidden_wherever_it_is_echoed() -> None:
+    from regview.registry import RegistryError, redactor
+
+    ProxyRules.from_environment({"HTTPS_PROXY": "http://corp:S3cr3t-Pr0xy@proxy.corp:3128"})
+    pair = base64.b64encode(b"corp:S3cr3t-Pr0xy").decode()
+    echoed = f"denied: password S3cr3t-Pr0xy, Proxy-Authorization {pair}"
+    shown = redactor.redact(echoed)
+    assert "S3cr3t-Pr0xy" not in shown and pair not in shown
+    assert "S3cr3t-Pr0xy" not in str(RegistryError(echoed))

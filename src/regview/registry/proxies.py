@@ -35,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 
 from regview.registry.errors import quote_input
 from regview.registry.hosts import is_loopback
+from regview.registry.redaction import redactor
 
 __all__ = ["InvalidProxy", "Proxy", "ProxyRules", "hide_userinfo"]
 
@@ -121,6 +122,9 @@ def parse_proxy(text: str, source: str) -> Proxy:
         )
     if port == 0:
         raise InvalidProxy(f"{source} has port 0 ({shown}): write http://HOST:PORT")
+    # The proxy's password, and user:password as Proxy-Authorization sends it, are secrets
+    # from now on: hidden from every message and log, whatever a server echoes.
+    redactor.register_url(raw)
     return Proxy(
         host=host,
         port=port or 80,
