@@ -218,10 +218,12 @@ class Redactor:
     def redact_message(self, text: str) -> str:
         """:meth:`redact`, and anything shaped like a credential (a JWT, ``token=…``,
         ``password: …``): for regview's messages and logs, which quote the server."""
-        text = self.redact(text)
+        # Shapes first: a known secret inside a longer value would otherwise leave
+        # "<hidden>" plus the value's tail, which no longer looks like a value.
         if "eyJ" in text:
             text = _JWT.sub(HIDDEN, text)
-        return _KEYED.sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}", text)
+        text = _KEYED.sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}", text)
+        return self.redact(text)
 
     def redact_json(self, value: Any) -> Any:
         """A JSON-ready value with :meth:`redact` applied to every string (keys too)."""
