@@ -389,6 +389,17 @@ def _str(obj: dict[str, Any], key: str) -> str:
     return value
 
 
+def _content_sha256(row: dict[str, Any]) -> str | None:
+    """The hex sha256 of a file's whole content from a TOC row's ``digest``, if it has one."""
+    value = row.get("digest")
+    if not isinstance(value, str) or not value.startswith("sha256:"):
+        return None
+    hex_part = value[len("sha256:") :]
+    if len(hex_part) != 64 or any(c not in "0123456789abcdef" for c in hex_part):
+        return None
+    return hex_part
+
+
 def parse_toc_json(raw: bytes) -> list[Entry]:
     """Entries of an eStargz / zstd:chunked TOC (``chunk`` rows are parts of a file)."""
     try:
@@ -430,6 +441,7 @@ def parse_toc_json(raw: bytes) -> list[Entry]:
                 gname=_str(row, "groupName"),
                 devmajor=_int(row, "devMajor") if is_device else 0,
                 devminor=_int(row, "devMinor") if is_device else 0,
+                sha256=_content_sha256(row) if kind is EntryType.FILE else None,
             )
         )
     return entries

@@ -74,6 +74,10 @@ class Entry:
     gname: str = ""
     devmajor: int = 0
     devminor: int = 0
+    #: Hex sha256 of a regular file's content, recorded as the layer was inflated (or
+    #: taken from an embedded TOC's ``digest``); None for other types, sparse files and
+    #: listings that never saw the content.
+    sha256: str | None = None
 
     @property
     def name(self) -> str:

@@ -241,7 +241,7 @@ async def _stream_look(
         return sink
 
     async with source.open_blob(repository, layer.digest) as stream:
-        state = StreamState(layer.media_type, hook, blob_digest=stream.digest)
+        state = StreamState(layer.media_type, hook, blob_digest=stream.digest, hash_files=False)
         async for chunk in stream.chunks():
             await asyncio.to_thread(state.feed, chunk)
             if look.stop:

@@ -81,6 +81,8 @@ class StreamState:
     inflates them), so a layer read whole also yields its :attr:`diff_id`. For a plain
     tar the uncompressed bytes are the blob itself: when ``blob_digest`` is a sha256
     digest (which the blob stream verifies), it is the diff_id and nothing is hashed twice.
+    With ``hash_files`` (the default) each regular file's content is hashed too
+    (:attr:`Entry.sha256`); reading one file out of a layer does not need that.
     """
 
     def __init__(
@@ -89,8 +91,9 @@ class StreamState:
         on_entry: EntryHook | None = None,
         *,
         blob_digest: str | None = None,
+        hash_files: bool = True,
     ) -> None:
-        self.parser = TarParser(on_entry)
+        self.parser = TarParser(on_entry, hash_files=hash_files)
         self.decompressor = Decompressor(self._take, declared=mt.layer_compression(media_type))
         self._hash = hashlib.sha256()
         self._blob_digest = (

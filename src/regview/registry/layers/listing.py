@@ -62,7 +62,8 @@ def tar_line(e: Entry) -> str:
 
 
 def entry_json(e: Entry) -> dict[str, Any]:
-    """One layer entry as ``files --json`` prints it (path, type, size, mode, owner, link)."""
+    """One layer entry as ``files --json`` prints it (path, type, size, mode, owner, link,
+    and the hex ``sha256`` of a regular file's content when indexing recorded it)."""
     obj: dict[str, Any] = {
         "path": display_path(e.path),
         "type": e.type.value,
@@ -80,6 +81,8 @@ def entry_json(e: Entry) -> dict[str, Any]:
         obj["pathBase64"] = base64.b64encode(raw).decode("ascii")
     if e.link is not None:
         obj["linkTarget"] = display_path(e.link)
+    if e.sha256 is not None:
+        obj["sha256"] = e.sha256
     if e.uname or e.gname:
         obj["uname"] = e.uname
         obj["gname"] = e.gname

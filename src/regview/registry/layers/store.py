@@ -2,8 +2,12 @@
 
 Layout under the cache root::
 
-    layers/sha256/<hex>.json.gz   {"format": 1, "digest": ..., sizes, "diffId": ...,
+    layers/sha256/<hex>.json.gz   {"format": 2, "digest": ..., sizes, "diffId": ...,
                                    "entries": [[...], ...]}
+
+Format 2 added each regular file's content sha256 as the 13th field of an entry row. A
+file of another format (format 1 had no hashes) is not misread: it is deleted and the
+layer indexed again, so every TOC on disk carries the hashes a diff compares.
 
 ``diffId`` (the sha256 of the uncompressed tar) is written for TOCs read from the whole
 stream; files written before it existed simply lack it, and load with ``diff_id=None``.
@@ -32,7 +36,7 @@ from regview.registry.layers.toc import LayerToc, entry_from_row, entry_to_row
 
 __all__ = ["TOC_FORMAT", "TocStore"]
 
-TOC_FORMAT = 1
+TOC_FORMAT = 2
 _ORIGINS = ("tar", "estargz", "zstd:chunked")
 
 

@@ -12,6 +12,8 @@ claiming gigabytes cannot allocate them.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Callable
 from typing import Final
 
@@ -114,11 +116,22 @@ def parse_pax(data: bytes, offset: int) -> dict[str, bytes]:
 
 
 class TarParser:
-    """Parse a tar stream fed in arbitrary pieces; entries go to ``on_entry``/``entries``."""
+    """Parse a tar stream fed in arbitrary pieces; entries go to ``on_entry``/``entries``.
 
-    def __init__(self, on_entry: EntryHook | None = None, *, collect: bool = True) -> None:
+    With ``hash_files``, every regular file's content is hashed as it passes (no copy),
+    and its entry in :attr:`entries` gets :attr:`Entry.sha256` once its data has ended
+    (``on_entry`` sees the entry before its data, so without it). Sparse files are not
+    hashed: their stored data is not their content.
+    """
+
+    def __init__(
+        self, on_entry: EntryHook | None = None, *, collect: bool = True, hash_files: bool = False
+    ) -> None:
         self._on_entry = on_entry
         self._collect = collect
+        self._hash_files = hash_files and collect
+        self._hasher: hashlib._Hash | None = None
+        self._sparse = False
         #: Every entry so far, in archive order (when ``collect``).
         self.entries: list[Entry] = []
         #: Uncompressed bytes consumed so far.
@@ -150,8 +163,11 @@ class TarParser:
                 return
             if state in (_DATA, _PAD):
                 take = min(self._remaining, n - pos)
-                if state == _DATA and self._sink is not None:
-                    self._sink(bytes(mv[pos : pos + take]))
+                if state == _DATA:
+                    if self._hasher is not None:
+                        self._hasher.update(mv[pos : pos + take])
+                    if self._sink is not None:
+                        self._sink(bytes(mv[pos : pos + take]))
                 pos += take
                 self.offset += take
                 self._remaining -= take
@@ -201,8 +217,16 @@ class TarParser:
 
     # --- state changes -------------------------------------------------------------------
 
+    def _hashed(self) -> None:
+        """The data of the last entry ended: record its content's sha256."""
+        hasher, self._hasher = self._hasher, None
+        if hasher is not None:
+            last = self.entries[-1]
+            self.entries[-1] = dataclasses.replace(last, sha256=hasher.hexdigest())
+
     def _after_chunk(self) -> None:
         if self._state == _DATA:
+            self._hashed()
             if self._sink is not None:
                 sink, self._sink = self._sink, None
                 sink(b"")
@@ -221,6 +245,7 @@ class TarParser:
             self._state = _DATA
             self._remaining = size
         else:
+            self._hashed()
             if sink is not None:
                 sink(b"")
                 self._sink = None
@@ -280,6 +305,8 @@ class TarParser:
         if entry is not None:
             if self._collect:
                 self.entries.append(entry)
+                if self._hash_files and entry.type is EntryType.FILE and not self._sparse:
+                    self._hasher = hashlib.sha256()
             if self._on_entry is not None:
                 sink = self._on_entry(entry)
         self._skip(data_size, sink)
@@ -356,6 +383,7 @@ class TarParser:
         data_size = pax_int("size", size)
         reported = data_size
         sparse = typeflag == b"S" or any(k.startswith("GNU.sparse.") for k in pax)
+        self._sparse = sparse
         if typeflag == b"S":
             reported = _number(block[483:495], "sparse size", offset)
         if sparse:

@@ -67,7 +67,12 @@ class LayerToc:
         return FileTree.from_entries(self.entries)
 
 
-_FIELDS = 12
+_FIELDS = 13
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_sha256_hex(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and _HEX.issuperset(value)
 
 
 def entry_to_row(e: Entry) -> list[Any]:
@@ -85,13 +90,14 @@ def entry_to_row(e: Entry) -> list[Any]:
         e.gname,
         e.devmajor,
         e.devminor,
+        e.sha256,
     ]
 
 
 def entry_from_row(row: Any) -> Entry:
     if not isinstance(row, list) or len(row) != _FIELDS:
-        raise MalformedContent("a TOC row is not a list of 12 fields")
-    path, kind, size, mode, uid, gid, mtime, link, uname, gname, major, minor = row
+        raise MalformedContent(f"a TOC row is not a list of {_FIELDS} fields")
+    path, kind, size, mode, uid, gid, mtime, link, uname, gname, major, minor, sha = row
     if not (
         isinstance(path, str)
         and isinstance(kind, str)
@@ -99,10 +105,13 @@ def entry_from_row(row: Any) -> Entry:
         and (link is None or isinstance(link, str))
         and isinstance(uname, str)
         and isinstance(gname, str)
+        and (sha is None or _is_sha256_hex(sha))
     ):
         raise MalformedContent("a TOC row has fields of the wrong type")
     try:
         entry_type = EntryType(kind)
     except ValueError:
         raise MalformedContent(f"unknown entry type {kind!r} in a TOC row") from None
-    return Entry(path, entry_type, size, mode, uid, gid, mtime, link, uname, gname, major, minor)
+    return Entry(
+        path, entry_type, size, mode, uid, gid, mtime, link, uname, gname, major, minor, sha
+    )
