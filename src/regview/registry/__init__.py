@@ -14,7 +14,8 @@ here; the submodules are the implementation. Nothing here imports Textual or Jup
   returns: :class:`FetchedManifest`, :class:`FetchedConfig`.
 * **Operations**: :func:`inspect` (the ``regview inspect`` document), :func:`resolve_image`
   (an index down to one platform's image), :func:`read_tag_info` (a tag's digest, size,
-  platforms and date), and the layer listing in :mod:`regview.registry.layers`
+  platforms and date), :func:`diff_images` (two :class:`ImageSnapshot` compared, as
+  :func:`read_image_snapshot` reads them), and the layer listing in :mod:`regview.registry.layers`
   (:class:`LayerIndexer`, :func:`merge_layers`, :func:`read_file`).
 * **Delete**: :meth:`RegistryClient.plan_delete` says which digest and tags would go (a
   :class:`DeletePlan`), :meth:`RegistryClient.delete` deletes that manifest by digest.
@@ -62,6 +63,8 @@ from regview.registry.errors import (
     Unsupported,
 )
 from regview.registry.hosts import normalize_registry
+from regview.registry.image_diff import FileChange, ImageDiff, ImageSnapshot, diff_images
+from regview.registry.image_snapshot import read_image_snapshot
 from regview.registry.inspection import choose_platform, config_json, inspect, resolve_image
 from regview.registry.layers import (
     Entry,
@@ -125,10 +128,13 @@ __all__ = [
     "EntryType",
     "FetchedConfig",
     "FetchedManifest",
+    "FileChange",
     "HistoryEntry",
     "ImageConfig",
+    "ImageDiff",
     "ImageIndex",
     "ImageManifest",
+    "ImageSnapshot",
     "IndexProgress",
     "InvalidProxy",
     "InvalidReference",
@@ -168,6 +174,7 @@ __all__ = [
     "compute_digest",
     "config_json",
     "descriptor_json",
+    "diff_images",
     "image_layers",
     "inspect",
     "is_digest",
@@ -183,6 +190,7 @@ __all__ = [
     "parse_target",
     "preferred_platform",
     "read_file",
+    "read_image_snapshot",
     "read_tag_info",
     "redactor",
     "referrer_tag_kind",
