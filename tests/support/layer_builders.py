@@ -306,10 +306,12 @@ def write_image(
     diff_ids: DiffIds | None = None,
     tag: str = "latest",
     platforms: tuple[str, ...] = (),
+    config_fields: dict[str, Any] | None = None,
 ) -> Path:
     """An OCI layout at ``root`` with one image (or an index of ``platforms`` images,
     each with the same layers plus a last layer naming its platform). The config lists
-    the layers' real diff_ids, or what ``diff_ids`` makes of them (to break them)."""
+    the layers' real diff_ids, or what ``diff_ids`` makes of them (to break them), and
+    any ``config_fields`` (``config``, ``history``, ``created``...) given."""
     from regview.registry.oci_layout import descriptor_json
 
     w = LayoutWriter(root)
@@ -325,6 +327,7 @@ def write_image(
             "architecture": arch,
             "os": os_,
             "rootfs": {"type": "layers", "diff_ids": diff_ids(real) if diff_ids else real},
+            **(config_fields or {}),
         }
         cfg = w.add_json(config, mt.OCI_CONFIG)
         manifest = {

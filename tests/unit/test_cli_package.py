@@ -25,6 +25,7 @@ def test_every_command_in_the_order_help_lists_them() -> None:
         "inspect",
         "files",
         "cat",
+        "diff",
         "delete",
         "serve",
     ]
