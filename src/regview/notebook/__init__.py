@@ -11,6 +11,7 @@ coroutines at the top level of a cell (``asyncio.run`` cannot be used in a noteb
     ts = await rv.tags("HOST/REPO")           # every tag: digest, size, platforms, created
     fs = await rv.files("HOST/REPO:TAG")      # the merged filesystem; layer=N for one layer
     rs = await rv.referrers("HOST/REPO:TAG")  # signatures, SBOMs, attestations
+    d = await rv.diff("HOST/REPO:1", "HOST/REPO:2")  # manifests, config, history, files
     rv.explore("HOST/REPO")                   # the widget
 
 Each result displays itself as HTML in a notebook and as text in a terminal, and has
@@ -32,6 +33,8 @@ from __future__ import annotations
 from typing import Any
 
 from regview.notebook.cells import files, image, referrers, tags
+from regview.notebook.diff_cell import diff
+from regview.notebook.diff_result import DiffResult, DiffRow
 from regview.notebook.image_result import (
     HistoryRow,
     HistoryTable,
@@ -54,6 +57,8 @@ from regview.notebook.table import DOCUMENT_MIME, Table
 
 __all__ = [
     "DOCUMENT_MIME",
+    "DiffResult",
+    "DiffRow",
     "FileRow",
     "FilesResult",
     "HistoryRow",
@@ -69,6 +74,7 @@ __all__ = [
     "Table",
     "TagRow",
     "TagsResult",
+    "diff",
     "explore",
     "files",
     "image",
