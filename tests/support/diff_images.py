@@ -131,3 +131,30 @@ def write_a(root: Path) -> Path:
 
 def write_b(root: Path) -> Path:
     return write_image(root, layers_b(), config_fields=CONFIG_B)
+
+
+def write_pair(root: Path, repository: str = "diff/app") -> Path:
+    """A directory of layouts holding ``repository`` with A tagged ``1`` and B ``2``."""
+    from regview.registry import media_types as mt
+    from regview.registry.oci_layout import LayoutWriter, descriptor_json
+    from tests.support.layer_builders import diff_id_of
+
+    w = LayoutWriter(root / repository)
+    for tag, layers, fields in (("1", layers_a(), CONFIG_A), ("2", layers_b(), CONFIG_B)):
+        descriptors = [w.add_blob(layer.blob, layer.media_type) for layer in layers]
+        config = {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [diff_id_of(x.blob) for x in layers]},
+            **fields,
+        }
+        cfg = w.add_json(config, mt.OCI_CONFIG)
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": mt.OCI_MANIFEST,
+            "config": descriptor_json(cfg),
+            "layers": [descriptor_json(d) for d in descriptors],
+        }
+        w.tag(w.add_json(manifest, mt.OCI_MANIFEST), tag)
+    w.close()
+    return root

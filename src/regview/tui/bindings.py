@@ -20,6 +20,8 @@ from textual.binding import Binding
 __all__ = [
     "APP_BINDINGS",
     "CONFIRM_DELETE_BINDINGS",
+    "DIFF_BINDINGS",
+    "DIFF_TREE_BINDINGS",
     "FILES_BINDINGS",
     "FILES_TREE_BINDINGS",
     "FILTER_BINDINGS",
@@ -64,6 +66,10 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("D", "delete", "Delete", show=False,
             tooltip="Delete (with --allow-delete)",
             id="main.delete"),
+    Binding("m", "mark", "Mark", show=False, tooltip="Mark this image, to compare another with it",
+            id="main.mark"),
+    Binding("equals_sign", "diff_marked", "Diff", show=False,
+            tooltip="Compare the marked image with this one", id="main.diff"),
 ]
 
 #: The Repositories and Tags lists, and the files view's flat lists.
@@ -112,6 +118,14 @@ FILES_BINDINGS: list[Binding] = [
     Binding("y", "copy_path", "Copy path", show=False, id="files.copy-path"),
 ]
 
+#: The diff screen (``m`` on an image, ``=`` on another).
+DIFF_BINDINGS: list[Binding] = [
+    Binding("escape", "back", "Back", id="diff.back"),
+    Binding("tab", "next_pane", "Sections/files", tooltip="Switch between the sections and "
+            "the file changes", id="diff.next-pane"),
+]
+DIFF_TREE_BINDINGS = tree_bindings("diff-tree", open_label="Open dir", close_label="Close dir")
+
 JSON_BINDINGS: list[Binding] = [
     Binding("escape,q,J", "dismiss", "Close", id="json.close"),
     Binding("j,down", "scroll_down", "Down", show=False, id="json.down"),
@@ -143,6 +157,8 @@ def all_bindings() -> list[tuple[str, list[Binding]]]:
         ("Manifest tree", MANIFEST_TREE_BINDINGS),
         ("Files view", FILES_BINDINGS),
         ("File tree", FILES_TREE_BINDINGS),
+        ("Image diff", DIFF_BINDINGS),
+        ("Diff file tree", DIFF_TREE_BINDINGS),
         ("Raw JSON", JSON_BINDINGS),
         ("Delete question", CONFIRM_DELETE_BINDINGS),
         ("Start picker", START_BINDINGS),

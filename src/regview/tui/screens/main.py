@@ -34,6 +34,7 @@ from regview.tui.commands import ExplorerCommands, JumpRequest, OpenRequest
 from regview.tui.messages import CopyRequest, SourceOpened
 from regview.tui.node_targets import LayerTarget, copy_of_node, files_target
 from regview.tui.screens.confirm_delete import ConfirmDeleteScreen
+from regview.tui.screens.diff import DiffScreen, DiffSide
 from regview.tui.screens.files import FilesScreen
 from regview.tui.screens.raw_json import RawJsonScreen
 from regview.tui.text import visible
@@ -92,6 +93,8 @@ class MainScreen(Screen[None]):
         #: A manifest opened by reference (start, palette): the tag list's first
         #: highlight while it loads must not replace it with another tag.
         self._held_reference: str | None = None
+        #: The image ``m`` marked, to compare another with (``=``).
+        self.marked: DiffSide | None = None
 
     def compose(self) -> ComposeResult:
         yield Breadcrumb(id="header")
@@ -333,6 +336,47 @@ class MainScreen(Screen[None]):
                         severity="warning", markup=False)
             return
         self.app.push_screen(FilesScreen(target, self.indexer, self.source.name))
+
+    # --- diff -------------------------------------------------------------------------
+
+    def image_under_cursor(self) -> DiffSide | None:
+        """The image ``m`` and ``=`` act on: the manifest node under the cursor (for a
+        config or layer, the image it belongs to), else the highlighted tag."""
+        repo = self.tags.repository
+        if self.level >= 2:
+            node = self._selected_node()
+            if node is not None:
+                if node.kind == "manifest" and node.digest:
+                    return DiffSide(node.repository, node.digest)
+                if node.kind in ("config", "layer") and node.parent is not None:
+                    return DiffSide(node.repository, node.parent.digest)
+            if self.manifest.repository and self.manifest.reference:
+                return DiffSide(self.manifest.repository, self.manifest.reference)
+            return None
+        if self.level == 1 and repo is not None and self.tags.list.highlighted_value:
+            return DiffSide(repo, self.tags.list.highlighted_value)
+        return None
+
+    def action_mark(self) -> None:
+        side = self.image_under_cursor()
+        if side is None:
+            self.notify("Choose a tag or an image to mark", severity="warning", markup=False)
+            return
+        self.marked = side
+        self.notify(f"Marked {visible(side.display, 120)}: = on another image compares them",
+                    markup=False, timeout=4)
+
+    def action_diff_marked(self) -> None:
+        side = self.image_under_cursor()
+        if self.marked is None:
+            self.notify("Mark an image with m first, then press = on another",
+                        severity="warning", markup=False)
+            return
+        if side is None:
+            self.notify("Choose a tag or an image to compare with the marked one",
+                        severity="warning", markup=False)
+            return
+        self.app.push_screen(DiffScreen(self.marked, side, self.indexer, self.source.name))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keys that do nothing in the focused pane leave the footer (which must fit 80
