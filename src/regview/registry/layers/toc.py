@@ -68,6 +68,7 @@ class LayerToc:
 
 
 _FIELDS = 13
+_TYPES = {t.value: t for t in EntryType}  # a dict lookup: EntryType(kind) costs ~10x more
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -108,10 +109,9 @@ def entry_from_row(row: Any) -> Entry:
         and (sha is None or _is_sha256_hex(sha))
     ):
         raise MalformedContent("a TOC row has fields of the wrong type")
-    try:
-        entry_type = EntryType(kind)
-    except ValueError:
-        raise MalformedContent(f"unknown entry type {kind!r} in a TOC row") from None
+    entry_type = _TYPES.get(kind)
+    if entry_type is None:
+        raise MalformedContent(f"unknown entry type {kind!r} in a TOC row")
     return Entry(
         path, entry_type, size, mode, uid, gid, mtime, link, uname, gname, major, minor, sha
     )
