@@ -11,13 +11,22 @@ hardlinks to a file of a lower layer. Layer positions in the JSON are 0-based.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.cli import Regview
-from tests.support.diff_images import PAYLOAD, layers_a, layers_b, write_a, write_b
+from tests.support.diff_images import (
+    CONFIG_A,
+    PAYLOAD,
+    layers_a,
+    layers_b,
+    write_a,
+    write_b,
+)
+from tests.support.layer_builders import write_image
 from tests.support.publish import run_parallel, skopeo_copy_args, skopeo_inspect
 from tests.support.registry import RegistryServer
 
@@ -32,8 +41,12 @@ def sha(data: bytes) -> str:
 def pushed(registry: RegistryServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("diff")
     a, b = write_a(work / "a"), write_b(work / "b")
+    multi = write_image(
+        work / "multi", layers_a(), platforms=("linux/amd64", "linux/arm64"), config_fields=CONFIG_A
+    )
     run_parallel(
         [
+            skopeo_copy_args(f"oci:{multi}:latest", registry.ref("diff/multi", "1")),
             skopeo_copy_args(f"oci:{a}:latest", registry.ref("diff/app", "1")),
             skopeo_copy_args(f"oci:{b}:latest", registry.ref("diff/app", "2")),
             skopeo_copy_args(f"oci:{b}:latest", registry.ref("diff/other", "copy")),
@@ -43,6 +56,7 @@ def pushed(registry: RegistryServer, tmp_path_factory: pytest.TempPathFactory) -
         "a": registry.ref("diff/app", "1"),
         "b": registry.ref("diff/app", "2"),
         "other": registry.ref("diff/other", "copy"),
+        "multi": registry.ref("diff/multi", "1"),
         "layout_a": a,
         "layout_b": b,
     }
@@ -244,3 +258,28 @@ def test_the_second_diff_reads_no_blob(regview: Regview, pushed: dict[str, Any])
     # TOCs and configs are cached by digest: no blob is read the second time.
     assert blob_gets(second.stderr) == [], second.stderr
     assert first.json()["files"] == second.json()["files"]
+
+
+def test_platform_picks_the_image_of_an_index_on_both_sides(
+    regview: Regview, pushed: dict[str, Any]
+) -> None:
+    # The index's images are A's layers plus a last layer holding etc/arch (the platform's
+    # name, tests/support/layer_builders.py write_image); A itself has no etc/arch.
+    doc = regview("diff", pushed["a"], pushed["multi"], "--platform", "linux/arm64", "--json")
+    assert doc.returncode == 1, doc.describe()
+    files = doc.json()["files"]
+    assert [(f["path"], f["change"], f["b"]["layer"]) for f in files] == [("etc/arch", "added", 2)]
+    assert files[0]["b"]["sha256"] == sha(b"linux/arm64")
+    same = regview("diff", pushed["multi"], pushed["multi"], "--platform", "linux/arm64", "--json")
+    assert same.returncode == 0, same.describe()
+    index = json.loads(skopeo_inspect(pushed["multi"]))
+    (arm,) = [m["digest"] for m in index["manifests"] if m["platform"]["architecture"] == "arm64"]
+    assert same.json()["a"]["digest"] == arm
+
+
+def test_files_json_shows_each_files_sha256(regview: Regview, pushed: dict[str, Any]) -> None:
+    entries = regview("files", pushed["b"], "--json").ok().json()["entries"]
+    by_path = {e["path"]: e for e in entries}
+    assert by_path["etc/conf"]["sha256"] == sha(b"colour=tan\n")
+    assert by_path["etc/readd"]["sha256"] == sha(b"new!\n")
+    assert "sha256" not in by_path["bin/tool"]  # a symlink has no content

@@ -27,7 +27,7 @@ from regview.cli.common import (
 
 if TYPE_CHECKING:
     from regview.registry import ClientPool, ImageSnapshot
-    from regview.registry.layers import LayerIndexer
+    from regview.registry.layers import IndexProgress, LayerIndexer
     from regview.targets import Ref
 
 ORDER = 33
@@ -62,7 +62,14 @@ async def _read_both(
     for ref in (a, b):
         if ref.source_key not in indexers:
             indexers[ref.source_key] = LayerIndexer(source_for(pool, ref.source_key), store=store)
-    progress = _ProgressLine(0)
+    line = _ProgressLine(0)
+    seen: set[str] = set()
+
+    def progress(p: IndexProgress) -> None:
+        seen.add(p.digest)
+        line.layers = len(seen)  # the layers of both images, as their manifests arrive
+        line(p)
+
     try:
         side_a, side_b = await asyncio.gather(
             *(
@@ -79,7 +86,7 @@ async def _read_both(
             )
         )
     finally:
-        progress.clear()
+        line.clear()
     return side_a, side_b
 
 
