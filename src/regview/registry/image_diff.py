@@ -12,6 +12,7 @@ are not compared: a rebuild changes every one of them.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -214,8 +215,6 @@ def _scalar(value: str | tuple[str, ...] | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, tuple):
-        import json
-
         return json.dumps(list(value))
     return value
 
