@@ -113,3 +113,54 @@ async def test_an_image_compared_with_itself_is_equal(pair: Path) -> None:
         assert screen.result.equal
         summary = str(screen.query_one("#diff-summary", Static).render())
         assert summary.endswith("· equal")
+
+
+async def test_hostile_names_and_labels_are_shown_as_plain_text(tmp_path: Path) -> None:
+    from regview.registry import media_types as mt
+    from regview.registry.oci_layout import LayoutWriter, descriptor_json
+    from tests.support.layer_builders import TarBuilder, diff_id_of, gz
+
+    w = LayoutWriter(tmp_path / "evil" / "app")
+    evil = "etc/\x1b]0;pwned\x07[bold red]x"
+    label = "[link=x]y[/link]\x1b[2J"
+    for tag, builder, labels in (
+        ("1", TarBuilder().file("etc/ok", b"ok"), {}),
+        ("2", TarBuilder().file("etc/ok", b"ok").file(evil, b"x"), {"l": label}),
+    ):
+        blob = gz(builder.bytes())
+        layer = w.add_blob(blob, mt.OCI_LAYER_GZIP)
+        config = {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {"Labels": labels},
+            "rootfs": {"type": "layers", "diff_ids": [diff_id_of(blob)]},
+        }
+        cfg = w.add_json(config, mt.OCI_CONFIG)
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": mt.OCI_MANIFEST,
+            "config": descriptor_json(cfg),
+            "layers": [descriptor_json(layer)],
+        }
+        w.tag(w.add_json(manifest, mt.OCI_MANIFEST), tag)
+    w.close()
+    app = create_app(FakeSource(tmp_path), repository="evil/app")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("m", "j")
+        await settle(pilot)
+        await pilot.press("equals_sign")
+        for _ in range(50):
+            screen = app.screen
+            if isinstance(screen, DiffScreen) and screen.result is not None:
+                break
+            await pilot.pause(0.05)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen) and screen.result is not None
+        lines = tree_lines(screen.file_tree)
+        assert lines[0] == "etc"
+        # The escape and the bell are shown as visible escapes; the markup as typed.
+        assert "\x1b" not in lines[1] and "\x07" not in lines[1]
+        assert "[bold red]x" in lines[1] and "pwned" in lines[1]
+        sections = str(screen.query_one("#diff-sections-text", Static).render())
+        assert "[link=x]y[/link]" in sections and "\x1b" not in sections
