@@ -133,10 +133,7 @@ def test_schema1_is_read_only_but_readable() -> None:
         (dumps({"mediaType": mt.OCI_INDEX, "manifests": [desc(size=-1)]}), "non-negative"),
         (dumps({"mediaType": mt.OCI_INDEX, "manifests": [desc(size=True)]}), "must be an integer"),
         (dumps({"mediaType": mt.OCI_INDEX, "manifests": [desc(digest="sha256:zzz")]}), "64 hex"),
-        (
-            dumps({"mediaType": mt.OCI_INDEX, "manifests": [desc(digest="md5:abc")]}),
-            "unsupported digest algorithm",
-        ),
+        (dumps({"mediaType": mt.OCI_INDEX, "manifests": [desc(digest="MD5:abc")]}), "invalid"),
         (
             dumps({"mediaType": mt.OCI_INDEX, "manifests": [{"digest": D1, "size": 1}]}),
             "mediaType is missing",

@@ -167,7 +167,7 @@ def test_invalid_default_tag_is_rejected() -> None:
         ("alpine@", "digest after '@' is empty"),
         ("alpine@sha256:abc", "invalid sha256 digest"),
         ("alpine@sha256:" + "A" * 64, "invalid sha256 digest"),
-        ("alpine@md5:" + "a" * 32, "unsupported digest algorithm"),
+        ("alpine@md5:" + "a" * 32, "md5: not verifiable by regview"),
         ("alpine@" + D256 + "@" + D256, "digest"),
         ("alpine:tag@", "digest after '@' is empty"),
         ("0123456789abcdef" * 4, "64-character hex"),

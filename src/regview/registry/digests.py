@@ -1,4 +1,10 @@
-"""Content digests: validation, computation and verification (sha256 and sha512)."""
+"""Content digests: validation, computation and verification (sha256 and sha512).
+
+The image-spec allows any algorithm that matches its grammar (``sha256+b64``,
+``multihash+base58``, ...). :func:`parse_descriptor_digest` accepts them all, so a document
+that uses one can still be shown; :func:`parse_digest` accepts only what regview can verify,
+and is what guards every fetch of content by digest.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from regview.registry.errors import DigestMismatch, InvalidReference
 
 _HEX_LENGTH = {"sha256": 64, "sha512": 128}
 _DIGEST_RE = re.compile(r"^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$")
+"""The image-spec's digest grammar (``algorithm:encoded``), as in its JSON schema."""
 
 
 def parse_digest(value: object) -> str:
@@ -19,18 +26,48 @@ def parse_digest(value: object) -> str:
     """
     if not isinstance(value, str):
         raise InvalidReference(f"digest must be a string, got {type(value).__name__}")
+    value = parse_descriptor_digest(value)
+    reason = unverifiable_reason(value)
+    if reason is not None:
+        raise InvalidReference(
+            f"{reason}: it checks only sha256 and sha512 digests, "
+            "and content it cannot check is never fetched"
+        )
+    return value
+
+
+def parse_descriptor_digest(value: object) -> str:
+    """Return ``value`` if it matches the image-spec's digest grammar, else raise.
+
+    Any algorithm the grammar allows is accepted (see :func:`is_verifiable`); the
+    registered ones, ``sha256`` and ``sha512``, must have lower-case hex of their length.
+    """
+    if not isinstance(value, str):
+        raise InvalidReference(f"digest must be a string, got {type(value).__name__}")
     match = _DIGEST_RE.match(value)
     if match is None:
         raise InvalidReference(f"invalid digest {_clip(value)!r}: expected sha256:<64 hex>")
     algorithm, encoded = match.groups()
     expected_length = _HEX_LENGTH.get(algorithm)
-    if expected_length is None:
-        raise InvalidReference(f"unsupported digest algorithm {_clip(algorithm)!r}")
-    if len(encoded) != expected_length or not re.fullmatch(r"[0-9a-f]+", encoded):
+    if expected_length is not None and (
+        len(encoded) != expected_length or not re.fullmatch(r"[0-9a-f]+", encoded)
+    ):
         raise InvalidReference(
             f"invalid {algorithm} digest {_clip(value)!r}: expected {expected_length} hex digits"
         )
     return value
+
+
+def is_verifiable(digest: str) -> bool:
+    """True when regview can check content against ``digest`` (sha256 or sha512)."""
+    return digest.partition(":")[0] in _HEX_LENGTH
+
+
+def unverifiable_reason(digest: str) -> str | None:
+    """``"ALG: not verifiable by regview"`` for a digest it cannot check, else None."""
+    if is_verifiable(digest):
+        return None
+    return f"{_clip(digest.partition(':')[0], 40)}: not verifiable by regview"
 
 
 def is_digest(value: str) -> bool:

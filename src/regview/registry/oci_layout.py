@@ -17,7 +17,12 @@ from typing import Any
 
 from regview.registry import media_types as mt
 from regview.registry.blobs import BlobStream, FileBlobStream
-from regview.registry.digests import compute_digest, parse_digest, verify_digest
+from regview.registry.digests import (
+    compute_digest,
+    parse_descriptor_digest,
+    parse_digest,
+    verify_digest,
+)
 from regview.registry.errors import (
     InvalidReference,
     MalformedContent,
@@ -177,9 +182,10 @@ class OciLayoutSource:
         hint: str | None = None
         if ":" in reference:
             try:
-                digest = parse_digest(reference)
+                parse_descriptor_digest(reference)
             except InvalidReference:
                 raise NotFound(f"tag {reference!r} not found") from None
+            digest = parse_digest(reference)  # says why an unverifiable one is not read
         else:
             found = layout.find_tag(reference)
             digest, hint = found.digest, found.media_type

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from regview.registry import media_types as mt
-from regview.registry.digests import parse_digest
+from regview.registry.digests import parse_descriptor_digest, parse_digest
 from regview.registry.errors import InvalidReference, MalformedContent
 from regview.registry.models import (
     Artifact,
@@ -173,15 +173,16 @@ def parse_descriptor(obj: object, path: str = "descriptor") -> Descriptor:
     if digest_value is None:
         raise MalformedContent(f"{path}.digest is missing")
     try:
-        digest = parse_digest(digest_value)
+        digest = parse_descriptor_digest(digest_value)
     except InvalidReference as exc:
         raise MalformedContent(f"{path}.digest: {exc}") from None
     size = f.integer("size", required=True)
     assert size is not None
     if size < 0 or size > _MAX_SIZE:
         raise MalformedContent(f"{path}.size must be a non-negative integer, not {size}")
+    # A wrong type ({}, [], "", 0, false) is refused like any other, whatever its truthiness.
     platform_obj = f.obj.get("platform")
-    platform = parse_platform(platform_obj, f"{path}.platform") if platform_obj else None
+    platform = None if platform_obj is None else parse_platform(platform_obj, f"{path}.platform")
     return Descriptor(
         media_type=media_type,
         digest=digest,
@@ -234,7 +235,7 @@ def parse_manifest(data: bytes, media_type_hint: str | None = None) -> Manifest:
     if schema_version is not None and schema_version != 2:
         raise MalformedContent(f"manifest.schemaVersion {schema_version} is not supported")
     subject_obj = f.obj.get("subject")
-    subject = parse_descriptor(subject_obj, "manifest.subject") if subject_obj else None
+    subject = None if subject_obj is None else parse_descriptor(subject_obj, "manifest.subject")
     annotations = f.text_map("annotations")
     artifact_type = f.text("artifactType") or None
     if mt.is_index(media_type):
