@@ -39,7 +39,13 @@ from regview.registry.client import ApiVersion, ClientPool, RegistryClient
 from regview.registry.credential import Credential
 from regview.registry.credentials import CredentialStore
 from regview.registry.delete import DeletePlan
-from regview.registry.digests import compute_digest, is_digest, short_digest, verify_digest
+from regview.registry.digests import (
+    compute_digest,
+    is_digest,
+    short_digest,
+    unverifiable_reason,
+    verify_digest,
+)
 from regview.registry.errors import (
     AuthError,
     CertificateError,
@@ -79,6 +85,7 @@ from regview.registry.layers import (
     read_file,
     verify_diff_ids,
 )
+from regview.registry.linting import LintedDocument, LintReport, lint
 from regview.registry.models import (
     Artifact,
     Descriptor,
@@ -108,6 +115,12 @@ from regview.registry.tag_info import (
     preferred_platform,
     read_tag_info,
     referrer_tag_kind,
+)
+from regview.registry.validation import (
+    Problem,
+    config_problems,
+    layout_problems,
+    manifest_problems,
 )
 
 __all__ = [
@@ -141,6 +154,8 @@ __all__ = [
     "LayerFormatError",
     "LayerIndexer",
     "LayerToc",
+    "LintReport",
+    "LintedDocument",
     "LoginFailed",
     "MalformedContent",
     "MergedFilesystem",
@@ -148,6 +163,7 @@ __all__ = [
     "NotFound",
     "OciLayoutSource",
     "Platform",
+    "Problem",
     "ProtocolError",
     "ProxyError",
     "ProxyRules",
@@ -173,12 +189,16 @@ __all__ = [
     "choose_platform",
     "compute_digest",
     "config_json",
+    "config_problems",
     "descriptor_json",
     "diff_images",
     "image_layers",
     "inspect",
     "is_digest",
     "layers",
+    "layout_problems",
+    "lint",
+    "manifest_problems",
     "media_types",
     "merge_layers",
     "normalize_registry",
@@ -196,6 +216,7 @@ __all__ = [
     "referrer_tag_kind",
     "resolve_image",
     "short_digest",
+    "unverifiable_reason",
     "verify_diff_ids",
     "verify_digest",
 ]

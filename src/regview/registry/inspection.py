@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from regview.registry.digests import unverifiable_reason
 from regview.registry.errors import CycleError, NotFound
 from regview.registry.models import (
     Artifact,
@@ -23,7 +24,9 @@ from regview.registry.models import (
     Platform,
     Schema1Manifest,
 )
+from regview.registry.parsers import looks_like_image_config
 from regview.registry.source import FetchedManifest, Source
+from regview.registry.validation import config_problems, manifest_problems
 
 __all__ = ["DEFAULT_PLATFORM", "choose_platform", "config_json", "inspect", "resolve_image"]
 
@@ -119,6 +122,12 @@ async def _describe(
     }
     if m.annotations:
         out["annotations"] = dict(m.annotations)
+    out["problems"] = [p.to_json() for p in manifest_problems(fetched.raw, fetched.media_type)]
+    if isinstance(m, ImageIndex | ImageManifest):
+        if m.artifact_type is not None:
+            out["artifactType"] = m.artifact_type
+        if m.subject is not None:
+            out["subject"] = _descriptor_json(m.subject)
     if isinstance(m, ImageIndex):
         if recursive:
             if len(path) > max_depth:
@@ -130,8 +139,10 @@ async def _describe(
         out["manifests"] = [_entry_json(d) for d in m.manifests]
         if recursive:
 
-            # Each distinct child is fetched once, however often the index lists it.
-            unique = list(dict.fromkeys(d.digest for d in m.manifests))
+            # Each distinct child is fetched once, however often the index lists it; one
+            # whose digest regview cannot check is listed (marked) but not fetched.
+            followed = [d for d in m.manifests if unverifiable_reason(d.digest) is None]
+            unique = list(dict.fromkeys(d.digest for d in followed))
             fetched_children = await _gather_or_cancel(
                 [source.manifest(fetched.repository, digest) for digest in unique]
             )
@@ -147,33 +158,26 @@ async def _describe(
                         max_depth=max_depth,
                         budget=budget,
                     )
-                    for d in m.manifests
+                    for d in followed
                 ]
             )
-            for entry, image in zip(out["manifests"], children, strict=True):
-                entry["image"] = image
+            images = iter(children)
+            for entry, d in zip(out["manifests"], m.manifests, strict=True):
+                if unverifiable_reason(d.digest) is None:
+                    entry["image"] = next(images)
     elif isinstance(m, ImageManifest):
-        if isinstance(m, Artifact):
-            out["artifactType"] = m.artifact_type
-        out["layers"] = [
-            {"digest": d.digest, "mediaType": d.media_type, "size": d.size} for d in m.layers
-        ]
+        out["layers"] = [_descriptor_json(d) for d in m.layers]
         out["layersSize"] = m.layers_size
-        if m.subject is not None:
-            out["subject"] = {
-                "digest": m.subject.digest,
-                "mediaType": m.subject.media_type,
-                "size": m.subject.size,
-            }
-        if isinstance(m, Artifact):
-            out["config"] = {
-                "digest": m.config.digest,
-                "mediaType": m.config.media_type,
-                "size": m.config.size,
-            }
+        if isinstance(m, Artifact) or unverifiable_reason(m.config.digest) is not None:
+            out["config"] = _descriptor_json(m.config)
         else:
             fetched_config = await source.config(fetched.repository, m.config)
             out["config"] = config_json(m.config, fetched_config.config)
+            out["config"]["problems"] = [p.to_json() for p in config_problems(fetched_config.raw)]
+            if m.config_type_generic:
+                out["config"]["note"] = _generic_config_note(
+                    m.config.media_type, looks_like_image_config(fetched_config.raw)
+                )
     elif isinstance(m, Schema1Manifest):
         out["name"] = m.name
         out["tag"] = m.tag
@@ -247,6 +251,21 @@ def config_json(descriptor: Descriptor, c: ImageConfig) -> dict[str, Any]:
     }
 
 
+def _generic_config_note(media_type: str, recognised: bool) -> str:
+    if recognised:
+        return f"media type {media_type}: recognised as an image config by its content"
+    return f"media type {media_type}: read as an image config, but it does not look like one"
+
+
+def _descriptor_json(d: Descriptor) -> dict[str, Any]:
+    """Digest, media type and size; ``unverifiable`` says why its content is not read."""
+    out: dict[str, Any] = {"digest": d.digest, "mediaType": d.media_type, "size": d.size}
+    reason = unverifiable_reason(d.digest)
+    if reason is not None:
+        out["unverifiable"] = reason
+    return out
+
+
 def _entry_json(d: Descriptor) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "digest": d.digest,
@@ -257,6 +276,9 @@ def _entry_json(d: Descriptor) -> dict[str, Any]:
     }
     if d.artifact_type:
         entry["artifactType"] = d.artifact_type
+    reason = unverifiable_reason(d.digest)
+    if reason is not None:
+        entry["unverifiable"] = reason
     return entry
 
 

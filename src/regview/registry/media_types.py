@@ -36,6 +36,8 @@ IMAGE_MANIFEST_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
 SCHEMA1_TYPES = frozenset({DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED})
 MANIFEST_TYPES = INDEX_TYPES | IMAGE_MANIFEST_TYPES | SCHEMA1_TYPES
 IMAGE_CONFIG_TYPES = frozenset({OCI_CONFIG, DOCKER_CONFIG})
+#: Media types that say nothing of the content (Docker 1.12-era configs were pushed so).
+GENERIC_TYPES = frozenset({"application/octet-stream"})
 
 #: What we send in ``Accept`` when asking for a manifest: every format we can read.
 MANIFEST_ACCEPT: tuple[str, ...] = (

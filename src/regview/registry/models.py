@@ -131,6 +131,10 @@ class ImageManifest:
     annotations: Mapping[str, str] = field(default_factory=dict)
     subject: Descriptor | None = None
     artifact_type: str | None = None
+    config_type_generic: bool = False
+    """The config's media type is generic (``application/octet-stream``), but the manifest
+    is an image's (image layers, no ``artifactType``): the config is read as an image
+    config, and its content says whether it is one."""
 
     @property
     def layers_size(self) -> int:

@@ -236,6 +236,12 @@ class OciLayoutSource:
         self._stats.requests += 1
         yield stream
 
+    def layout_header(self, repository: str) -> tuple[str, bytes]:
+        """The path and raw bytes of a layout's ``oci-layout`` file (checked by ``lint``)."""
+        layout = self._layout(repository)
+        path = layout.root / "oci-layout"
+        return str(path), layout.read_file(path, "oci-layout")
+
     def invalidate(self, repository: str | None = None) -> None:
         """Forget what was read of the layouts, so the next listing reads them again."""
         self._layouts = None

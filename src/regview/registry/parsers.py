@@ -28,6 +28,7 @@ from regview.registry.models import (
 
 __all__ = [
     "load_json",
+    "looks_like_image_config",
     "parse_config",
     "parse_descriptor",
     "parse_manifest",
@@ -257,17 +258,31 @@ def parse_manifest(data: bytes, media_type_hint: str | None = None) -> Manifest:
         layers = tuple(
             parse_descriptor(e, f"manifest.layers[{i}]") for i, e in enumerate(f.array("layers"))
         )
+        generic = (
+            artifact_type is None
+            and config.media_type in mt.GENERIC_TYPES
+            and bool(layers)
+            and all(mt.is_layer(layer.media_type) for layer in layers)
+        )
         effective_type = artifact_type
-        if effective_type is None and not mt.is_image_config(config.media_type):
+        if effective_type is None and not generic and not mt.is_image_config(config.media_type):
             effective_type = config.media_type
-        cls = Artifact if effective_type is not None else ImageManifest
-        return cls(
+        if effective_type is not None:
+            return Artifact(
+                media_type=media_type,
+                config=config,
+                layers=layers,
+                annotations=annotations,
+                subject=subject,
+                artifact_type=effective_type,
+            )
+        return ImageManifest(
             media_type=media_type,
             config=config,
             layers=layers,
             annotations=annotations,
             subject=subject,
-            artifact_type=effective_type,
+            config_type_generic=generic,
         )
     raise MalformedContent(f"unsupported manifest media type {_short(media_type)!r}")
 
@@ -293,6 +308,24 @@ def _parse_schema1(f: _Fields, media_type: str) -> Schema1Manifest:
         fs_layers=tuple(fs_layers),
         v1_compatibility=tuple(history),
         signed=signed,
+    )
+
+
+def looks_like_image_config(data: bytes) -> bool:
+    """True when ``data`` is shaped like an OCI or Docker image config: an object with
+    ``os``, ``architecture`` and a ``rootfs`` of type ``layers``, whatever its media type."""
+    try:
+        obj = json.loads(data)
+    except (RecursionError, UnicodeDecodeError, ValueError):
+        return False
+    if not isinstance(obj, dict):
+        return False
+    rootfs = obj.get("rootfs")
+    return (
+        isinstance(obj.get("os"), str)
+        and isinstance(obj.get("architecture"), str)
+        and isinstance(rootfs, dict)
+        and rootfs.get("type") == "layers"
     )
 
 
