@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["attested", "render_inspect"]
+__all__ = ["attested", "problem_lines", "problem_text", "render_inspect"]
 
 _ATTESTATION_TYPE = ("vnd.docker.reference.type", "attestation-manifest")
 _ATTESTED_DIGEST = "vnd.docker.reference.digest"
@@ -89,7 +89,7 @@ def _manifest_rows(manifests: Sequence[Mapping[str, Any]], indent: str) -> list[
     for entry, label, kind, size in zip(manifests, labels, kinds, sizes, strict=True):
         rows.append(
             f"{indent}  {label:<{label_width}}  {entry.get('digest')}  {kind:<{kind_width}}  "
-            f"{size}"
+            f"{size}{_unverifiable(entry)}"
         )
         image = entry.get("image")
         if isinstance(image, Mapping):
@@ -117,6 +117,11 @@ def render_inspect(obj: Mapping[str, Any], indent: str = "") -> list[str]:
         lines.append(f"{indent}Manifests")
         lines.extend(_manifest_rows(manifests, indent))
     config = obj.get("config")
+    if isinstance(config, Mapping) and "os" not in config and _unverifiable(config):
+        lines.append(
+            f"{indent}Config         {config.get('digest')}  {_size(config.get('size'))}"
+            f"{_unverifiable(config)}"
+        )
     if isinstance(config, Mapping) and "os" in config:
         platform = "/".join(
             str(p)
@@ -124,6 +129,7 @@ def render_inspect(obj: Mapping[str, Any], indent: str = "") -> list[str]:
             if p
         )
         lines.append(f"{indent}Config         {config.get('digest')}  {_size(config.get('size'))}")
+        _field(lines, "  Note", config.get("note"), indent)
         _field(lines, "  Platform", platform, indent)
         _field(lines, "  Created", config.get("created"), indent)
         _field(lines, "  User", config.get("user"), indent)
@@ -143,7 +149,7 @@ def render_inspect(obj: Mapping[str, Any], indent: str = "") -> list[str]:
         for number, layer in enumerate(layers, start=1):
             lines.append(
                 f"{indent}  {number:>3}  {layer.get('digest')}  {_size(layer.get('size')):<22}"
-                f"{short_name(layer.get('mediaType'))}"
+                f"{short_name(layer.get('mediaType'))}{_unverifiable(layer)}"
             )
     if isinstance(config, Mapping):
         history = config.get("history") or []
@@ -159,4 +165,34 @@ def render_inspect(obj: Mapping[str, Any], indent: str = "") -> list[str]:
                     where = "layer ?"
                 created_by = _clip(" ".join(str(h.get("createdBy") or "").split()), 160)
                 lines.append(f"{indent}  {where:<9} {created_by}")
+    lines.extend(problem_lines(obj, indent))
     return lines
+
+
+def problem_lines(obj: Mapping[str, Any], indent: str = "") -> list[str]:
+    """The ⚠ section: the document's image-spec problems, then its config's."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    for where, holder in (("", obj), ("config blob: ", obj.get("config"))):
+        problems = holder.get("problems") if isinstance(holder, Mapping) else None
+        if isinstance(problems, list):
+            found += [(where, p) for p in problems if isinstance(p, Mapping)]
+    if not found:
+        return []
+    lines = [f"{indent}⚠ Problems ({len(found)}, by the OCI image-spec)"]
+    for where, p in found:
+        lines.append(f"{indent}  ⚠ {where}{problem_text(p)}")
+    return lines
+
+
+def problem_text(problem: Mapping[str, Any]) -> str:
+    """``path: message``, or the message alone when it starts with its path."""
+    path = str(problem.get("path") or "")
+    message = str(problem.get("message") or "")
+    if path and message.startswith(path):
+        return message
+    return f"{path or '(document)'}: {message}"
+
+
+def _unverifiable(descriptor: Mapping[str, Any]) -> str:
+    reason = descriptor.get("unverifiable")
+    return f"  ({reason})" if isinstance(reason, str) else ""

@@ -23,6 +23,7 @@ def test_every_command_in_the_order_help_lists_them() -> None:
         "config",
         "referrers",
         "inspect",
+        "lint",
         "files",
         "cat",
         "diff",
