@@ -18,6 +18,7 @@ from regview.registry.settings import Settings
 from regview.tui.app import RegviewApp, create_app
 from tests.tui.fakes import FakeSource
 from tests.tui.helpers import settle
+from tests.tui.spec_layouts import build_spec_problems
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
 
@@ -211,3 +212,15 @@ def test_files_one_layer(snap_compare: SnapCompare, file_layouts: Path,
     app = create_app(FakeSource(file_layouts), repository="files/app", reference="v1")
     # Enter on layer 2 of the changes: the tree of only what it wrote, usr/ opened.
     _check(snap_compare, app, size, ["j", "f", "c", "j", "enter", "end", "l"])
+
+
+@pytest.fixture(scope="module")
+def spec_layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_spec_problems(tmp_path_factory.mktemp("spec"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_image_problems(snap_compare: SnapCompare, spec_layout: Path,
+                        size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(spec_layout), repository="spec/problems", reference="v1")
+    _check(snap_compare, app, size, ["tab"])

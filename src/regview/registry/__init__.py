@@ -97,7 +97,7 @@ from regview.registry.models import (
     Schema1Manifest,
 )
 from regview.registry.oci_layout import OciLayoutSource, descriptor_json
-from regview.registry.parsers import parse_config, parse_manifest
+from regview.registry.parsers import looks_like_image_config, parse_config, parse_manifest
 from regview.registry.proxies import InvalidProxy, ProxyRules
 from regview.registry.redaction import RedactingFilter, Redactor, redactor
 from regview.registry.reference import (
@@ -198,6 +198,7 @@ __all__ = [
     "layers",
     "layout_problems",
     "lint",
+    "looks_like_image_config",
     "manifest_problems",
     "media_types",
     "merge_layers",

@@ -26,16 +26,21 @@ from regview.registry import (
     ImageManifest,
     LayerIndexer,
     LayerToc,
+    Problem,
     RegistryError,
     Schema1Manifest,
     Source,
+    config_problems,
+    looks_like_image_config,
+    manifest_problems,
+    unverifiable_reason,
 )
 from regview.registry import media_types as mt
 from regview.tui.text import error_text, human_size, literal
 from regview.tui.widgets.manifest_tree import NodeData
 from regview.tui.widgets.pane import Pane
 
-__all__ = ["DetailsPane", "PlatformsTable", "config_renderables"]
+__all__ = ["DetailsPane", "PlatformsTable", "config_renderables", "problems_renderable"]
 
 
 def _size(n: int | None) -> Text:
@@ -111,9 +116,41 @@ def _contents_rows(toc: LayerToc | None) -> list[tuple[str, Text | str | None]]:
     return [("Uncompressed", uncompressed), ("Files", files)]
 
 
+def _digest(digest: str) -> Text:
+    """The digest; one regview cannot check says so (its content is never fetched)."""
+    text = Text(digest, style="cyan")
+    reason = unverifiable_reason(digest)
+    if reason is not None:
+        text.append("\n")
+        text.append_text(literal(reason, limit=80, style="yellow"))
+    return text
+
+
+def problems_renderable(
+    problems: Sequence[Problem], config: Sequence[Problem] = ()
+) -> RenderableType | None:
+    """The ⚠ section: what the OCI image-spec says is wrong (None when nothing is)."""
+    if not problems and not config:
+        return None
+    table = Table.grid(padding=(0, 1))
+    table.title = Text(f"⚠ Problems ({len(problems) + len(config)})", style="bold yellow")
+    table.title_justify = "left"
+    table.add_column(style="yellow", no_wrap=True)
+    table.add_column(overflow="fold")
+    for where, found in (("", problems), ("config: ", config)):
+        for p in found:
+            path = where + (p.path or "(document)")
+            table.add_row(Text("⚠"), literal(f"{path} [{p.rule}]", limit=120, style="bold"))
+            message = p.message
+            if p.path and message.startswith(p.path):  # the line above names the path
+                message = message[len(p.path) :].lstrip(" :")
+            table.add_row(Text(""), literal(message, limit=400))
+    return table
+
+
 def descriptor_rows(d: Descriptor) -> list[tuple[str, Text | str | None]]:
     return [
-        ("Digest", Text(d.digest, style="cyan")),
+        ("Digest", _digest(d.digest)),
         ("Media type", literal(d.media_type)),
         ("Size", _size(d.size)),
         ("Platform", literal(str(d.platform)) if d.platform else None),
@@ -207,6 +244,7 @@ class DetailsPane(Pane):
         self.indexer = indexer
         self.node: NodeData | None = None
         self.configs: dict[str, FetchedConfig] = {}
+        self.problems: dict[str, tuple[Problem, ...]] = {}
 
     def compose(self) -> ComposeResult:
         with DetailsScroll(id="details-scroll"):
@@ -286,10 +324,17 @@ class DetailsPane(Pane):
             ("Digest", Text(fetched.digest, style="cyan")),
             ("Media type", literal(fetched.media_type)),
             ("Manifest size", _size(fetched.size)),
-            ("Subject", Text(m.subject.digest, style="cyan") if m.subject else None),
+            ("Subject", _digest(m.subject.digest) if m.subject else None),
         ]
+        problems = self._problems(fetched.digest, fetched.raw, fetched.media_type)
+        warning = problems_renderable(problems)
+        if warning is not None:
+            parts.extend([warning, Text("")])
         if isinstance(m, ImageIndex):
-            parts.append(_fields(top, title="Index"))
+            parts.append(_fields([
+                *top,
+                ("Artifact type", literal(m.artifact_type) if m.artifact_type else None),
+            ], title="Index"))
             parts.append(Text(""))
             parts.append(PlatformsTable(m))
             parts.append(_fields([("Annotations", _mapping(m.annotations))]))
@@ -332,6 +377,10 @@ class DetailsPane(Pane):
             ("Uncompressed", uncompressed),
             ("Annotations", _mapping(m.annotations)),
         ], title="Image"))
+        reason = unverifiable_reason(m.config.digest)
+        if reason is not None:
+            self._set(*parts, Text(""), Text("config not read: ") + literal(reason, limit=80))
+            return
         self._set(*parts, Text(""), Text("loading config…", style="italic dim"))
         await asyncio.sleep(0.03)
         if worker.is_cancelled:
@@ -343,7 +392,30 @@ class DetailsPane(Pane):
             raise
         if worker.is_cancelled:
             return
-        self._set(*parts, Text(""), *config_renderables(config.config, m))
+        found = self._problems(m.config.digest, config.raw, None, config=True)
+        both = problems_renderable(problems, found)
+        if found and both is not None:  # the ⚠ section heads the pane, the config's too
+            parts[0:1 if warning is not None else 0] = [both] if warning else [both, Text("")]
+        generic: list[RenderableType] = []
+        if m.config_type_generic:
+            recognised = looks_like_image_config(config.raw)
+            generic = [Text(
+                f"config media type {m.config.media_type}: "
+                + ("recognised as an image config by its content" if recognised
+                   else "read as an image config, but it does not look like one"),
+                style="yellow",
+            )]
+        self._set(*parts, Text(""), *generic, *config_renderables(config.config, m))
+
+    def _problems(
+        self, digest: str, raw: bytes, media_type: str | None, *, config: bool = False
+    ) -> tuple[Problem, ...]:
+        """The document's image-spec problems, checked once per digest."""
+        found = self.problems.get(digest)
+        if found is None:
+            found = config_problems(raw) if config else manifest_problems(raw, media_type)
+            self.problems[digest] = found
+        return found
 
     async def _cached_tocs(self, layers: Sequence[Descriptor]) -> list[LayerToc | None]:
         """The TOCs of ``layers`` already indexed (memory or disk), read off the loop."""
