@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from regview.inspect_text import render_inspect
 from regview.notebook import html as h
+from regview.notebook.models_html import problems_html
 from regview.notebook.plain import safe
 from regview.notebook.table import Column, Table, mimebundle
 from regview.registry import (
@@ -256,6 +257,17 @@ class ImageResult:
         ]
         return h.field_table(fields)
 
+    def _problems_html(self) -> h.Html:
+        """The ⚠ section: the image-spec problems of the manifest and of its config."""
+        found: list[Mapping[str, Any]] = []
+        config = self.document.get("config")
+        for holder, prefix in ((self.document, ""), (config, "config: ")):
+            listed = holder.get("problems") if isinstance(holder, Mapping) else None
+            for p in listed if isinstance(listed, list) else ():
+                if isinstance(p, Mapping):
+                    found.append({**p, "path": prefix + str(p.get("path") or "(document)")})
+        return problems_html(found)
+
     def _config_html(self) -> h.Html:
         c = self.config
         if c is None:
@@ -291,7 +303,8 @@ class ImageResult:
         return h.details("Config", h.join(parts), open_=True)
 
     def _repr_html_(self) -> str:
-        parts = [h.el("b", "Image "), h.code(self.reference), self._summary()]
+        parts = [h.el("b", "Image "), h.code(self.reference), self._summary(),
+                 self._problems_html()]
         if len(self.platforms):
             parts.append(
                 h.details(

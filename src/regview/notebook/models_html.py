@@ -9,7 +9,7 @@ and :class:`TagInfo`. Every value is escaped (see :mod:`regview.notebook.html`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from regview.inspect_text import render_inspect
@@ -24,6 +24,8 @@ from regview.registry import (
     ImageManifest,
     Schema1Manifest,
     TagInfo,
+    config_problems,
+    manifest_problems,
     media_types,
 )
 
@@ -35,6 +37,7 @@ __all__ = [
     "fetched_manifest_html",
     "inspect_html",
     "manifest_html",
+    "problems_html",
     "tag_info_html",
 ]
 
@@ -80,10 +83,30 @@ def _descriptors(items: tuple[Descriptor, ...], *, number_from: int = 1) -> h.Ht
     return body
 
 
+def problems_html(problems: Iterable[Mapping[str, Any]], *, prefix: str = "") -> h.Html:
+    """The ⚠ section: image-spec problems (``{"path", "rule", "message"}``), open; empty
+    when there are none."""
+    rows = [
+        [h.code(prefix + str(p.get("path") or "(document)")), h.code(p.get("rule")),
+         str(p.get("message") or "")]
+        for p in problems
+    ]
+    if not rows:
+        return h.Html("")
+    body = h.table(["path", "rule", "problem"], rows[:MAX_ROWS])
+    if len(rows) > MAX_ROWS:
+        body = h.join([body, h.note(f"first {MAX_ROWS} of {len(rows):,}")])
+    return h.details(f"⚠ Problems ({len(rows)}, by the OCI image-spec)", body, open_=True)
+
+
 def manifest_html(m: ImageIndex | ImageManifest | Schema1Manifest) -> h.Html:
     """An index's entries, an image's config and layers, or a schema1 manifest's layers."""
     parts: list[h.Html] = []
     if isinstance(m, ImageIndex):
+        parts.append(h.field_table([
+            ("artifact type", h.code(m.artifact_type) if m.artifact_type else None),
+            ("subject", h.code(m.subject.digest) if m.subject is not None else None),
+        ]))
         parts.append(h.details(f"Manifests ({len(m.manifests)})", _descriptors(m.manifests),
                                open_=True))
     elif isinstance(m, ImageManifest):
@@ -116,7 +139,9 @@ def fetched_manifest_html(f: FetchedManifest) -> str:
             ("size", h.size_text(f.size)),
         ]
     )
-    body = h.join([h.el("b", "Manifest"), head, manifest_html(f.manifest), _raw(f.raw)])
+    problems = [p.to_json() for p in manifest_problems(f.raw, f.media_type)]
+    body = h.join([h.el("b", "Manifest"), head, problems_html(problems),
+                   manifest_html(f.manifest), _raw(f.raw)])
     return str(h.el("div", body, cls="regview-result", data="manifest"))
 
 
@@ -166,8 +191,9 @@ def config_html(c: ImageConfig) -> h.Html:
 
 def fetched_config_html(f: FetchedConfig) -> str:
     """A config blob as served: digest, what it says, raw JSON."""
-    body = h.join([h.el("b", "Image config "), h.code(f.digest), config_html(f.config),
-                   _raw(f.raw)])
+    problems = [p.to_json() for p in config_problems(f.raw)]
+    body = h.join([h.el("b", "Image config "), h.code(f.digest), problems_html(problems),
+                   config_html(f.config), _raw(f.raw)])
     return str(h.el("div", body, cls="regview-result", data="config"))
 
 
