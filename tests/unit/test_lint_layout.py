@@ -195,3 +195,15 @@ def test_an_oci_layout_file_that_is_not_json_is_a_problem(
     assert first["kind"] == "oci-layout"
     assert [(p["path"], p["rule"]) for p in first["problems"]] == [("", "json")]
     assert report["problems"] == 1
+
+
+async def test_the_docker_1_12_image_has_its_config_date_and_platform(layout: Path) -> None:
+    from datetime import UTC, datetime
+
+    from regview.registry import OciLayoutSource, read_tag_info
+
+    source = OciLayoutSource(layout)
+    info = await read_tag_info(source, layout.name, "docker-1.12")
+    assert info.error is None
+    # docker-02's "created": "2016-10-10T23:04:00.821781828Z"
+    assert info.created == datetime(2016, 10, 10, 23, 4, 0, 821781, tzinfo=UTC)

@@ -198,7 +198,7 @@ async def _image(
     index = top if isinstance(top.manifest, ImageIndex) else None
     m = fetched.manifest
     config = None
-    if isinstance(m, ImageManifest) and media_types.is_image_config(m.config.media_type):
+    if isinstance(m, ImageManifest) and m.config_readable:
         config = await src.config(repository, m.config)
     pinned = display if index is None else _pinned(display, fetched.digest)
     document = await inspect(src, repository, fetched.digest, display=pinned, max_depth=depth)
@@ -229,7 +229,7 @@ async def _type_and_platforms(
     m = fetched.manifest
     if isinstance(m, ImageIndex):
         return fetched.media_type, tuple(str(d.platform) for d in m.images if d.platform)
-    if isinstance(m, ImageManifest) and media_types.is_image_config(m.config.media_type):
+    if isinstance(m, ImageManifest) and m.config_readable:
         # read_tag_info read this config already: the cache answers.
         config = await src.config(repository, m.config)
         if config.config.platform is not None:

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 from regview.registry.digests import unverifiable_reason
 from regview.registry.errors import CycleError, NotFound
 from regview.registry.models import (
-    Artifact,
     Descriptor,
     ImageConfig,
     ImageIndex,
@@ -168,7 +167,7 @@ async def _describe(
     elif isinstance(m, ImageManifest):
         out["layers"] = [_descriptor_json(d) for d in m.layers]
         out["layersSize"] = m.layers_size
-        if isinstance(m, Artifact) or unverifiable_reason(m.config.digest) is not None:
+        if not m.config_readable:
             out["config"] = _descriptor_json(m.config)
         else:
             fetched_config = await source.config(fetched.repository, m.config)

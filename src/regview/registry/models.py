@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TypeAlias
 
 from regview.registry import media_types as mt
+from regview.registry.digests import is_verifiable
 from regview.registry.errors import InvalidReference
 
 __all__ = [
@@ -135,6 +136,12 @@ class ImageManifest:
     """The config's media type is generic (``application/octet-stream``), but the manifest
     is an image's (image layers, no ``artifactType``): the config is read as an image
     config, and its content says whether it is one."""
+
+    @property
+    def config_readable(self) -> bool:
+        """True when the config is an image config regview reads: an image's (not an
+        artifact's), with a digest it can verify (sha256 or sha512)."""
+        return not self.is_artifact and is_verifiable(self.config.digest)
 
     @property
     def layers_size(self) -> int:

@@ -81,7 +81,7 @@ async def _image_info(source: Source, repository: str, manifest: ImageManifest) 
     int, datetime | None
 ]:
     size = manifest.layers_size
-    if isinstance(manifest, Artifact) or not mt.is_image_config(manifest.config.media_type):
+    if not manifest.config_readable:
         created = parse_timestamp(manifest.annotations.get(mt.ANNOTATION_CREATED))
         return size, created
     config = await source.config(repository, manifest.config)
