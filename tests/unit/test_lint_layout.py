@@ -197,7 +197,7 @@ def test_an_oci_layout_file_that_is_not_json_is_a_problem(
     assert report["problems"] == 1
 
 
-async def test_the_docker_1_12_image_has_its_config_date_and_platform(layout: Path) -> None:
+async def test_the_docker_1_12_image_has_the_date_its_config_gives(layout: Path) -> None:
     from datetime import UTC, datetime
 
     from regview.registry import OciLayoutSource, read_tag_info
