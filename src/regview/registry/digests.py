@@ -27,12 +27,9 @@ def parse_digest(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidReference(f"digest must be a string, got {type(value).__name__}")
     value = parse_descriptor_digest(value)
-    reason = unverifiable_reason(value)
+    reason = unverifiable_reason(value, why=True)
     if reason is not None:
-        raise InvalidReference(
-            f"{reason}: it checks only sha256 and sha512 digests, "
-            "and content it cannot check is never fetched"
-        )
+        raise InvalidReference(reason)
     return value
 
 
@@ -63,11 +60,18 @@ def is_verifiable(digest: str) -> bool:
     return digest.partition(":")[0] in _HEX_LENGTH
 
 
-def unverifiable_reason(digest: str) -> str | None:
-    """``"ALG: not verifiable by regview"`` for a digest it cannot check, else None."""
+def unverifiable_reason(digest: str, *, why: bool = False) -> str | None:
+    """``"ALG: not verifiable by regview"`` for a digest it cannot check, else None;
+    ``why`` adds why its content is not fetched."""
     if is_verifiable(digest):
         return None
-    return f"{_clip(digest.partition(':')[0], 40)}: not verifiable by regview"
+    reason = f"{_clip(digest.partition(':')[0], 40)}: not verifiable by regview"
+    if why:
+        reason += (
+            ": it checks only sha256 and sha512 digests, "
+            "and content it cannot check is never fetched"
+        )
+    return reason
 
 
 def is_digest(value: str) -> bool:

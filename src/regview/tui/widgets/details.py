@@ -377,9 +377,9 @@ class DetailsPane(Pane):
             ("Uncompressed", uncompressed),
             ("Annotations", _mapping(m.annotations)),
         ], title="Image"))
-        reason = unverifiable_reason(m.config.digest)
-        if reason is not None:
-            self._set(*parts, Text(""), Text("config not read: ") + literal(reason, limit=80))
+        reason = unverifiable_reason(m.config.digest, why=True)
+        if reason is not None:  # refused without a request, and without a toast
+            self._set(*parts, Text(""), Text("config: ") + error_text(reason))
             return
         self._set(*parts, Text(""), Text("loading config…", style="italic dim"))
         await asyncio.sleep(0.03)
