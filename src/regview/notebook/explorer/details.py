@@ -40,9 +40,12 @@ from regview.registry import (
     ImageManifest,
     LayerIndexer,
     LayerToc,
+    Problem,
     RegistryError,
     Schema1Manifest,
     Source,
+    config_problems,
+    manifest_problems,
     media_types,
 )
 
@@ -116,6 +119,17 @@ def fields(rows: Iterable[Field | None], title: str = "") -> Block:
 def note(text: str, style: str = "dim") -> Block:
     """One line of text."""
     return {"t": "note", "text": text, "s": style}
+
+
+def problems_blocks(problems: Sequence[Problem], title: str = "Problems") -> list[Block]:
+    """The ⚠ section (image-spec problems, path and message), or nothing."""
+    if not problems:
+        return []
+    rows = [
+        _v(safe(f"{p.path or '(document)'} [{p.rule}]", 200), safe(p.message, 400), "red")
+        for p in problems[:MAX_LINES]
+    ]
+    return [fields(rows, title=f"⚠ {title} ({len(problems)}, by the OCI image-spec)")]
 
 
 def _command(args: tuple[str, ...] | None) -> str | None:
@@ -313,6 +327,7 @@ async def details(node: Node, ctx: DetailsContext) -> AsyncIterator[list[Block]]
     if fetched is None:
         return
     m = fetched.manifest
+    warn = problems_blocks(manifest_problems(fetched.raw, fetched.media_type))
     top = [
         _v("Repository", safe(node.repository, 300)),
         _v("Tag", safe(node.tag, 200) if node.tag and node.role == "root" else None),
@@ -322,7 +337,9 @@ async def details(node: Node, ctx: DetailsContext) -> AsyncIterator[list[Block]]
         _v("Subject", safe(m.subject.digest, 200) if m.subject else None, "cyan"),
     ]
     if isinstance(m, ImageIndex):
+        top.append(_v("Artifact type", safe(m.artifact_type, 200) if m.artifact_type else None))
         yield [
+            *warn,
             fields(top, title="Index"),
             platforms_table(m),
             fields([_map("Annotations", m.annotations)]),
@@ -349,6 +366,7 @@ async def details(node: Node, ctx: DetailsContext) -> AsyncIterator[list[Block]]
     total = m.layers_size
     if isinstance(m, Artifact):
         yield [
+            *warn,
             fields(
                 [
                     *top,
@@ -371,11 +389,12 @@ async def details(node: Node, ctx: DetailsContext) -> AsyncIterator[list[Block]]
     elif m.layers and all(mt.is_layer(d.media_type) for d in m.layers):
         image.append(_v("Uncompressed", "not known until the layers are read", "dim"))
     image.append(_map("Annotations", m.annotations))
-    head = [fields(image, title="Image"), *extra]
+    head = [*warn, fields(image, title="Image"), *extra]
     yield [*head, note("loading config…")]
     try:
         config = await ctx.config(node.repository, m.config)
     except RegistryError as exc:
         yield [*head, note("config: " + failure_message(exc), "red")]
         raise
-    yield [*head, *config_blocks(config.config, m)]
+    found = problems_blocks(config_problems(config.raw), "Config problems")
+    yield [*head, *found, *config_blocks(config.config, m)]
