@@ -97,7 +97,7 @@ from regview.registry.models import (
     Schema1Manifest,
 )
 from regview.registry.oci_layout import OciLayoutSource, descriptor_json
-from regview.registry.parsers import looks_like_image_config, parse_config, parse_manifest
+from regview.registry.parsers import parse_config, parse_manifest
 from regview.registry.proxies import InvalidProxy, ProxyRules
 from regview.registry.redaction import RedactingFilter, Redactor, redactor
 from regview.registry.reference import (
@@ -120,6 +120,7 @@ from regview.registry.validation import (
     Problem,
     config_problems,
     layout_problems,
+    looks_like_image_config,
     manifest_problems,
 )
 

@@ -23,9 +23,12 @@ from regview.registry.models import (
     Platform,
     Schema1Manifest,
 )
-from regview.registry.parsers import looks_like_image_config
 from regview.registry.source import FetchedManifest, Source
-from regview.registry.validation import config_problems, manifest_problems
+from regview.registry.validation import (
+    config_problems,
+    looks_like_image_config,
+    manifest_problems,
+)
 
 __all__ = ["DEFAULT_PLATFORM", "choose_platform", "config_json", "inspect", "resolve_image"]
 

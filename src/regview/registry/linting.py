@@ -17,12 +17,12 @@ from regview.registry.errors import RegistryError
 from regview.registry.inspection import MAX_MANIFESTS
 from regview.registry.models import Artifact, Descriptor, ImageIndex, ImageManifest
 from regview.registry.oci_layout import OciLayoutSource
-from regview.registry.parsers import looks_like_image_config
 from regview.registry.source import FetchedManifest, Source
 from regview.registry.validation import (
     Problem,
     config_problems,
     layout_problems,
+    looks_like_image_config,
     manifest_problems,
 )
 

@@ -28,7 +28,6 @@ from regview.registry.models import (
 
 __all__ = [
     "load_json",
-    "looks_like_image_config",
     "parse_config",
     "parse_descriptor",
     "parse_manifest",
@@ -308,24 +307,6 @@ def _parse_schema1(f: _Fields, media_type: str) -> Schema1Manifest:
         fs_layers=tuple(fs_layers),
         v1_compatibility=tuple(history),
         signed=signed,
-    )
-
-
-def looks_like_image_config(data: bytes) -> bool:
-    """True when ``data`` is shaped like an OCI or Docker image config: an object with
-    ``os``, ``architecture`` and a ``rootfs`` of type ``layers``, whatever its media type."""
-    try:
-        obj = json.loads(data)
-    except (RecursionError, UnicodeDecodeError, ValueError):
-        return False
-    if not isinstance(obj, dict):
-        return False
-    rootfs = obj.get("rootfs")
-    return (
-        isinstance(obj.get("os"), str)
-        and isinstance(obj.get("architecture"), str)
-        and isinstance(rootfs, dict)
-        and rootfs.get("type") == "layers"
     )
 
 

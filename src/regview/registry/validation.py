@@ -28,6 +28,7 @@ __all__ = [
     "config_problems",
     "descriptor_problems",
     "layout_problems",
+    "looks_like_image_config",
     "manifest_problems",
 ]
 
@@ -107,6 +108,24 @@ def layout_problems(raw: bytes) -> tuple[Problem, ...]:
                 f'imageLayoutVersion is {_show(version)}; the only version is "1.0.0"',
             )
     return c.done()
+
+
+def looks_like_image_config(data: bytes) -> bool:
+    """True when ``data`` is shaped like an OCI or Docker image config: an object with
+    ``os``, ``architecture`` and a ``rootfs`` of type ``layers``, whatever its media type."""
+    try:
+        obj = json.loads(data)
+    except (RecursionError, UnicodeDecodeError, ValueError):
+        return False
+    if not isinstance(obj, dict):
+        return False
+    rootfs = obj.get("rootfs")
+    return (
+        isinstance(obj.get("os"), str)
+        and isinstance(obj.get("architecture"), str)
+        and isinstance(rootfs, dict)
+        and rootfs.get("type") == "layers"
+    )
 
 
 # --- the checker ---------------------------------------------------------------------------
