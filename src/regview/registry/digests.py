@@ -16,6 +16,7 @@ from regview.registry.errors import DigestMismatch, InvalidReference
 _HEX_LENGTH = {"sha256": 64, "sha512": 128}
 _DIGEST_RE = re.compile(r"^([a-z0-9]+(?:[.+_-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$")
 """The image-spec's digest grammar (``algorithm:encoded``), as in its JSON schema."""
+_LOWER_HEX_RE = re.compile(r"[0-9a-f]+")
 
 
 def parse_digest(value: object) -> str:
@@ -47,7 +48,7 @@ def parse_descriptor_digest(value: object) -> str:
     algorithm, encoded = match.groups()
     expected_length = _HEX_LENGTH.get(algorithm)
     if expected_length is not None and (
-        len(encoded) != expected_length or not re.fullmatch(r"[0-9a-f]+", encoded)
+        len(encoded) != expected_length or not _LOWER_HEX_RE.fullmatch(encoded)
     ):
         raise InvalidReference(
             f"invalid {algorithm} digest {_clip(value)!r}: expected {expected_length} hex digits"

@@ -58,6 +58,9 @@ Field = dict[str, Any]
 #: Lines of one list (env, labels, history...) shown at most.
 MAX_LINES = 300
 
+_CHECK_IN_THREAD = 64 * 1024
+"""Documents bigger than this (bytes) are checked against the image-spec in a thread."""
+
 
 @dataclass
 class DetailsContext:
@@ -327,7 +330,11 @@ async def details(node: Node, ctx: DetailsContext) -> AsyncIterator[list[Block]]
     if fetched is None:
         return
     m = fetched.manifest
-    warn = problems_blocks(manifest_problems(fetched.raw, fetched.media_type))
+    raw, media_type = fetched.raw, fetched.media_type
+    if len(raw) > _CHECK_IN_THREAD:  # a 10,000-entry index takes a few hundred ms
+        warn = problems_blocks(await asyncio.to_thread(manifest_problems, raw, media_type))
+    else:
+        warn = problems_blocks(manifest_problems(raw, media_type))
     top = [
         _v("Repository", safe(node.repository, 300)),
         _v("Tag", safe(node.tag, 200) if node.tag and node.role == "root" else None),

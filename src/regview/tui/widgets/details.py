@@ -42,6 +42,9 @@ from regview.tui.widgets.pane import Pane
 
 __all__ = ["DetailsPane", "PlatformsTable", "config_renderables", "problems_renderable"]
 
+_CHECK_IN_THREAD = 64 * 1024
+"""Documents bigger than this (bytes) are checked against the image-spec in a thread."""
+
 
 def _size(n: int | None) -> Text:
     if n is None:
@@ -326,7 +329,9 @@ class DetailsPane(Pane):
             ("Manifest size", _size(fetched.size)),
             ("Subject", _digest(m.subject.digest) if m.subject else None),
         ]
-        problems = self._problems(fetched.digest, fetched.raw, fetched.media_type)
+        problems = await self._problems(fetched.digest, fetched.raw, fetched.media_type)
+        if worker.is_cancelled:
+            return
         warning = problems_renderable(problems)
         if warning is not None:
             parts.extend([warning, Text("")])
@@ -392,7 +397,9 @@ class DetailsPane(Pane):
             raise
         if worker.is_cancelled:
             return
-        found = self._problems(m.config.digest, config.raw, None, config=True)
+        found = await self._problems(m.config.digest, config.raw, None, config=True)
+        if worker.is_cancelled:
+            return
         both = problems_renderable(problems, found)
         if found and both is not None:  # the ⚠ section heads the pane, the config's too
             parts[0:1 if warning is not None else 0] = [both] if warning else [both, Text("")]
@@ -407,13 +414,17 @@ class DetailsPane(Pane):
             )]
         self._set(*parts, Text(""), *generic, *config_renderables(config.config, m))
 
-    def _problems(
+    async def _problems(
         self, digest: str, raw: bytes, media_type: str | None, *, config: bool = False
     ) -> tuple[Problem, ...]:
-        """The document's image-spec problems, checked once per digest."""
+        """The document's image-spec problems, checked once per digest (a big document off
+        the event loop: a 10,000-entry index takes a few hundred ms)."""
         found = self.problems.get(digest)
         if found is None:
-            found = config_problems(raw) if config else manifest_problems(raw, media_type)
+            def check() -> tuple[Problem, ...]:
+                return config_problems(raw) if config else manifest_problems(raw, media_type)
+
+            found = await asyncio.to_thread(check) if len(raw) > _CHECK_IN_THREAD else check()
             self.problems[digest] = found
         return found
 
