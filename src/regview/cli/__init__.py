@@ -5,7 +5,7 @@
 * :mod:`.dispatch`: finds the command groups, builds the parser, runs a command;
 * command groups, one module each: :mod:`.listing` (catalog, tags), :mod:`.documents`
   (manifest, config, referrers, inspect; :mod:`.inspect_text` renders inspect as
-  text), :mod:`.layers` (files, cat);
+  text), :mod:`.lint` (lint: the OCI image-spec's problems), :mod:`.layers` (files, cat);
 * :mod:`.explore`: the explorer (the TUI).
 
 Importing this package imports every module of it (to find the commands), and none of
