@@ -236,7 +236,7 @@ def settings_from_flags(args: argparse.Namespace) -> Settings:
             values[field] = value
     try:
         return Settings.from_environment(**values)
-    except InvalidProxy as exc:
+    except ValueError as exc:  # a bad proxy URL (InvalidProxy), or $REGVIEW_ENDPOINTS
         raise UsageError(str(exc)) from None
 
 

@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 
 from regview.registry.credential import Credential
+from regview.registry.endpoints import redirect_url
 from regview.registry.errors import (
     AuthError,
     Denied,
@@ -177,8 +178,12 @@ class Authenticator:
         deadline: float = 30.0,
         client_id: str = "regview",
         stats: Stats | None = None,
+        endpoints: Mapping[str, str] | None = None,
     ) -> None:
         self.registry = registry
+        #: Endpoint overrides (``Settings.endpoints``): a realm on a host named there is
+        #: asked at its override instead.
+        self._endpoints = endpoints or {}
         self._credentials = credentials
         self._http = http
         self._deadline = deadline
@@ -243,7 +248,7 @@ class Authenticator:
             realm = bearer.params["realm"]
             _check_realm(realm, self.registry)
             self._scheme = "bearer"
-            self._realm = realm
+            self._realm = redirect_url(self._endpoints, realm)
             self._service = bearer.params.get("service", "")
             wanted = bearer.params.get("scope") or scope or ""
             header = await self._bearer_header(wanted, force=True)

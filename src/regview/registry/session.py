@@ -66,7 +66,9 @@ class Session:
         self.stale_before: dict[str, float] = {}
         self.transport = Transport(
             registry,
-            api_base_url(registry, plain_http=settings.plain_http),
+            api_base_url(
+                registry, plain_http=settings.plain_http, endpoints=settings.endpoints
+            ),
             settings=settings,
             stats=self.stats,
             credentials=self._credential,

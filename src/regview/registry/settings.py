@@ -22,11 +22,12 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from regview import __version__
+from regview.registry.endpoints import ENDPOINTS_ENV, EndpointMap, parse_endpoints
 from regview.registry.proxies import ProxyRules
 from regview.registry.redaction import redactor
 
@@ -78,8 +79,9 @@ class Settings:
     """How regview talks to registries, where it keeps its cache, and its limits.
 
     Every field has a safe default; ``Settings()`` is what ``regview`` runs with when no
-    flag is given. Use :meth:`from_environment` to read ``$REGVIEW_CACHE_DIR`` and
-    ``$REGVIEW_STATE_DIR`` once, and :meth:`replace` to change a field.
+    flag is given. Use :meth:`from_environment` to read ``$REGVIEW_CACHE_DIR``,
+    ``$REGVIEW_STATE_DIR`` and ``$REGVIEW_ENDPOINTS`` once, and :meth:`replace` to change
+    a field.
     """
 
     # --- connection -----------------------------------------------------------------
@@ -115,6 +117,11 @@ class Settings:
     """Longest ``Retry-After`` honoured; a longer one fails at once with the wait."""
     backoff_base: float = 0.5
     """First retry delay in seconds; doubled on each further try."""
+    endpoints: Mapping[str, str] = field(default_factory=EndpointMap)
+    """Endpoint overrides: registry (or token realm) host -> the base URL its requests go
+    to instead, e.g. ``{"docker.io": "http://127.0.0.1:5000"}``: a mirror, or a local
+    stand-in. References still name the original host. ``$REGVIEW_ENDPOINTS`` holds
+    ``HOST=URL`` pairs (see :mod:`regview.registry.endpoints`). Not a proxy setting."""
     user_agent: str = f"regview/{__version__}"
     """The ``User-Agent`` header."""
     logger: RequestLogger | None = None
@@ -161,6 +168,8 @@ class Settings:
                 object.__setattr__(self, name, Path(value).expanduser())
         if isinstance(self.proxy, str):
             object.__setattr__(self, "proxy", ProxyRules.from_environment({}, self.proxy))
+        if not isinstance(self.endpoints, EndpointMap):
+            object.__setattr__(self, "endpoints", EndpointMap(self.endpoints))
         if self.auth_files is not None and not isinstance(self.auth_files, tuple):
             object.__setattr__(
                 self, "auth_files", tuple(Path(p).expanduser() for p in self.auth_files)
@@ -172,10 +181,10 @@ class Settings:
     ) -> Settings:
         """Settings from ``overrides`` (flags, keyword arguments), then the environment.
 
-        ``$REGVIEW_CACHE_DIR``, ``$REGVIEW_STATE_DIR`` and the proxy variables are read
-        here, once; an override of None means "not given". Unknown names raise
-        :class:`TypeError`; a bad ``proxy`` URL raises
-        :class:`~regview.registry.proxies.InvalidProxy` (a :class:`ValueError`).
+        ``$REGVIEW_CACHE_DIR``, ``$REGVIEW_STATE_DIR``, ``$REGVIEW_ENDPOINTS`` and the proxy
+        variables are read here, once; an override of None means "not given". Unknown names
+        raise :class:`TypeError`; a value that cannot be used (a bad ``proxy`` URL raises
+        :class:`~regview.registry.proxies.InvalidProxy`) raises :class:`ValueError`.
         """
         env = os.environ if environ is None else environ
         known = {f.name for f in dataclasses.fields(cls)}
@@ -190,6 +199,11 @@ class Settings:
             values["state_dir"] = Path(env[STATE_DIR_ENV]).expanduser()
         if not isinstance(values.get("proxy"), ProxyRules):
             values["proxy"] = ProxyRules.from_environment(env, values.get("proxy"))
+        if "endpoints" not in values and env.get(ENDPOINTS_ENV):
+            try:
+                values["endpoints"] = parse_endpoints(env[ENDPOINTS_ENV])
+            except ValueError as exc:
+                raise ValueError(f"${ENDPOINTS_ENV}: {exc}") from None
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:

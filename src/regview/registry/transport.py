@@ -128,7 +128,12 @@ class Transport:
         self.stats = stats
         self.http = make_http_client(settings, http_transport)
         self.auth = Authenticator(
-            registry, credentials, self.http, deadline=settings.request_deadline, stats=stats
+            registry,
+            credentials,
+            self.http,
+            deadline=settings.request_deadline,
+            stats=stats,
+            endpoints=settings.endpoints,
         )
         # Until the first answer tells the protocol, https is taken to be HTTP/2 (as Go's
         # client assumes 100 streams before the server's SETTINGS): the first burst then

@@ -7,6 +7,7 @@ character into a URL.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from regview.registry.errors import InvalidReference
@@ -15,11 +16,17 @@ from regview.registry.hosts import is_loopback
 __all__ = ["api_base_url", "repo_path", "segment"]
 
 
-def api_base_url(registry: str, *, plain_http: bool = False) -> str:
+def api_base_url(
+    registry: str, *, plain_http: bool = False, endpoints: Mapping[str, str] | None = None
+) -> str:
     """``https://registry-1.docker.io`` for docker.io, ``http://`` for loopback hosts.
 
     A loopback host that turns out to speak TLS is switched to https by the transport.
+    An endpoint override for ``registry`` (``Settings.endpoints``) wins over both.
     """
+    if endpoints and registry in endpoints:
+        base = endpoints[registry]
+        return "http" + base[len("https"):] if plain_http and base.startswith("https:") else base
     host = "registry-1.docker.io" if registry == "docker.io" else registry
     scheme = "http" if plain_http or is_loopback(host) else "https"
     return f"{scheme}://{host}"
