@@ -276,6 +276,15 @@ class Authenticator:
         """The error for a request still refused after authenticating."""
         cred = await self.credential()
         if cred is None or cred.is_anonymous:
+            repository = _pulled_repository(scope)
+            if self._scheme == "bearer" and repository is not None:
+                # Docker Hub, GHCR, Quay: a token for a name that does not exist (or is
+                # private) is issued, and then refused like a missing login.
+                return AuthError(
+                    f"{self.registry} requires authentication for {repository}, or it "
+                    "has no such repository: check the name, or log in (docker login "
+                    f"{self.registry}, or -u USER --password-stdin)"
+                )
             return AuthError(self._login_hint())
         if self._scheme == "basic":
             self._refused()
@@ -403,6 +412,17 @@ class Authenticator:
         }
         request = self._http.build_request("POST", self._realm, data=form)
         return await self._http.send(request, stream=True)
+
+
+def _pulled_repository(scope: str | None) -> str | None:
+    """``NAME`` of a ``repository:NAME:pull`` scope (printable, clipped), else None."""
+    if not scope or not scope.startswith("repository:") or not scope.endswith(":pull"):
+        return None
+    name = scope[len("repository:"):-len(":pull")]
+    if not name or " " in name:
+        return None
+    shown = "".join(ch if ch.isprintable() else "?" for ch in name)
+    return shown if len(shown) <= 120 else shown[:117] + "..."
 
 
 def _recent(token: _Token) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from regview.registry.errors import AuthError, Denied, LoginFailed, NotFound
 from regview.registry.pagination import CATALOG_PAGE, paginate
 from regview.registry.session import Session
+from regview.registry.vendors import catalog_refusal, lists_no_repositories
 
 __all__ = ["list_repositories"]
 
@@ -32,12 +33,14 @@ async def list_repositories(
         ):
             yield page
     except NotFound:
-        raise Denied(
-            f"{session.registry} does not list its repositories (no catalog API); "
-            "open a repository by name instead"
-        ) from None
+        raise Denied(catalog_refusal(session.registry)) from None
     except AuthError as exc:
-        if isinstance(exc, Denied | LoginFailed):
+        if isinstance(exc, LoginFailed):
+            raise
+        if lists_no_repositories(session.registry):
+            # Docker Hub, GHCR...: nobody gets the catalog, logged in or not.
+            raise Denied(catalog_refusal(session.registry), codes=exc.codes) from None
+        if isinstance(exc, Denied):
             raise
         if session.identity == "anonymous":
             raise Denied(

@@ -142,12 +142,42 @@ def error_for(response: Response, what: str, *, not_found: str | None = None) ->
     if status == 429:
         seconds = retry_after(response.headers.get("retry-after"))
         wait = f"; retry after {seconds:.0f} s" if seconds is not None else ""
+        budget = _used_up_budget(response.headers)
+        if budget is not None:
+            # Docker Hub: the pull budget is spent (its 429 body is plain text).
+            when = f"try again in {_duration(seconds)}" if seconds is not None else "wait"
+            return RateLimited(
+                f"the pull limit ({budget}) is used up ({what}): {when}, or log in "
+                "for a larger limit",
+                retry_after=seconds,
+                codes=codes,
+            )
         return RateLimited(
             f"rate limited by the registry ({what}){wait}{suffix}",
             retry_after=seconds,
             codes=codes,
         )
     return ServerError(f"HTTP {status} ({what}){suffix}", status=status, codes=codes)
+
+
+def _used_up_budget(headers: httpx.Headers) -> str | None:
+    """``100 per 6 h`` when ``RateLimit-Remaining`` says 0 of a known limit, else None."""
+    limit, window = rate_number(headers.get("ratelimit-limit"))
+    remaining, _ = rate_number(headers.get("ratelimit-remaining"))
+    if limit is None or remaining != 0:
+        return None
+    return f"{limit:,} per {_duration(window)}" if window else f"{limit:,}"
+
+
+def _duration(seconds: float | None) -> str:
+    """``6 h``, ``15 min``, ``40 s``."""
+    if seconds is None:
+        return "a while"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.0f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
 
 
 def asks_for_https(body: bytes) -> bool:
