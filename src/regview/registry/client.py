@@ -35,11 +35,12 @@ from regview.registry.delete import PLAN_CONCURRENCY, DeletePlan, Deletes
 from regview.registry.hosts import normalize_registry
 from regview.registry.manifests import Manifests
 from regview.registry.models import Descriptor
+from regview.registry.pull_budget import read_pull_budget
 from regview.registry.referrers import Referrers
 from regview.registry.responses import error_for
 from regview.registry.session import Session
 from regview.registry.settings import Settings
-from regview.registry.source import FetchedConfig, FetchedManifest, Stats
+from regview.registry.source import FetchedConfig, FetchedManifest, RateLimit, Stats
 from regview.registry.urls import api_base_url
 
 __all__ = ["ApiVersion", "ClientPool", "RegistryClient", "api_base_url"]
@@ -187,6 +188,14 @@ class RegistryClient:
     async def manifest(self, repository: str, reference: str) -> FetchedManifest:
         """The verified manifest a tag or digest names, from the cache when it can be."""
         return await self._manifests.manifest(repository, reference)
+
+    async def pull_budget(self, repository: str, reference: str = "latest") -> RateLimit | None:
+        """The pull budget, read with one HEAD of a manifest (not a pull on Docker Hub).
+
+        Always asks the registry (never the cache); None when it sends no
+        ``RateLimit-*`` headers. :attr:`stats` ``.rate_limit`` is updated too.
+        """
+        return await read_pull_budget(self._session, repository, reference)
 
     # --- blobs -------------------------------------------------------------------------
 
