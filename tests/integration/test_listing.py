@@ -120,3 +120,18 @@ def test_catalog_lists_every_repository(
     obj = regview("catalog", registry.host, "--json").ok().json()
     assert set(obj["repositories"]) == set(expected)
     assert {"kinds/oci-image", "kinds/docker-list", content.deleted_repo} <= set(expected)
+
+
+def test_catalog_of_one_namespace_on_a_registry_without_a_project_api(
+    regview: Regview, registry: RegistryServer, content: Published
+) -> None:
+    expected, _ = _walk_catalog(registry, 1000)
+    under_kinds = sorted(name for name in expected if name.startswith("kinds/"))
+    assert under_kinds  # the content has a kinds/ namespace
+    mark = registry.mark()
+    obj = regview("catalog", f"{registry.host}/kinds", "--json").ok().json()
+    assert obj == {"registry": f"{registry.host}/kinds", "repositories": under_kinds}
+    paths = [r.path for r in registry.requests_since(mark)]
+    # Harbor's project API was asked first; distribution's plain 404 sent us to the catalog.
+    assert paths[0] == "/api/v2.0/projects/kinds/repositories"
+    assert "/v2/_catalog" in paths

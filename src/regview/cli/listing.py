@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from regview.cli.common import (
     Command,
+    UsageError,
     add_json_flag,
     parse_ref,
     print_json,
@@ -21,16 +22,28 @@ ORDER = 10
 """Where these commands stand in ``regview -h``."""
 
 
-def _catalog_key(text: str) -> str:
+def _catalog_target(text: str) -> tuple[str, str | None]:
+    """``REGISTRY`` or ``REGISTRY/PROJECT`` -> (the source key, the project or None)."""
     if text.startswith("oci:"):
-        return text
+        return text, None
     from regview.registry import normalize_registry
 
-    return normalize_registry(text)
+    host, slash, project = text.partition("/")
+    project = project.rstrip("/")
+    return normalize_registry(host), (project if slash and project else None)
+
+
+def _catalog_key(text: str) -> str:
+    return _catalog_target(text)[0]
 
 
 def _catalog_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("registry", metavar="REGISTRY")
+    p.add_argument(
+        "registry",
+        metavar="REGISTRY[/PROJECT]",
+        help="a registry, or one project of it (Harbor lists a project's repositories "
+        "to its members)",
+    )
     p.add_argument(
         "--page-size",
         type=int,
@@ -47,15 +60,28 @@ def _catalog_registries(args: argparse.Namespace) -> list[str]:
 
 
 async def _catalog(pool: ClientPool, args: argparse.Namespace) -> int:
-    source = source_for(pool, _catalog_key(args.registry))
+    from collections.abc import AsyncIterator
+
+    from regview.registry import RegistryClient
+
+    key, project = _catalog_target(args.registry)
+    source = source_for(pool, key)
+    pages: AsyncIterator[list[str]]
+    if project is None:
+        pages = source.repositories(page_size=args.page_size)
+    elif isinstance(source, RegistryClient):
+        pages = source.project_repositories(project, page_size=args.page_size)
+    else:
+        raise UsageError("an OCI layout has no projects: give the layout alone")
     names: list[str] = []
-    async for page in source.repositories(page_size=args.page_size):
+    async for page in pages:
         if args.json:
             names.extend(page)
         else:
             print_lines(page)
     if args.json:
-        print_json({"registry": source.name, "repositories": names})
+        shown = source.name if project is None else f"{source.name}/{project}"
+        print_json({"registry": shown, "repositories": names})
     return 0
 
 

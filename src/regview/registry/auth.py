@@ -298,6 +298,10 @@ class Authenticator:
             "the account lacks that permission"
         )
 
+    async def basic_header(self) -> str | None:
+        """``Basic`` and our user name and password, or None without a password."""
+        return await self._basic_header()
+
     async def _basic_header(self) -> str | None:
         cred = await self.credential()
         if cred is None or cred.password is None:

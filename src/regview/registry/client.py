@@ -35,6 +35,7 @@ from regview.registry.delete import PLAN_CONCURRENCY, DeletePlan, Deletes
 from regview.registry.hosts import normalize_registry
 from regview.registry.manifests import Manifests
 from regview.registry.models import Descriptor
+from regview.registry.project_catalog import list_project_repositories
 from regview.registry.pull_budget import read_pull_budget
 from regview.registry.referrers import Referrers
 from regview.registry.responses import error_for
@@ -159,6 +160,14 @@ class RegistryClient:
     async def repositories(self, *, page_size: int | None = None) -> AsyncIterator[list[str]]:
         """Repository names from ``_catalog``, one page at a time (Link pagination)."""
         async for page in list_repositories(self._session, page_size=page_size):
+            yield page
+
+    async def project_repositories(
+        self, project: str, *, page_size: int | None = None
+    ) -> AsyncIterator[list[str]]:
+        """Repositories of one project (Harbor's project API; elsewhere the catalog's
+        names under ``project/``), one page at a time."""
+        async for page in list_project_repositories(self._session, project, page_size=page_size):
             yield page
 
     async def tags(self, repository: str) -> AsyncIterator[list[str]]:

@@ -166,15 +166,22 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         max_bytes: int | None = None,
         what: str = "response",
+        basic_only: bool = False,
     ) -> Response:
         """Send with retries and auth; return the final response (any status but 401/429).
 
         Raises :class:`AuthError` when still unauthorised after authenticating,
         :class:`RateLimited`/:class:`ServerError` when retries run out,
         :class:`NetworkError`/:class:`Timeout`, :class:`TooLarge`.
+
+        ``basic_only`` is for a vendor's own REST API on the registry's origin (Harbor's
+        ``/api/v2.0``): our Basic credentials, if any, go with the request, and a 401 is
+        returned as the answer instead of starting the registry's token flow.
         """
         limit = self.settings.max_body_bytes if max_bytes is None else max_bytes
         sending = _Sending(method, url, scope, headers, limit, what, method in _IDEMPOTENT)
+        if basic_only:
+            return await self._send_handling_retries(sending, await self.auth.basic_header())
         return await self._send_handling_auth(sending)
 
     @contextlib.asynccontextmanager
