@@ -117,5 +117,8 @@ def test_the_command_line_with_bad_credentials_and_without_a_catalog(
     assert "ghp_not-the-token" not in refused.stderr
     catalog = run_with_endpoints(regview, env, "catalog", "ghcr.io").failed()
     assert "ghcr.io does not list its repositories: open ghcr.io/REPOSITORY" in catalog.stderr
+    owner = run_with_endpoints(regview, env, "catalog", "ghcr.io/acme").failed()
+    assert owner.stderr == catalog.stderr
+    assert not [r for r in ghcr.seen if r.path.startswith("/api/")]
     ok = run_with_endpoints(regview, env, "tags", "ghcr.io/acme/app").ok()
     assert ok.text.split() == ["v2", "v1"] or sorted(ok.text.split()) == ["v1", "v2"]

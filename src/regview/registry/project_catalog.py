@@ -33,6 +33,7 @@ from regview.registry.parsers import load_json
 from regview.registry.responses import error_for
 from regview.registry.session import Session
 from regview.registry.urls import segment
+from regview.registry.vendors import catalog_refusal, lists_no_repositories
 
 __all__ = ["HARBOR_PAGE", "list_project_repositories"]
 
@@ -48,6 +49,8 @@ async def list_project_repositories(
         raise InvalidReference(
             "a project is one name (the first part of a repository name), e.g. library"
         )
+    if lists_no_repositories(session.registry):
+        raise Denied(catalog_refusal(session.registry))  # Docker Hub, GHCR: no listing at all
     transport = session.transport
     what = f"repositories of project {project}"
     size = max(1, min(page_size or HARBOR_PAGE, HARBOR_PAGE))
