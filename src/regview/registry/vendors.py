@@ -27,8 +27,6 @@ def lists_no_repositories(registry: str) -> bool:
 
 def catalog_refusal(registry: str) -> str:
     """The message for a registry that does not list its repositories."""
-    example = _NO_CATALOG.get(registry, f"{registry}/REPOSITORY")
-    return (
-        f"{registry} does not list its repositories: open {registry}/REPOSITORY "
-        f"by name (e.g. {example})"
-    )
+    text = f"{registry} does not list its repositories: open {registry}/REPOSITORY by name"
+    example = _NO_CATALOG.get(registry)
+    return text if example is None else f"{text} (e.g. {example})"
