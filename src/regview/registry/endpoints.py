@@ -14,7 +14,9 @@ Hosts are compared in their canonical form (:func:`~regview.registry.hosts.norma
 a host and an optional port, nothing more.
 
 An override is separate from HTTP proxies: the request really goes to the URL given,
-with that URL's scheme and TLS name.
+with that URL's scheme and TLS name. The credentials regview holds for a host go to its
+override (that is what a mirror that checks them needs): point a host only at a server
+you would trust with them.
 """
 
 from __future__ import annotations
