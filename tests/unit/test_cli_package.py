@@ -27,6 +27,7 @@ def test_every_command_in_the_order_help_lists_them() -> None:
         "files",
         "cat",
         "diff",
+        "ratelimit",
         "delete",
         "serve",
     ]
