@@ -48,9 +48,10 @@ async def test_docker_hub_without_a_catalog_asks_for_a_name_and_opens_it(
         # ...and the screen shows it, as a person reads it (wrapped in the pane).
         assert "docker.io/library/alpine)" in screen_text(app)
         assert app.focused is app.main.query_one("#repo-input")
-        await pilot.press(*"library/alpine", "enter")
+        await pilot.press(*"alpine", "enter")  # one word on Docker Hub: library/alpine
         await settle(pilot)
         assert sorted(app.main.tags.list.items) == ["3.20", "latest"]
+        assert app.main.tags.repository == "library/alpine"
     tag_lists = [r.path for r in hub.requests("registry") if r.path.endswith("/tags/list")]
     assert set(tag_lists) == {"/v2/library/alpine/tags/list"}
 

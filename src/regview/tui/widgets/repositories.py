@@ -186,4 +186,11 @@ class RepositoriesPane(ListPane):
         event.stop()
         name = event.value.strip()
         if name:
-            self.post_message(self.Typed(name))  # listed once its tags load
+            self.post_message(self.Typed(_hub_name(self.source, name)))  # listed once it loads
+
+
+def _hub_name(source: Source, name: str) -> str:
+    """Docker Hub's rule, as ``docker pull alpine`` has it: one word is ``library/WORD``."""
+    if source.name != "docker.io" or "/" in name:
+        return name
+    return f"library/{name}"
