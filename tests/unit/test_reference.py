@@ -658,3 +658,13 @@ def test_generated_references_round_trip(text: str) -> None:
     if "@" in text:
         assert ref.digest == text.rsplit("@", 1)[1]
         assert ref.reference == ref.digest
+
+
+def test_a_one_word_name_is_library_word_on_docker_hub_only() -> None:
+    from regview.registry import repository_name
+
+    assert repository_name("docker.io", "alpine") == "library/alpine"
+    assert repository_name("docker.io", "bitnami/redis") == "bitnami/redis"
+    assert repository_name("ghcr.io", "alpine") == "alpine"
+    assert repository_name("127.0.0.1:5000", "alpine") == "alpine"
+    assert repository_name("docker.io", "") == ""

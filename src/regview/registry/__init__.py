@@ -106,6 +106,7 @@ from regview.registry.reference import (
     parse_reference,
     parse_repository,
     parse_target,
+    repository_name,
 )
 from regview.registry.settings import RequestRecord, Settings
 from regview.registry.source import FetchedConfig, FetchedManifest, RateLimit, Source, Stats
@@ -216,6 +217,7 @@ __all__ = [
     "read_tag_info",
     "redactor",
     "referrer_tag_kind",
+    "repository_name",
     "resolve_image",
     "short_digest",
     "unverifiable_reason",

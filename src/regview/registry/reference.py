@@ -51,6 +51,7 @@ __all__ = [
     "parse_reference",
     "parse_repository",
     "parse_target",
+    "repository_name",
     "split_host_port",
     "validate_repository",
     "validate_tag",
@@ -341,6 +342,14 @@ def parse_repository(text: str) -> tuple[str, str]:
     """Parse ``[REGISTRY/]REPOSITORY`` (no tag, no digest) -> ``(registry, repository)``."""
     ref = _parse(text, "repository", default_tag=None, allow_tag=False)
     return ref.registry, ref.repository
+
+
+def repository_name(registry: str, name: str) -> str:
+    """``name`` as ``registry`` knows it: on Docker Hub one word is ``library/WORD``
+    (``docker pull alpine``); elsewhere, and for any name with a slash, unchanged."""
+    if registry != DOCKER_HUB or "/" in name or not name:
+        return name
+    return f"{OFFICIAL_NAMESPACE}/{name}"
 
 
 # --------------------------------------------------------------------------- Target

@@ -29,6 +29,7 @@ from regview.registry import (
     Source,
     TagInfo,
     is_digest,
+    repository_name,
 )
 from regview.targets import DEMO, Opened
 
@@ -188,6 +189,8 @@ class Controller(Core):
 
     def add_repository(self, name: str, *, open_it: bool = True) -> None:
         """A repository the user typed (for a registry that does not list its catalog)."""
+        if self.source is not None:
+            name = repository_name(self.source.name, name)  # Docker Hub: library/WORD
         if name not in self.repos.items:
             self.repos.append([name])
             self.push("repos")

@@ -11,7 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from regview.registry import AuthError, NotFound, RegistryError, Source
+from regview.registry import AuthError, NotFound, RegistryError, Source, repository_name
 from regview.tui.messages import SourceAnswered
 from regview.tui.text import error_text, literal
 from regview.tui.widgets.filter_input import FilterInput, SteadyInput
@@ -186,11 +186,5 @@ class RepositoriesPane(ListPane):
         event.stop()
         name = event.value.strip()
         if name:
-            self.post_message(self.Typed(_hub_name(self.source, name)))  # listed once it loads
-
-
-def _hub_name(source: Source, name: str) -> str:
-    """Docker Hub's rule, as ``docker pull alpine`` has it: one word is ``library/WORD``."""
-    if source.name != "docker.io" or "/" in name:
-        return name
-    return f"library/{name}"
+            # On Docker Hub one word is library/WORD; listed once its tags load.
+            self.post_message(self.Typed(repository_name(self.source.name, name)))
