@@ -24,8 +24,8 @@ from regview.cli.common import (
 if TYPE_CHECKING:
     from regview.registry import ClientPool, RateLimit
 
-ORDER = 35
-"""Where this command stands in ``regview -h``."""
+ORDER = 33
+"""Where this command stands in ``regview -h`` (after cat, before delete and serve)."""
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
