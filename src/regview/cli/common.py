@@ -211,7 +211,7 @@ def add_json_flag(p: argparse.ArgumentParser) -> None:
 
 def settings_from_flags(args: argparse.Namespace) -> Settings:
     """The one :class:`Settings` of this run: the flags, then the environment."""
-    from regview.registry import InvalidProxy, Settings
+    from regview.registry import Settings
 
     values: dict[str, Any] = {
         "proxy": getattr(args, "proxy", None),
