@@ -156,6 +156,20 @@ def add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="pages of a catalog or tag list to follow (default 10000)",
     )
     g.add_argument(
+        "--max-entries",
+        type=int,
+        default=d,
+        metavar="N",
+        help="entries of a catalog or tag list to keep (default 1000000)",
+    )
+    g.add_argument(
+        "--max-list-bytes",
+        type=int,
+        default=d,
+        metavar="BYTES",
+        help="bytes of a catalog or tag list to read (default 64 MiB)",
+    )
+    g.add_argument(
         "--timeout",
         type=float,
         default=d,
@@ -227,6 +241,8 @@ def settings_from_flags(args: argparse.Namespace) -> Settings:
         ("concurrency", "concurrency"),
         ("max_body", "max_body_bytes"),
         ("max_pages", "max_pages"),
+        ("max_entries", "max_list_entries"),
+        ("max_list_bytes", "max_list_bytes"),
         ("timeout", "request_deadline"),
     ):
         value = getattr(args, flag, None)

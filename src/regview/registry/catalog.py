@@ -29,6 +29,8 @@ async def list_repositories(
             scope="registry:catalog:*",
             page_size=page_size or CATALOG_PAGE,
             max_pages=session.settings.max_pages,
+            max_entries=session.settings.max_list_entries,
+            max_bytes=session.settings.max_list_bytes,
             what="catalog",
         ):
             yield page

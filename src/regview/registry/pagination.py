@@ -2,7 +2,9 @@
 
 Each page is a JSON object holding one list of strings (``repositories`` or ``tags``).
 The walk is bounded and careful with what a server sends: at most ``max_pages`` pages,
-never a page twice, never onto another host; a server that refuses the page size we
+``max_entries`` entries and ``max_bytes`` bytes of pages in all (a listing whose ``Link``
+goes on forever stops there, with the entries read so far already yielded), never a
+page twice, never onto another host; a server that refuses the page size we
 ask for (400, e.g. ECR above 1,000) is asked again with a smaller one; a server that
 ignores ``last`` and sends the same page again ends the list. A first page can be
 revalidated with ``If-None-Match``: a 304 raises :class:`NotModified`.
@@ -15,14 +17,22 @@ from dataclasses import dataclass
 
 import httpx
 
-from regview.registry.errors import MalformedContent, ProtocolError
+from regview.registry.errors import MalformedContent, ProtocolError, TooLarge
 from regview.registry.link_header import next_link
 from regview.registry.offload import off_loop
 from regview.registry.parsers import load_json
 from regview.registry.responses import error_for
 from regview.registry.transport import Transport
 
-__all__ = ["CATALOG_PAGE", "FALLBACK_PAGE", "FirstPage", "NotModified", "paginate", "parse_page"]
+__all__ = [
+    "CATALOG_PAGE",
+    "FALLBACK_PAGE",
+    "FirstPage",
+    "NotModified",
+    "paginate",
+    "parse_page",
+    "size_text",
+]
 
 CATALOG_PAGE = 1000
 """Entries asked for per page (distribution's default ``catalog.maxentries``)."""
@@ -49,12 +59,18 @@ async def paginate(
     scope: str,
     page_size: int,
     max_pages: int,
+    max_entries: int,
+    max_bytes: int,
     what: str,
     first_headers: dict[str, str] | None = None,
     first_page: FirstPage | None = None,
 ) -> AsyncIterator[list[str]]:
     """The lists under ``key`` of every page from ``path``, one page at a time.
 
+    Past ``max_entries`` entries the last page is cut at the limit, yielded, and
+    :class:`TooLarge` raised; past ``max_bytes`` bytes of page bodies :class:`TooLarge`
+    is raised before that page is read. Either way what was yielded stays with the
+    caller, and the message says the list is incomplete and how to raise the limit.
     ``first_headers`` go with the first request only (``If-None-Match``);
     ``first_page`` receives the first page's ETag.
     """
@@ -62,6 +78,8 @@ async def paginate(
     seen: set[str] = set()
     previous: list[str] | None = None
     pages = 0
+    entries = 0
+    received = 0
     fell_back = False
     headers = first_headers
     while True:
@@ -92,10 +110,27 @@ async def paginate(
             raise error_for(response, what)
         if pages == 1 and first_page is not None:
             first_page.etag = response.headers.get("etag")
+        received += len(response.body)
+        if received > max_bytes:
+            raise TooLarge(
+                f"the {what} goes on past {size_text(max_bytes)}; stopped there, so the "
+                "list is incomplete: raise the limit with --max-list-bytes",
+                limit=max_bytes,
+            )
         items = await off_loop(len(response.body), parse_page, response.body, key, what)
         if previous is not None and items == previous and items:
             return
         previous = items
+        if entries + len(items) > max_entries:
+            kept = items[: max_entries - entries]
+            if kept:
+                yield kept
+            raise TooLarge(
+                f"the {what} goes on past {max_entries:,} entries; stopped there, so the "
+                "list is incomplete: raise the limit with --max-entries",
+                limit=max_entries,
+            )
+        entries += len(items)
         yield items
         link = next_link(response.headers.get_list("link"))
         if link is None:
@@ -116,6 +151,12 @@ def _clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters with a visible ``…`` (a secret cut off before
     an ellipsis is still hidden)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def size_text(n: int) -> str:
+    """``n`` bytes for a message: ``64 MiB`` when a whole number of MiB, else bytes."""
+    mib = 1024 * 1024
+    return f"{n // mib:,} MiB" if n >= mib and n % mib == 0 else f"{n:,} bytes"
 
 
 def _smaller_page(url: httpx.URL) -> httpx.URL:

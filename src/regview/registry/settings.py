@@ -111,6 +111,13 @@ class Settings:
     """How deep indexes may nest before we call it hostile."""
     max_pages: int = 10_000
     """Pages of a catalog or tag list we follow before stopping."""
+    max_list_entries: int = 1_000_000
+    """Entries of one catalog or tag list kept before stopping (the entries read so far
+    are kept, and the listing says it is incomplete). A million tags take about 100 MB
+    in the CLI (``benchmarks/listing_memory.py``)."""
+    max_list_bytes: int = 64 * MiB
+    """Bytes of pages of one catalog or tag list read before stopping (as
+    ``max_list_entries``): a listing whose ``Link`` goes on forever ends here."""
     max_tries: int = 3
     """Tries for an idempotent request on 429, 500, 502, 503, 504 or a connection error."""
     retry_after_cap: float = 60.0
@@ -154,7 +161,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         for name in ("concurrency", "http2_streams", "max_body_bytes", "max_index_depth",
-                     "max_pages", "max_tries"):
+                     "max_pages", "max_list_entries", "max_list_bytes", "max_tries"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, not {value!r}")

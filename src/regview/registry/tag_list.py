@@ -63,6 +63,8 @@ async def list_tags(session: Session, repository: str) -> AsyncIterator[list[str
             scope=f"repository:{repository}:pull",
             page_size=CATALOG_PAGE,
             max_pages=session.settings.max_pages,
+            max_entries=session.settings.max_list_entries,
+            max_bytes=session.settings.max_list_bytes,
             what=f"tag list of {repository}",
             first_headers=first_headers,
             first_page=first_page,

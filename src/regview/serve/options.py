@@ -51,6 +51,8 @@ PASSED_ON: tuple[Flag, ...] = (
     Flag("--concurrency", "concurrency", "count", "requests in flight per registry"),
     Flag("--max-body", "max_body", "count", "largest body accepted (bytes)"),
     Flag("--max-pages", "max_pages", "count", "pages of a list to follow"),
+    Flag("--max-entries", "max_entries", "count", "entries of a list to keep"),
+    Flag("--max-list-bytes", "max_list_bytes", "count", "bytes of a list to read"),
     Flag("--timeout", "timeout", "seconds", "overall deadline of one request (seconds)"),
     Flag("--auth-file", "auth_file", "paths", "read credentials only from this auth file"),
     Flag("-v", "verbose", "switch", "log every request of every session on stderr"),
