@@ -10,9 +10,10 @@ Nothing here imports the registry, Textual or httpx at import time: ``regview
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
@@ -349,17 +350,18 @@ def print_json(obj: object, *, compact: bool = False) -> None:
     sys.stdout.flush()
 
 
-def print_lines(lines: Sequence[str]) -> None:
+def print_lines(lines: Iterable[str]) -> None:
     """Lines of text, each made terminal-safe (a registry's names are untrusted), with
-    every secret the client holds hidden."""
+    every secret the client holds hidden. ``lines`` may be a generator: it is read a
+    thousand lines at a time, never whole."""
     from regview.textsafe import visible
 
     out = sys.stdout
     # A thousand lines redacted at once: one search instead of a thousand (a million
     # tags). ``visible`` escapes a line's own line breaks, so each "\n" is a separator.
-    for start in range(0, len(lines), 1024):
-        chunk = "\n".join(visible(line) for line in lines[start : start + 1024])
-        out.write(redact(chunk) + "\n")
+    it = iter(lines)
+    while chunk := list(itertools.islice(it, 1024)):
+        out.write(redact("\n".join(visible(line) for line in chunk)) + "\n")
     out.flush()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from regview.cli.common import (
@@ -10,7 +11,6 @@ from regview.cli.common import (
     UsageError,
     add_json_flag,
     parse_ref,
-    print_json,
     print_lines,
     source_for,
 )
@@ -62,7 +62,8 @@ def _catalog_registries(args: argparse.Namespace) -> list[str]:
 async def _catalog(pool: ClientPool, args: argparse.Namespace) -> int:
     from collections.abc import AsyncIterator
 
-    from regview.registry import RegistryClient
+    from regview.cli.json_stream import JsonListing
+    from regview.registry import RegistryClient, RegistryError
 
     key, project = _catalog_target(args.registry)
     source = source_for(pool, key)
@@ -73,15 +74,24 @@ async def _catalog(pool: ClientPool, args: argparse.Namespace) -> int:
         pages = source.project_repositories(project, page_size=args.page_size)
     else:
         raise UsageError("an OCI layout has no projects: give the layout alone")
-    names: list[str] = []
-    async for page in pages:
-        if args.json:
-            names.extend(page)
-        else:
-            print_lines(page)
-    if args.json:
-        shown = source.name if project is None else f"{source.name}/{project}"
-        print_json({"registry": shown, "repositories": names})
+    shown = source.name if project is None else f"{source.name}/{project}"
+    listing = JsonListing({"registry": shown}, "repositories") if args.json else None
+    listed = 0
+    try:
+        # Streamed page by page, as the registry sends them (in its order): nothing is
+        # held but the page at hand.
+        async for page in pages:
+            listed += len(page)
+            if listing is not None:
+                listing.add(page)
+            else:
+                print_lines(page)
+    except RegistryError as exc:
+        if listing is not None and listed:
+            listing.close({"incomplete": str(exc)})
+        raise
+    if listing is not None:
+        listing.close()
     return 0
 
 
@@ -97,22 +107,45 @@ def _tags_registries(args: argparse.Namespace) -> list[str]:
 async def _tags(pool: ClientPool, args: argparse.Namespace) -> int:
     import dataclasses
 
-    from regview.natural import sort_tags
+    from regview.cli.json_stream import JsonListing
+    from regview.natural import packed_key
+    from regview.registry import RegistryError
 
     ref = parse_ref(args.repository, need_reference=False)
     if ref.source_key.startswith("oci:"):
         ref = dataclasses.replace(ref, reference="")
     source = source_for(pool, ref.source_key)
     tags: list[str] = []
-    async for page in source.tags(ref.repository):
-        tags.extend(page)
-    tags = sort_tags(set(tags))
+    failure: RegistryError | None = None
+    try:
+        async for page in source.tags(ref.repository):
+            tags.extend(page)
+    except RegistryError as exc:
+        if not tags:
+            raise
+        failure = exc  # what was listed is shown, then the error says it is incomplete
+    # One list, sorted in place (equal tags end up side by side, so duplicates are
+    # skipped as they are written): no set, no second list, no text of the whole.
+    tags.sort(key=packed_key)
     if args.json:
         shown = ref.source_key if ref.source_key.startswith("oci:") else ref.display
-        print_json({"repository": shown, "tags": tags})
+        listing = JsonListing({"repository": shown}, "tags")
+        listing.add(_distinct(tags))
+        listing.close(None if failure is None else {"incomplete": str(failure)})
     else:
-        print_lines(tags)
+        print_lines(_distinct(tags))
+    if failure is not None:
+        raise failure
     return 0
+
+
+def _distinct(ordered: list[str]) -> Iterator[str]:
+    """``ordered`` without repeats (equal entries are next to each other)."""
+    previous: str | None = None
+    for item in ordered:
+        if item != previous:
+            yield item
+            previous = item
 
 
 COMMANDS = (
