@@ -234,29 +234,41 @@ class TagsPane(ListPane):
                 if len(tags) < _SORT_IN_THREAD:
                     tag_list.set_items(order_tags(tags))
                 else:
-                    tag_list.set_items(tags)
+                    # Past this, each page joins the end (the list is sorted once, when
+                    # complete): copying the whole list on every page is quadratic.
+                    tag_list.append_items(page)
                 self.set_title(f"{repository} ({len(tags):,}…)")
         except RegistryError as exc:
             tag_list.set_empty_text(error_text(str(exc)))
-            if tags:  # keep the pages received; say the list is incomplete
-                self.set_title(f"{repository} ({len(tags):,}, incomplete)")
+            if tags:  # keep the pages received, in order; say the list is incomplete
+                if len(tags) >= _SORT_IN_THREAD:
+                    ordered = await asyncio.to_thread(order_tags, tags)
+                    if worker.is_cancelled:
+                        return
+                    del tags[:]  # the sorted copy is all that is kept
+                    tag_list.set_items(ordered)
+                    self.set_title(f"{repository} ({len(ordered):,}, incomplete)")
+                else:
+                    self.set_title(f"{repository} ({len(tags):,}, incomplete)")
                 self.set_error(str(exc))
             else:
                 self.set_title(repository)
             raise
-        if len(tags) >= _SORT_IN_THREAD:
+        count = len(tags)
+        if count >= _SORT_IN_THREAD:
             ordered = await asyncio.to_thread(order_tags, tags)
             if worker.is_cancelled:
                 return
+            del tags[:]
             tag_list.set_items(ordered)
         self.loaded = True
         self.post_message(SourceAnswered(self.source, repository))
         self.post_message(self.Loaded(repository))
-        self.set_title(f"{repository} ({len(tags):,})")
+        self.set_title(f"{repository} ({count:,})")
         if self._select_after_load is not None:
             self._select(self._select_after_load)
             self._select_after_load = None
-        if not tags:
+        if not count:
             tag_list.set_empty_text("no tags")
 
     def on_virtual_list_visible_changed(self, event: VirtualList.VisibleChanged) -> None:

@@ -47,6 +47,12 @@ class _Result:
     done: bool
 
 
+def _lowered(items: Iterable[str]) -> list[str]:
+    """The items in lower case, for matching; an item already in lower case is itself
+    (not a copy: most tags are, and a million copies would cost ~60 MB)."""
+    return [item if (low := item.lower()) == item else low for item in items]
+
+
 class VirtualList(ScrollView, can_focus=True):
     """Rows of strings with a cursor, filtering, and lazy per-row rendering."""
 
@@ -205,7 +211,7 @@ class VirtualList(ScrollView, can_focus=True):
         """Replace every item; the cursor goes to ``keep`` if it is there, else the top."""
         current = keep if keep is not None else self.highlighted_value
         self._items = list(items)
-        self._lower = [s.lower() for s in self._items]
+        self._lower = _lowered(self._items)
         query = self.filter_query
         self._result = None
         self._cursor = 0
@@ -222,7 +228,7 @@ class VirtualList(ScrollView, can_focus=True):
         """Add a page of items at the end (they join the current filter's results)."""
         start = len(self._items)
         self._items.extend(items)
-        self._lower.extend(s.lower() for s in items)
+        self._lower.extend(_lowered(items))
         result = self._result
         if result is not None and result.query:
             q = result.query.lower()
