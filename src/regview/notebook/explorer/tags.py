@@ -15,7 +15,14 @@ from typing import Any
 
 from regview.notebook.explorer.rows import RowList
 from regview.notebook.explorer.text import error_text, human_size, safe, short
-from regview.registry import Source, TagInfo, order_tags, read_tag_info, referrer_tag_kind
+from regview.registry import (
+    RegistryError,
+    Source,
+    TagInfo,
+    order_tags,
+    read_tag_info,
+    referrer_tag_kind,
+)
 
 __all__ = ["CONCURRENCY", "PREFETCH_MARGIN", "TagRows"]
 
@@ -70,10 +77,21 @@ class TagRows:
         repository = self.repository
         assert repository is not None
         tags: list[str] = []
-        async for page in source.tags(repository):
-            tags.extend(page)
-            self.list.set_items(order_tags(tags) if len(tags) < SORT_IN_THREAD else list(tags))
-            on_page()
+        try:
+            async for page in source.tags(repository):
+                tags.extend(page)
+                if len(tags) < SORT_IN_THREAD:
+                    self.list.set_items(order_tags(tags))
+                else:
+                    # Pages join the end and the list is sorted once: a copy of the
+                    # whole list on every page is quadratic for a million tags.
+                    self.list.append(page)
+                on_page()
+        except RegistryError:
+            # A listing stopped by a limit keeps what was listed, sorted.
+            if len(tags) >= SORT_IN_THREAD:
+                self.list.set_items(await asyncio.to_thread(order_tags, tags))
+            raise
         if len(tags) >= SORT_IN_THREAD:
             ordered = await asyncio.to_thread(order_tags, tags)
             self.list.set_items(ordered)
