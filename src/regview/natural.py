@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable
 
@@ -11,6 +12,8 @@ _CHUNK = re.compile(r"(\d+)")
 #: Tags people look for first, shown at the top in this order.
 _PINNED = ("latest", "stable", "main", "master", "edge", "nightly")
 _PIN_RANK = {name: i for i, name in enumerate(_PINNED)}
+RUN = 100_000
+"""Tags sorted at once by :func:`sort_tags` (longer lists are sorted in runs, merged)."""
 
 
 def natural_key(tag: str) -> tuple[int, tuple[tuple[int, int, str], ...], str]:
@@ -61,5 +64,14 @@ def packed_key(tag: str) -> bytes:
 
 
 def sort_tags(tags: Iterable[str]) -> list[str]:
-    """Tags in natural order (see :func:`natural_key`), with compact keys."""
-    return sorted(tags, key=packed_key)
+    """Tags in natural order (see :func:`natural_key`).
+
+    A long list is sorted in runs of :data:`RUN` and the runs merged, so that only one
+    run's keys exist at a time: a million keys at once would cost ~100 MB, as much as
+    the tags themselves.
+    """
+    items = tags if isinstance(tags, list) else list(tags)
+    if len(items) <= RUN:
+        return sorted(items, key=packed_key)
+    runs = [sorted(items[i : i + RUN], key=packed_key) for i in range(0, len(items), RUN)]
+    return list(heapq.merge(*runs, key=packed_key))

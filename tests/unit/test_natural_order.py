@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from regview import natural
 from regview.natural import natural_key, packed_key, sort_tags
 
 
@@ -43,3 +45,13 @@ def test_random_tags_sort_as_with_the_tuple_key(tags: list[str]) -> None:
 @given(st.lists(st.from_regex(r"[a-z]{0,2}[0-9]{0,3}([.-][0-9a-z]{1,3}){0,3}", fullmatch=True)))
 def test_version_like_tags_sort_as_with_the_tuple_key(tags: list[str]) -> None:
     assert sorted(tags, key=packed_key) == sorted(tags, key=natural_key)
+
+
+def test_a_list_longer_than_a_run_is_merged_into_the_same_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(natural, "RUN", 7)
+    tags = TRICKY * 3 + [f"v1.{i}" for i in range(40)]
+    random.Random(3).shuffle(tags)
+    assert sort_tags(tags) == sorted(tags, key=natural_key)
+    assert sort_tags(iter(tags)) == sorted(tags, key=natural_key)

@@ -108,7 +108,7 @@ async def _tags(pool: ClientPool, args: argparse.Namespace) -> int:
     import dataclasses
 
     from regview.cli.json_stream import JsonListing
-    from regview.natural import packed_key
+    from regview.natural import sort_tags
     from regview.registry import RegistryError
 
     ref = parse_ref(args.repository, need_reference=False)
@@ -124,9 +124,9 @@ async def _tags(pool: ClientPool, args: argparse.Namespace) -> int:
         if not tags:
             raise
         failure = exc  # what was listed is shown, then the error says it is incomplete
-    # One list, sorted in place (equal tags end up side by side, so duplicates are
-    # skipped as they are written): no set, no second list, no text of the whole.
-    tags.sort(key=packed_key)
+    # Sorted in runs (the keys of one run at a time), equal tags side by side so that
+    # repeats are skipped as they are written: no set, no text of the whole listing.
+    tags = sort_tags(tags)
     if args.json:
         shown = ref.source_key if ref.source_key.startswith("oci:") else ref.display
         listing = JsonListing({"repository": shown}, "tags")
