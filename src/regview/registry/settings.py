@@ -113,8 +113,8 @@ class Settings:
     """Pages of a catalog or tag list we follow before stopping."""
     max_list_entries: int = 1_000_000
     """Entries of one catalog or tag list kept before stopping (the entries read so far
-    are kept, and the listing says it is incomplete). A million tags take about 100 MB
-    in the CLI (``benchmarks/listing_memory.py``)."""
+    are kept, and the listing says it is incomplete). ``regview tags`` peaks at ~150 MB
+    for a million tags (``benchmarks/listing_memory.py``)."""
     max_list_bytes: int = 64 * MiB
     """Bytes of pages of one catalog or tag list read before stopping (as
     ``max_list_entries``): a listing whose ``Link`` goes on forever ends here."""
