@@ -10,13 +10,14 @@ follow. Repositories:
   (issue #12: 814 MB before the page limit stopped it); names by :func:`endless_name`;
 * ``endless/long``: the same with :data:`LONG`-character names.
 
-``_catalog`` goes on for ever too, with names by :func:`endless_name`. What was served is
+``_catalog`` goes on for ever too, with names by :func:`endless_name` (or, with
+``endless_catalog=False``, lists the three repositories above). What was served is
 recorded (``pages``, ``bytes_sent``) so a test can compare with what the client kept.
 Its pages are plain stdlib JSON: :func:`page_body` builds the exact bytes of each.
 
-Run as a script (``python -m tests.support.listing_server TOTAL``), it prints its port
-and serves until its standard input closes: the benchmark measures the client's memory
-without the server's.
+Run as a script (``python -m tests.support.listing_server TOTAL [--endless-catalog]``),
+it prints its port and serves until its standard input closes: the benchmark measures
+the client's memory without the server's.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = url.path
         if path == "/v2/":
             self._send(200, b"{}")
+        elif path == "/v2/_catalog" and not self.server.endless_catalog:
+            names = ["bench/million", "endless/long", "endless/short"]
+            self._send(200, page_body("repositories", names))
         elif path == "/v2/_catalog":
             page = _endless_page(last)
             names = [endless_name(page, j) for j in range(n)]
@@ -125,9 +129,10 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client that hangs up after its limit is not the server's error
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, endless_catalog: bool) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.total = total
+        self.endless_catalog = endless_catalog
         self.lock = threading.Lock()
         self.pages: list[str] = []
         self.bytes_sent = 0
@@ -136,8 +141,8 @@ class _Server(ThreadingHTTPServer):
 class ListingServer:
     """The fake on a free loopback port, served from a thread."""
 
-    def __init__(self, total: int = 1_000_000) -> None:
-        self._server = _Server(total)
+    def __init__(self, total: int = 1_000_000, *, endless_catalog: bool = True) -> None:
+        self._server = _Server(total, endless_catalog)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -170,7 +175,8 @@ class ListingServer:
 
 
 def main() -> int:
-    server = ListingServer(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000).start()
+    total = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    server = ListingServer(total, endless_catalog="--endless-catalog" in sys.argv).start()
     print(server._server.server_address[1], flush=True)
     sys.stdin.read()
     server.stop()
