@@ -9,6 +9,7 @@ client.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -158,6 +159,21 @@ async def test_a_list_of_exactly_the_limit_is_complete() -> None:
     assert sorted(listed) == sorted(tags)
     async with client(fake, max_list_entries=29) as c:
         kept: list[list[str]] = []
+        with pytest.raises(TooLarge, match="past 29 entries"):
+            await read_tags(c, kept)
+    assert sum(len(p) for p in kept) == 29
+
+
+async def test_a_cached_list_longer_than_the_limit_is_not_served_whole(tmp_path: Path) -> None:
+    fake = FakeRegistry()
+    for i in range(30):
+        fake.push_image("team/app", f"t{i}")
+    cached = Settings(cache_dir=tmp_path, backoff_base=0.001)
+    async with RegistryClient(fake.host, settings=cached, http_transport=fake.transport()) as c:
+        assert len([t async for page in c.tags("team/app") for t in page]) == 30
+    lower = cached.replace(max_list_entries=29)
+    kept: list[list[str]] = []
+    async with RegistryClient(fake.host, settings=lower, http_transport=fake.transport()) as c:
         with pytest.raises(TooLarge, match="past 29 entries"):
             await read_tags(c, kept)
     assert sum(len(p) for p in kept) == 29

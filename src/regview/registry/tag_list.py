@@ -40,6 +40,8 @@ async def list_tags(session: Session, repository: str) -> AsyncIterator[list[str
         # Not what we wrote (a corrupt or tampered cache file): refuse it.
         cache.drop_ref(key)
         entry = None
+    if entry is not None and len(entry.value) > session.settings.max_list_entries:
+        entry = None  # read under a higher limit: list again, and stop at this one
     if (
         entry is not None
         and entry.age() < session.settings.tag_ttl
