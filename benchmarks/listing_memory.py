@@ -57,9 +57,15 @@ def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, in
 def tui_child(host: str, repository: str, expected: int, settings_json: str) -> int:
     """Open ``repository`` in the headless TUI; print how many tags it lists."""
     import asyncio
+    import resource
+
+    from rich.text import Text
 
     from regview.registry import RegistryClient, Settings
     from regview.tui.app import create_app
+
+    def peak_mb() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB
 
     async def main() -> str:
         settings = Settings(keymap_path=Path("/nonexistent/keys.toml"),
@@ -73,14 +79,17 @@ def tui_child(host: str, repository: str, expected: int, settings_json: str) -> 
                 if pane.loaded or pane.border_subtitle:
                     break
                 await asyncio.sleep(0.05)
-            title = f"{pane.border_title}; {pane.border_subtitle}".rstrip("; ")
+            await pilot.pause(0.5)
+            listed = peak_mb()
+            title = Text.from_markup(f"{pane.border_title}; {pane.border_subtitle}").plain
             count = len(pane.list.items)
             if expected and count != expected:
                 return f"listed {count:,} of {expected:,} tags"
             pane.list.focus()
             await pilot.press("slash", *"r0999", "enter")
             await pilot.pause(1.0)
-            return f"listed {count:,} tags; title {title}"
+            return (f"listed {count:,} tags (peak {listed:.0f} MB then, after the filter "
+                    f"{peak_mb():.0f} MB); title {title.strip('; ')}")
 
     print(asyncio.run(main()), file=sys.stderr)
     return 0

@@ -9,7 +9,10 @@ computed in chunks by a worker so typing never blocks the event loop.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import heapq
 import time
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -39,12 +42,31 @@ _UPDATE_EVERY = 0.05  # seconds between refreshes while a filter is still runnin
 
 @dataclass(frozen=True)
 class _Result:
-    """A filter's outcome: substring hits then fuzzy hits, both in item order."""
+    """A filter's outcome: substring hits then fuzzy hits, both in item order.
+
+    Item indices are kept in arrays of machine integers: a filter that matches a million
+    items (the first letter typed) holds 8 MB, not the 40 MB of a list of ints.
+    """
 
     query: str
-    exact: list[int]
-    fuzzy: list[int]
+    exact: array[int]
+    fuzzy: array[int]
     done: bool
+
+
+def _without(hits: list[int], exact: array[int]) -> list[int]:
+    """``hits`` that are not in ``exact`` (both in ascending order): a walk of the two,
+    not a set of every exact hit (a million of them when the query is one common letter)."""
+    out: list[int] = []
+    j = bisect.bisect_left(exact, hits[0]) if hits else 0
+    n = len(exact)
+    for i in hits:
+        while j < n and exact[j] < i:
+            j += 1
+        if j < n and exact[j] == i:
+            continue
+        out.append(i)
+    return out
 
 
 def _lowered(items: Iterable[str]) -> list[str]:
@@ -279,31 +301,30 @@ class VirtualList(ScrollView, can_focus=True):
         self.exact_seconds = None
         q = query.lower()
         previous = self._result
-        candidates: list[int] | None = None
+        candidates: array[int] | None = None
         if previous is not None and previous.done and previous.query.lower() in q:
-            # Narrowing: whatever matches the longer query matched the shorter one.
-            candidates = sorted(previous.exact + previous.fuzzy)
+            # Narrowing: whatever matches the longer query matched the shorter one. (Both
+            # runs are in item order: merged, not sorted, so no list of ints is built.)
+            candidates = array("q", heapq.merge(previous.exact, previous.fuzzy))
         total = len(candidates) if candidates is not None else len(self._items)
         lower = self._lower
-        result = _Result(query, [], [], False)
+        result = _Result(query, array("q"), array("q"), False)
         self._result = result
         self._cursor = 0
         self._last_highlight = None
         shown_first = False
         last_update = started
-        exact_set: set[int] = set()
         for phase in (0, 1):
             pattern = fuzzy_pattern(q) if phase else None
             if phase and (len(q) == 1 or not self.fuzzy):
                 break  # a one-letter fuzzy match is a substring match
             if phase:
                 self.exact_seconds = time.perf_counter() - started
-                exact_set = set(result.exact)
             for start in range(0, total, _CHUNK):
                 stop = min(start + _CHUNK, total)
                 hits = match_chunk(lower, candidates, start, stop, q, pattern)
                 if phase:
-                    result.fuzzy.extend(i for i in hits if i not in exact_set)
+                    result.fuzzy.extend(_without(hits, result.exact))
                 else:
                     result.exact.extend(hits)
                 now = time.perf_counter()
