@@ -6,6 +6,7 @@ docstring, and importing the package brings in no UI (as httpx's
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import importlib
 import inspect
 import itertools
@@ -57,7 +58,11 @@ def alias_docstrings(module: types.ModuleType) -> dict[str, str]:
     """Attribute docstrings (a string right after ``NAME = ...``) in a module's source."""
     source = inspect.getsource(module)
     found: dict[str, str] = {}
-    body = ast.parse(source).body
+    # Parsed on a thread of its own: CPython 3.11.7's parser keeps a per-thread recursion
+    # count that an earlier deep recursion in the same run can leave off ("AST constructor
+    # recursion depth mismatch", a SystemError), which has nothing to do with regview.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        body = pool.submit(ast.parse, source).result().body
     for node, following in itertools.pairwise(body):
         targets = []
         if isinstance(node, ast.Assign):
