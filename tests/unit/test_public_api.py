@@ -6,7 +6,6 @@ docstring, and importing the package brings in no UI (as httpx's
 from __future__ import annotations
 
 import ast
-import concurrent.futures
 import importlib
 import inspect
 import itertools
@@ -54,15 +53,26 @@ def test_star_import_gives_exactly_all(face: str) -> None:
     assert set(namespace) == set(importlib.import_module(face).__all__)
 
 
+def _parse(source: str) -> list[ast.stmt]:
+    """``ast.parse(source).body``, tried again when CPython 3.11.7 says "AST constructor
+    recursion depth mismatch": its ast module keeps that depth in state that all threads
+    share (gh-106905), so a parse on another thread at the same moment (a test's server,
+    pytest rewriting a module imported there) can trip it. It has nothing to do with
+    regview's source."""
+    for attempt in range(10):
+        try:
+            return ast.parse(source).body
+        except SystemError:
+            if attempt == 9:
+                raise
+    raise AssertionError("unreachable")
+
+
 def alias_docstrings(module: types.ModuleType) -> dict[str, str]:
     """Attribute docstrings (a string right after ``NAME = ...``) in a module's source."""
     source = inspect.getsource(module)
     found: dict[str, str] = {}
-    # Parsed on a thread of its own: CPython 3.11.7's parser keeps a per-thread recursion
-    # count that an earlier deep recursion in the same run can leave off ("AST constructor
-    # recursion depth mismatch", a SystemError), which has nothing to do with regview.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        body = pool.submit(ast.parse, source).result().body
+    body = _parse(source)
     for node, following in itertools.pairwise(body):
         targets = []
         if isinstance(node, ast.Assign):
