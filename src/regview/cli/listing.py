@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from regview.cli.common import (
     Command,
@@ -16,7 +17,7 @@ from regview.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from regview.registry import ClientPool
+    from regview.registry import ClientPool, DigestGroup, TagInfo, TagRow
 
 ORDER = 10
 """Where these commands stand in ``regview -h``."""
@@ -97,6 +98,24 @@ async def _catalog(pool: ClientPool, args: argparse.Namespace) -> int:
 
 def _tags_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("repository", metavar="REPOSITORY")
+    p.add_argument(
+        "--long",
+        "-l",
+        action="store_true",
+        help="one row per tag: digest, media type, size, platforms, created",
+    )
+    p.add_argument(
+        "--sort",
+        choices=("name", "created", "size"),
+        default=None,
+        help="order of the rows (implies --long): natural name order, newest or largest first",
+    )
+    p.add_argument(
+        "--group",
+        choices=("digest",),
+        default=None,
+        help="one row per digest, listing its tags (implies --long)",
+    )
     add_json_flag(p)
 
 
@@ -127,6 +146,15 @@ async def _tags(pool: ClientPool, args: argparse.Namespace) -> int:
     # Sorted in runs (the keys of one run at a time), equal tags side by side so that
     # repeats are skipped as they are written: no set, no text of the whole listing.
     tags = sort_tags(tags)
+    if args.long or args.sort or args.group:
+        if failure is not None:
+            raise failure  # a table of an incomplete listing would read as the whole
+        # At most 8 tags at once (fewer with a lower --concurrency): each is a few
+        # requests, and a registry that meters clients should not see bursts.
+        limit = min(8, pool.settings.concurrency)
+        return await _tags_long(
+            source, ref.repository, _shown(ref), list(_distinct(tags)), args, limit
+        )
     if args.json:
         shown = ref.source_key if ref.source_key.startswith("oci:") else ref.display
         listing = JsonListing({"repository": shown}, "tags")
@@ -146,6 +174,119 @@ def _distinct(ordered: list[str]) -> Iterator[str]:
         if item != previous:
             yield item
             previous = item
+
+
+def _shown(ref: Any) -> str:
+    return str(ref.source_key if ref.source_key.startswith("oci:") else ref.display)
+
+
+class _TagProgress:
+    """``tags 120/2000`` on stderr, overwriting itself (TTY only)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.enabled and (done == total or done % 10 == 0):
+            sys.stderr.write(f"\r\x1b[Kreading tags {done}/{total}")
+            sys.stderr.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _created_text(info: TagInfo) -> str | None:
+    if info.created is None:
+        return None
+    return info.created.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _info_json(info: TagInfo) -> dict[str, Any]:
+    return {
+        "digest": info.digest,
+        "mediaType": info.media_type,
+        "kind": info.kind or None,
+        "size": info.size,
+        "platforms": info.platforms,
+        "created": _created_text(info),
+        **({"error": info.error} if info.error is not None else {}),
+    }
+
+
+def _info_columns(info: TagInfo) -> list[str]:
+    from regview.registry import short_digest
+    from regview.registry.layers import format_size
+
+    if info.error is not None:
+        return ["-", "-", "-", "-", f"error: {info.error}"]
+    return [
+        short_digest(info.digest) if info.digest else "-",
+        info.media_type or "-",
+        format_size(info.size) if info.size is not None else "-",
+        str(info.platforms) if info.platforms is not None else "-",
+        _created_text(info) or "-",
+    ]
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    from regview.textsafe import visible
+
+    rows = [[visible(c, limit=200) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        "  ".join([c.ljust(w) for c, w in zip(r, widths, strict=False)] + [r[-1]]).rstrip()
+        for r in rows
+    ]
+
+
+async def _tags_long(
+    source: Any,
+    repository: str,
+    shown: str,
+    tags: list[str],
+    args: argparse.Namespace,
+    concurrency: int,
+) -> int:
+    from regview.registry import group_by_digest, read_tag_table, sort_tag_rows
+
+    progress = _TagProgress()
+    try:
+        rows = await read_tag_table(
+            source, repository, tags, concurrency=concurrency, progress=progress
+        )
+    finally:
+        progress.clear()
+    rows = sort_tag_rows(rows, args.sort or "name")
+    if args.group == "digest":
+        groups = group_by_digest(rows)
+        if args.json:
+            print_json({"repository": shown, "digests": [_group_json(g) for g in groups]})
+        else:
+            header = ["DIGEST", "MEDIA TYPE", "SIZE", "PLATFORMS", "CREATED", "TAGS"]
+            body = [[*_info_columns(g.info), ", ".join(g.tags)] for g in groups]
+            if body:
+                print_lines(_table([header, *body]))
+        return 0
+    if args.json:
+        print_json({"repository": shown, "tags": [_row_json(r) for r in rows]})
+    else:
+        header = ["DIGEST", "MEDIA TYPE", "SIZE", "PLATFORMS", "CREATED", "TAG"]
+        body = [[*_info_columns(r.info), r.tag] for r in rows]
+        if body:
+            print_lines(_table([header, *body]))
+    return 0
+
+
+def _row_json(row: TagRow) -> dict[str, Any]:
+    return {"tag": row.tag, **_info_json(row.info)}
+
+
+def _group_json(group: DigestGroup) -> dict[str, Any]:
+    return {**_info_json(group.info), "tags": list(group.tags)}
 
 
 COMMANDS = (

@@ -63,6 +63,8 @@ class TagInfo:
     size: int | None = None
     created: datetime | None = None
     error: str | None = None
+    #: The manifest's media type (what the tag names), when known.
+    media_type: str | None = None
 
 
 _PREFERRED = Platform("linux", "amd64")
@@ -77,9 +79,9 @@ def preferred_platform(index: ImageIndex) -> Descriptor | None:
     return images[0] if images else None
 
 
-async def _image_info(source: Source, repository: str, manifest: ImageManifest) -> tuple[
-    int, datetime | None
-]:
+async def _image_info(
+    source: Source, repository: str, manifest: ImageManifest
+) -> tuple[int, datetime | None]:
     size = manifest.layers_size
     if not manifest.config_readable:
         created = parse_timestamp(manifest.annotations.get(mt.ANNOTATION_CREATED))
@@ -104,7 +106,8 @@ async def read_tag_info(source: Source, repository: str, tag: str) -> TagInfo:
             found = await source.resolve(repository, tag)
             peeked = source.peek_manifest(repository, found.digest)
             if peeked is None:
-                return TagInfo(found.digest, _kind_of(found.media_type), None, None, None)
+                kind = _kind_of(found.media_type)
+                return TagInfo(found.digest, kind, None, None, None, media_type=found.media_type)
             fetched = peeked
         else:
             fetched = await source.manifest(repository, tag)
@@ -117,14 +120,18 @@ async def read_tag_info(source: Source, repository: str, tag: str) -> TagInfo:
                 sub = await _child(source, repository, chosen.digest)
                 if isinstance(sub, ImageManifest):
                     size, created = await _image_info(source, repository, sub)
-            return TagInfo(fetched.digest, "index", len(m.images), size, created)
+            return TagInfo(
+                fetched.digest, "index", len(m.images), size, created, media_type=fetched.media_type
+            )
         if isinstance(m, Artifact):
             size, created = await _image_info(source, repository, m)
-            return TagInfo(fetched.digest, "artifact", None, size, created)
+            return TagInfo(
+                fetched.digest, "artifact", None, size, created, media_type=fetched.media_type
+            )
         if isinstance(m, ImageManifest):
             size, created = await _image_info(source, repository, m)
-            return TagInfo(fetched.digest, "image", 1, size, created)
-        return TagInfo(fetched.digest, "schema1", 1, None, None)
+            return TagInfo(fetched.digest, "image", 1, size, created, media_type=fetched.media_type)
+        return TagInfo(fetched.digest, "schema1", 1, None, None, media_type=fetched.media_type)
     except RegistryError as exc:
         return TagInfo(error=str(exc))
 
