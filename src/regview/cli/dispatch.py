@@ -144,7 +144,7 @@ def find_command(argv: Sequence[str]) -> str | None:
     return word if word is not None and word in commands() else None
 
 
-PLANNED = ("analyze", "blob")
+PLANNED = ("blob",)
 """Commands the open issues add. Until they land, a bare word among them is a command
 someone expected, not the Docker Hub image ``library/WORD``."""
 
