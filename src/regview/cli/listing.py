@@ -149,9 +149,9 @@ async def _tags(pool: ClientPool, args: argparse.Namespace) -> int:
     if args.long or args.sort or args.group:
         if failure is not None:
             raise failure  # a table of an incomplete listing would read as the whole
-        # At most 8 tags at once (fewer with a lower --concurrency): each is a few
-        # requests, and a registry that meters clients should not see bursts.
-        limit = min(8, pool.settings.concurrency)
+        # At most 16 tags at once (fewer with a lower --concurrency), as the TUI reads
+        # its columns: half the per-host default, so bursts stay bounded.
+        limit = min(16, pool.settings.concurrency)
         return await _tags_long(
             source, ref.repository, _shown(ref), list(_distinct(tags)), args, limit
         )

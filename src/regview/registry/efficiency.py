@@ -42,7 +42,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from regview.registry.layers.entry import EntryType
+from regview.registry.layers.entry import WHITEOUT_PREFIX, Entry, EntryType
 from regview.registry.layers.merge import MergedFilesystem, merge_layers
 from regview.registry.layers.toc import LayerToc
 
@@ -174,7 +174,7 @@ def analyze_efficiency(layers: Sequence[LayerToc], *, largest: int = 20) -> Effi
     copies: dict[str, list[tuple[int, int, int]]] = {}
     for index, toc in enumerate(tocs):
         for position, e in enumerate(toc.entries):
-            if e.type is EntryType.FILE and not e.is_whiteout:
+            if e.type is EntryType.FILE and not _is_marker(e):
                 copies.setdefault(e.path, []).append((index, position, e.size))
     # Where each path last stands in each layer's tar (the entry that layer leaves).
     last = [{e.path: i for i, e in enumerate(toc.entries)} for toc in tocs]
@@ -221,7 +221,12 @@ def analyze_efficiency(layers: Sequence[LayerToc], *, largest: int = 20) -> Effi
 
 def _files(toc: LayerToc) -> int:
     """Regular files of a layer, its whiteout markers not counted."""
-    return sum(1 for e in toc.entries if e.type is EntryType.FILE and not e.is_whiteout)
+    return sum(1 for e in toc.entries if e.type is EntryType.FILE and not _is_marker(e))
+
+
+def _is_marker(e: Entry) -> bool:
+    """A whiteout or opaque marker (the cheap test first: most names are not)."""
+    return e.path.rpartition("/")[2].startswith(WHITEOUT_PREFIX) and e.is_whiteout
 
 
 def _deleter(path: str, deleted_by: dict[str, int]) -> int | None:
