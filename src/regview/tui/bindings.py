@@ -108,6 +108,14 @@ def tree_bindings(prefix: str, *, open_label: str, close_label: str) -> list[Bin
 MANIFEST_TREE_BINDINGS = tree_bindings("tree", open_label="Open", close_label="Collapse")
 FILES_TREE_BINDINGS = tree_bindings("files-tree", open_label="Open dir", close_label="Close dir")
 
+TAGS_BINDINGS: list[Binding] = [
+    # Not in the footer: at 80 columns it would push out "? Keys" (the help lists them).
+    Binding("s", "cycle_sort", "Sort tags", tooltip="Sort tags by name / created / size",
+            show=False, id="tags.sort"),
+    Binding("g", "fold_digests", "Fold by digest", tooltip="Fold tags that share a digest",
+            show=False, id="tags.fold"),
+]
+
 FILES_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Back", id="files.back"),
     Binding("s", "toggle_sort", "Sort", tooltip="Sort name/size", id="files.sort"),
@@ -153,6 +161,7 @@ def all_bindings() -> list[tuple[str, list[Binding]]]:
         ("Everywhere", APP_BINDINGS),
         ("Main screen", MAIN_BINDINGS),
         ("Lists", LIST_BINDINGS),
+        ("Tags pane", TAGS_BINDINGS),
         ("Filter input", FILTER_BINDINGS),
         ("Manifest tree", MANIFEST_TREE_BINDINGS),
         ("Files view", FILES_BINDINGS),
