@@ -501,3 +501,60 @@ async def test_the_summary_says_largest_first_in_the_largest_files(
         await pilot.pause()
         assert "largest files first" in str(summary.content)
         assert "by name" not in str(summary.content)
+
+
+async def test_image_details_show_dives_figures_once_its_layers_are_read(
+    file_source: FakeSource,
+) -> None:
+    # By hand, from AMD64_LAYERS (content bytes of regular files):
+    #   layer 1: 8 + 4096 + 30000 + 100 + 50000 + 10 + 20 = 84234
+    #   layer 2: 18 + 20000 + 30 + 5 hostile names x 7 = 20083
+    #   layer 3: 25000                        shipped 129317, user (layers 2-3) 45083
+    # wasted: etc/os-release 8 (rewritten), var/cache/big.bin 50000 (whiteout),
+    #   opt/old/a.txt 10 + b.txt 20 (opaque), usr/bin/app 20000 (rewritten),
+    #   usr/share/doc/readme.txt 100 (its directory whited out) = 70138 in 6 files.
+    app = create_app(file_source, repository="files/app", reference="v1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "l")  # the amd64 image, loaded
+        await settle(pilot)
+        before = details_text(app, width=120)
+        assert "Compressed size" in before
+        assert "Efficiency" not in before  # no layer read yet: nothing claimed
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        text = details_text(app, width=120)
+    assert "Efficiency      45.76 %" in text, text
+    assert "70.1 kB (70,138 bytes) in 6 files" in text
+    assert "User wasted     155.58 %" in text
+
+
+async def test_w_lists_the_inefficient_files_with_their_layers(file_source: FakeSource) -> None:
+    # By hand from AMD64_LAYERS: wasted bytes, copies (layer from 1, * kept), deleter.
+    expected = [
+        ("50.0 kB", "1:50.0 kB deleted:2", "var/cache/big.bin"),
+        ("20.0 kB", "2:20.0 kB 3:25.0 kB*", "usr/bin/app"),
+        ("100 B", "1:100 B deleted:3", "usr/share/doc/readme.txt"),
+        ("20 B", "1:20 B deleted:2", "opt/old/b.txt"),
+        ("10 B", "1:10 B deleted:2", "opt/old/a.txt"),
+        ("8 B", "1:8 B 2:18 B*", "etc/os-release"),
+    ]
+    app = create_app(file_source, repository="files/app", reference="v1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "f")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        screen = files(app)
+        assert screen.flat == "wasted"
+        table = screen.wasted_table
+        rows = [tuple(cell.plain for cell in table.get_row_at(i)) for i in range(table.row_count)]
+        assert rows == expected
+        info = screen_text(app)
+        assert "efficiency 45.76 %" in info and "in 6 files" in info
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.flat is None

@@ -207,6 +207,14 @@ def test_files_changes(snap_compare: SnapCompare, file_layouts: Path,
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_files_wasted(snap_compare: SnapCompare, file_layouts: Path,
+                      size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(file_layouts), repository="files/app", reference="v1")
+    # The amd64 image's merged filesystem, then dive's inefficient files (w).
+    _check(snap_compare, app, size, ["j", "f", "w", "j"])
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_files_one_layer(snap_compare: SnapCompare, file_layouts: Path,
                          size: tuple[int, int]) -> None:
     app = create_app(FakeSource(file_layouts), repository="files/app", reference="v1")

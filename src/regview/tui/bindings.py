@@ -121,6 +121,9 @@ FILES_BINDINGS: list[Binding] = [
     Binding("s", "toggle_sort", "Sort", tooltip="Sort name/size", id="files.sort"),
     Binding("slash", "filter", "Find", id="files.filter"),
     Binding("L", "largest", "Largest", id="files.largest"),
+    # Not in the footer: at 80 columns it would push out "? Keys" (the help lists it).
+    Binding("w", "wasted", "Wasted", tooltip="Inefficient files (dive's wasted space)",
+            show=False, id="files.wasted"),
     Binding("c", "layers", "Changes",
             tooltip="Layer changes (Enter on a layer: only its changes)", id="files.layers"),
     Binding("y", "copy_path", "Copy path", show=False, id="files.copy-path"),

@@ -11,6 +11,8 @@ nothing partial). A cached TOC opens at once. Then:
 * ``L`` lists the largest files; Enter on a match shows it in the tree;
 * ``c`` (merged view) tells what each layer added, changed, deleted and hid; Enter on a
   layer shows the tree of only what that layer wrote (Esc: every layer again);
+* ``w`` (merged view) lists dive's inefficient files: bytes wasted, the layers holding
+  each copy, who deleted it (:mod:`regview.registry.efficiency`);
 * ``y`` copies the path under the cursor.
 
 A layer read whole whose uncompressed content does not match the image config's
@@ -32,7 +34,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static, Tree
 from textual.worker import Worker, get_current_worker
 
-from regview.registry import Descriptor, LayerIndexer, short_digest
+from regview.registry import (
+    Descriptor,
+    Efficiency,
+    LayerIndexer,
+    analyze_efficiency,
+    short_digest,
+)
 from regview.registry.layers import (
     Deletion,
     FileTree,
@@ -49,7 +57,7 @@ from regview.tui.bindings import FILES_BINDINGS
 from regview.tui.messages import CopyRequest
 from regview.tui.node_targets import LayerTarget
 from regview.tui.screens.files_progress import image_progress, layer_progress, progress_line
-from regview.tui.text import error_text, literal, visible
+from regview.tui.text import error_text, human_size, literal, visible
 from regview.tui.widgets.file_info import info_text, layer_summary, merged_summary
 from regview.tui.widgets.file_tree import (
     ColumnHeader,
@@ -60,6 +68,7 @@ from regview.tui.widgets.file_tree import (
     shown_paths,
 )
 from regview.tui.widgets.filter_input import FilterInput
+from regview.tui.widgets.inefficient_files import InefficientFilesTable
 from regview.tui.widgets.layer_changes import LayerChangesTable, layer_tree
 from regview.tui.widgets.status import Breadcrumb
 from regview.tui.widgets.virtual_list import VirtualList
@@ -87,11 +96,13 @@ class FilesScreen(Screen[None]):
         self.file_tree: FileTree | None = None
         self.toc: LayerToc | None = None
         self.merged: MergedFilesystem | None = None
+        #: dive's figures of the merged view, computed on the first ``w``.
+        self.efficiency: Efficiency | None = None
         self.descriptors: tuple[Descriptor, ...] = ()
         self.all_nodes: list[FsNode] = []
         #: What the flat list shows of each node (computed off the event loop).
         self.all_paths: list[str] = []
-        self.flat: Literal["filter", "largest", "layers"] | None = None
+        self.flat: Literal["filter", "largest", "layers", "wasted"] | None = None
         #: The layer (0-based) whose changes alone the tree shows, if one was chosen.
         self.layer_filter: int | None = None
         self._deletions: dict[str, Deletion] = {}
@@ -115,6 +126,7 @@ class FilesScreen(Screen[None]):
             yield FileTreeView(merged=self.merged_view, id="files-tree")
             yield PathList(merged=self.merged_view, empty_text="no match", id="files-flat")
             yield LayerChangesTable(id="files-layers")
+            yield InefficientFilesTable(id="files-wasted")
             yield Static(id="files-info")
         yield Footer(compact=True)
 
@@ -133,6 +145,10 @@ class FilesScreen(Screen[None]):
     @property
     def layer_table(self) -> LayerChangesTable:
         return self.query_one(LayerChangesTable)
+
+    @property
+    def wasted_table(self) -> InefficientFilesTable:
+        return self.query_one(InefficientFilesTable)
 
     def on_mount(self) -> None:
         t = self.target
@@ -300,10 +316,11 @@ class FilesScreen(Screen[None]):
 
     # --- flat views: matches and largest files ----------------------------------------
 
-    def _show_flat(self, mode: Literal["filter", "largest", "layers"] | None) -> None:
+    def _show_flat(self, mode: Literal["filter", "largest", "layers", "wasted"] | None) -> None:
         self.flat = mode
         self.set_class(mode in ("filter", "largest"), "-flat")
         self.set_class(mode == "layers", "-layers")
+        self.set_class(mode == "wasted", "-wasted")
         self._update_columns()
         self._update_summary()
         if mode is None:
@@ -398,6 +415,35 @@ class FilesScreen(Screen[None]):
         self._show_flat("layers")
         self.set_focus(table)
 
+    def action_wasted(self) -> None:
+        """dive's inefficient files (the analysis is computed once, off the loop)."""
+        if self.merged is None:
+            return
+        if self.flat == "wasted":
+            self._close_flat()
+            return
+        self._show_wasted()
+
+    @work(group="files-wasted", exclusive=True, exit_on_error=False)
+    async def _show_wasted(self) -> None:
+        assert self.merged is not None
+        if self.efficiency is None:
+            self.efficiency = await asyncio.to_thread(
+                analyze_efficiency, self.merged.layer_tocs
+            )
+        result = self.efficiency
+        self.filter_input.value = ""
+        self.remove_class("-filtering")
+        self.wasted_table.show(result)
+        self._show_flat("wasted")
+        self.set_focus(self.wasted_table)
+        text = Text(f"efficiency {result.score * 100:.2f} %", style="bold")
+        text.append(f" · wasted {human_size(result.wasted_bytes)} in "
+                    f"{len(result.inefficient):,} files · user wasted "
+                    f"{result.user_wasted_ratio * 100:.2f} %")
+        text.append("\nw or Esc: the tree · copies: layer:size, * the copy kept", style="dim")
+        self.query_one("#files-info", Static).update(text)
+
     @on(LayerChangesTable.RowHighlighted)
     def _layer_highlighted(self, event: LayerChangesTable.RowHighlighted) -> None:
         if self.flat == "layers" and self.merged is not None:
@@ -481,7 +527,7 @@ class FilesScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle_sort", "filter", "largest", "copy_path"):
             return self.file_tree is not None
-        if action == "layers":
+        if action in ("layers", "wasted"):
             return self.merged is not None
         return True
 

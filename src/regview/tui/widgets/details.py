@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 from regview.registry import (
     Artifact,
     Descriptor,
+    Efficiency,
     FetchedConfig,
     ImageConfig,
     ImageIndex,
@@ -30,6 +31,7 @@ from regview.registry import (
     RegistryError,
     Schema1Manifest,
     Source,
+    analyze_efficiency,
     config_problems,
     looks_like_image_config,
     manifest_problems,
@@ -216,6 +218,25 @@ def config_renderables(config: ImageConfig, manifest: ImageManifest | None) -> l
     return out
 
 
+def _efficiency_rows(
+    result: Efficiency | None, manifest: ImageManifest
+) -> list[tuple[str, Text | str | None]]:
+    """Efficiency, wasted bytes and user wasted percent (as ``regview analyze``); none
+    until every layer is indexed (the Uncompressed row then says to read them)."""
+    if result is None or not manifest.layers:
+        return []
+    wasted = _size(result.wasted_bytes)
+    files = len(result.inefficient)
+    if files:
+        wasted.append(f" in {files:,} file{'s' if files != 1 else ''}", style="")
+        wasted.append(" · f then w lists them", style="dim")
+    return [
+        ("Efficiency", Text(f"{result.score * 100:.2f} %")),
+        ("Wasted", wasted),
+        ("User wasted", Text(f"{result.user_wasted_ratio * 100:.2f} %")),
+    ]
+
+
 class WholeCellScrollBar(ScrollBarRender):
     """A scrollbar drawn in whole cells: no partial-block glyphs (``▄``) at the ends of
     its thumb, which read as stray characters next to the text."""
@@ -248,6 +269,8 @@ class DetailsPane(Pane):
         self.node: NodeData | None = None
         self.configs: dict[str, FetchedConfig] = {}
         self.problems: dict[str, tuple[Problem, ...]] = {}
+        #: dive's figures of images whose layers are all indexed, by manifest digest.
+        self.efficiencies: dict[str, Efficiency] = {}
 
     def compose(self) -> ComposeResult:
         with DetailsScroll(id="details-scroll"):
@@ -375,11 +398,15 @@ class DetailsPane(Pane):
             uncompressed = _size(sum(n for n in sizes if n is not None))
         elif m.layers and all(mt.is_layer(d.media_type) for d in m.layers):
             uncompressed = Text("not known until the layers are read (f)", style="dim")
+        efficiency = await self._efficiency(fetched.digest, tocs)
+        if worker.is_cancelled:
+            return
         parts.append(_fields([
             *top,
             ("Layers", Text(str(len(m.layers)))),
             ("Compressed size", _size(total)),
             ("Uncompressed", uncompressed),
+            *_efficiency_rows(efficiency, m),
             ("Annotations", _mapping(m.annotations)),
         ], title="Image"))
         reason = unverifiable_reason(m.config.digest, why=True)
@@ -426,6 +453,19 @@ class DetailsPane(Pane):
 
             found = await asyncio.to_thread(check) if len(raw) > _CHECK_IN_THREAD else check()
             self.problems[digest] = found
+        return found
+
+    async def _efficiency(
+        self, digest: str, tocs: Sequence[LayerToc | None]
+    ) -> Efficiency | None:
+        """dive's figures when every layer is indexed already (never reads a layer)."""
+        if not tocs or any(t is None for t in tocs):
+            return None
+        found = self.efficiencies.get(digest)
+        if found is None:
+            ready = [t for t in tocs if t is not None]
+            found = await asyncio.to_thread(analyze_efficiency, ready)
+            self.efficiencies[digest] = found
         return found
 
     async def _cached_tocs(self, layers: Sequence[Descriptor]) -> list[LayerToc | None]:
