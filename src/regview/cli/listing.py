@@ -17,7 +17,7 @@ from regview.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from regview.registry import ClientPool, DigestGroup, TagInfo, TagRow
+    from regview.registry import ClientPool, DigestGroup, TagInfo, TagTableRow
 
 ORDER = 10
 """Where these commands stand in ``regview -h``."""
@@ -281,7 +281,7 @@ async def _tags_long(
     return 0
 
 
-def _row_json(row: TagRow) -> dict[str, Any]:
+def _row_json(row: TagTableRow) -> dict[str, Any]:
     return {"tag": row.tag, **_info_json(row.info)}
 
 

@@ -12,6 +12,7 @@ coroutines at the top level of a cell (``asyncio.run`` cannot be used in a noteb
     fs = await rv.files("HOST/REPO:TAG")      # the merged filesystem; layer=N for one layer
     rs = await rv.referrers("HOST/REPO:TAG")  # signatures, SBOMs, attestations
     d = await rv.diff("HOST/REPO:1", "HOST/REPO:2")  # manifests, config, history, files
+    an = await rv.analyze("HOST/REPO:TAG")    # dive's efficiency and inefficient files
     rv.explore("HOST/REPO")                   # the widget
 
 Each result displays itself as HTML in a notebook and as text in a terminal, and has
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from regview.notebook.analysis import AnalysisResult, InefficientRow, analyze
 from regview.notebook.cells import files, image, referrers, tags
 from regview.notebook.diff_cell import diff
 from regview.notebook.diff_result import DiffResult, DiffRow
@@ -57,6 +59,7 @@ from regview.notebook.table import DOCUMENT_MIME, Table
 
 __all__ = [
     "DOCUMENT_MIME",
+    "AnalysisResult",
     "DiffResult",
     "DiffRow",
     "FileRow",
@@ -64,6 +67,7 @@ __all__ = [
     "HistoryRow",
     "HistoryTable",
     "ImageResult",
+    "InefficientRow",
     "LayerRow",
     "LayersTable",
     "PlatformRow",
@@ -74,6 +78,7 @@ __all__ = [
     "Table",
     "TagRow",
     "TagsResult",
+    "analyze",
     "diff",
     "explore",
     "files",

@@ -128,7 +128,7 @@ from regview.registry.tag_info import (
 )
 from regview.registry.tag_table import (
     DigestGroup,
-    TagRow,
+    TagTableRow,
     group_by_digest,
     read_tag_table,
     sort_tag_rows,
@@ -207,7 +207,7 @@ __all__ = [
     "Source",
     "Stats",
     "TagInfo",
-    "TagRow",
+    "TagTableRow",
     "Target",
     "Timeout",
     "TocStore",

@@ -79,9 +79,9 @@ def preferred_platform(index: ImageIndex) -> Descriptor | None:
     return images[0] if images else None
 
 
-async def _image_info(
-    source: Source, repository: str, manifest: ImageManifest
-) -> tuple[int, datetime | None]:
+async def _image_info(source: Source, repository: str, manifest: ImageManifest) -> tuple[
+    int, datetime | None
+]:
     size = manifest.layers_size
     if not manifest.config_readable:
         created = parse_timestamp(manifest.annotations.get(mt.ANNOTATION_CREATED))

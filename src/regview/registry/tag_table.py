@@ -23,8 +23,8 @@ from regview.registry.tag_info import TagInfo, order_tags, read_tag_info
 
 __all__ = [
     "DigestGroup",
-    "TagRow",
     "TagSort",
+    "TagTableRow",
     "group_by_digest",
     "read_tag_table",
     "sort_tag_rows",
@@ -36,7 +36,7 @@ _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
-class TagRow:
+class TagTableRow:
     """One tag and what it names."""
 
     tag: str
@@ -59,28 +59,28 @@ async def read_tag_table(
     *,
     concurrency: int = 8,
     progress: Callable[[int, int], None] | None = None,
-) -> list[TagRow]:
+) -> list[TagTableRow]:
     """:func:`read_tag_info` of every tag, in natural tag order; ``progress(done, total)``
     after each. Errors stay per tag (``TagInfo.error``)."""
     ordered = order_tags(set(tags))
     limit = asyncio.Semaphore(max(1, concurrency))
     done = 0
 
-    async def one(tag: str) -> TagRow:
+    async def one(tag: str) -> TagTableRow:
         nonlocal done
         async with limit:
             info = await read_tag_info(source, repository, tag)
         done += 1
         if progress is not None:
             progress(done, len(ordered))
-        return TagRow(tag, info)
+        return TagTableRow(tag, info)
 
     async with asyncio.TaskGroup() as group:
         tasks = [group.create_task(one(tag)) for tag in ordered]
     return [t.result() for t in tasks]
 
 
-def sort_tag_rows(rows: Sequence[TagRow], by: TagSort = "name") -> list[TagRow]:
+def sort_tag_rows(rows: Sequence[TagTableRow], by: TagSort = "name") -> list[TagTableRow]:
     """Rows by name (natural order, as given), newest first, or largest first; rows
     without the value go last, in name order."""
     if by == "name":
@@ -95,11 +95,11 @@ def sort_tag_rows(rows: Sequence[TagRow], by: TagSort = "name") -> list[TagRow]:
     return known + [r for r in rows if id(r) not in chosen]
 
 
-def group_by_digest(rows: Sequence[TagRow]) -> list[DigestGroup]:
+def group_by_digest(rows: Sequence[TagTableRow]) -> list[DigestGroup]:
     """One group per digest, in the order of each digest's first row; tags that could
     not be read (no digest) each stay a group of their own."""
-    groups: dict[str, list[TagRow]] = {}
-    result: list[list[TagRow]] = []
+    groups: dict[str, list[TagTableRow]] = {}
+    result: list[list[TagTableRow]] = []
     for row in rows:
         digest = row.info.digest
         if digest is None:

@@ -23,7 +23,7 @@ from regview.registry import (
     RegistryError,
     Source,
     TagInfo,
-    TagRow,
+    TagTableRow,
     group_by_digest,
     order_tags,
     read_tag_info,
@@ -358,7 +358,7 @@ class TagsPane(ListPane):
         await asyncio.gather(*(one(t) for t in missing))
         if worker.is_cancelled or repository != self.repository:
             return
-        rows = sort_tag_rows([TagRow(t, tag_list.infos[t]) for t in tags], self.sort_by)
+        rows = sort_tag_rows([TagTableRow(t, tag_list.infos[t]) for t in tags], self.sort_by)
         if self.fold:
             groups = group_by_digest(rows)
             tag_list.folded = {g.tags[0]: g.tags for g in groups if len(g.tags) > 1}
