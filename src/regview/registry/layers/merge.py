@@ -140,8 +140,15 @@ class MergedFilesystem:
     # --- building ------------------------------------------------------------------------
 
     def _link(self, path: str) -> None:
-        parent = path.rpartition("/")[0]
-        self._children.setdefault(parent, set()).add(path)
+        # Parents the tar never listed are linked too, so that deleting an ancestor
+        # (``.wh.d`` for ``d/sub/b`` without a ``d/sub`` entry) takes the path with it.
+        while path:
+            parent = path.rpartition("/")[0]
+            siblings = self._children.setdefault(parent, set())
+            if path in siblings:
+                return
+            siblings.add(path)
+            path = parent
 
     def _unlink(self, path: str) -> None:
         parent = path.rpartition("/")[0]
