@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from regview.registry.efficiency import Efficiency
     from regview.registry.efficiency_rules import CiRules, RuleResult
 
-ORDER = 35
+ORDER = 33
 """Where this command stands in ``regview -h``."""
 
 _CONFIG_LIMIT = 64 * 1024
