@@ -12,6 +12,7 @@ from regview.cli.common import (
     UsageError,
     add_json_flag,
     parse_ref,
+    print_json,
     print_lines,
     source_for,
 )
