@@ -45,9 +45,9 @@ def manifest_lines(d: ImageDiff) -> list[str]:
     lines = [f"~ {c.field} media type: {c.before} → {c.after}" for c in d.media_types]
     for c in d.layers:
         where = f"layer {_layer(c.position_a)} → {_layer(c.position_b)}"
-        lines.append(
-            f"{MARKS[c.change]} {c.change:<7} {_short(c.digest)}  {where:<16} {format_size(c.size)}"
-        )
+        size = format_size(c.size)
+        # Sized to fit the diff screen's section column at 120x40 without wrapping.
+        lines.append(f"{MARKS[c.change]} {c.change:<7} {_short(c.digest)}  {where:<12}{size:>9}")
     return lines
 
 
