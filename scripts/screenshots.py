@@ -44,6 +44,9 @@ SHOTS: list[Shot] = [
     ("layer-files", {"repository": "acme/api", "reference": "latest"}, ("j", "j", "f")),
     ("merged-files", {"repository": "acme/web", "reference": "latest"}, ("j", "f")),
     ("layer-changes", {"repository": "acme/web", "reference": "latest"}, ("j", "f", "c")),
+    # Mark v1 in the tags pane, then compare v2 with it.
+    ("diff", {"repository": "acme/api"}, ("j", "m", "j", "equals_sign")),
+    ("tags-by-digest", {"repository": "acme/api"}, ("g",)),
 ]
 
 

@@ -229,7 +229,9 @@ class DiffScreen(Screen[None]):
         if result.equal:
             summary.append("  · equal", style="bold")
         else:
-            summary.append(f"  · {len(result.files):,} paths differ", style="bold")
+            n = len(result.files)
+            summary.append(f"  · {n:,} {'path differs' if n == 1 else 'paths differ'}",
+                           style="bold")
         self.query_one("#diff-summary", Static).update(summary)
         self.query_one("#diff-sections-text", Static).update(sections_text(result))
         self.file_tree.load(result.files)
