@@ -19,6 +19,7 @@ from regview.registry import FileChange
 from regview.registry.layers import display_path
 from regview.tui.bindings import DIFF_TREE_BINDINGS
 from regview.tui.text import literal
+from regview.tui.widgets.tree_keys import close_node, open_node
 
 __all__ = ["CHANGE_STYLES", "DiffTree", "change_label"]
 
@@ -89,15 +90,7 @@ class DiffTree(Tree[FileChange | None]):
         self.cursor_line = 0
 
     def action_open(self) -> None:
-        node = self.cursor_node
-        if node is not None and node.allow_expand:
-            node.toggle()
+        open_node(self)
 
     def action_close(self) -> None:
-        node = self.cursor_node
-        if node is None:
-            return
-        if node.allow_expand and node.is_expanded:
-            node.collapse()
-        elif node.parent is not None and node.parent is not self.root:
-            self.move_cursor(node.parent)
+        close_node(self)

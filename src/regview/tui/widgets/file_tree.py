@@ -33,6 +33,7 @@ from regview.registry.layers import TreeNode as FsNode
 from regview.tui.bindings import FILES_TREE_BINDINGS
 from regview.tui.text import human_size, literal
 from regview.tui.typeahead import TypeAhead
+from regview.tui.widgets.tree_keys import close_node, open_node
 from regview.tui.widgets.virtual_list import VirtualList
 
 __all__ = [
@@ -324,18 +325,10 @@ class FileTreeView(Tree[FsNode]):
     # --- keys -------------------------------------------------------------------------
 
     def action_open(self) -> None:
-        node = self.cursor_node
-        if node is not None and node.allow_expand:
-            node.toggle()
+        open_node(self)
 
     def action_close(self) -> None:
-        node = self.cursor_node
-        if node is None:
-            return
-        if node.allow_expand and node.is_expanded:
-            node.collapse()
-        elif node.parent is not None and node.parent is not self.root:
-            self.move_cursor(node.parent)
+        close_node(self)
 
     def on_key(self, event: events.Key) -> None:
         self._typeahead.feed(self, event)
