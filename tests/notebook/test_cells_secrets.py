@@ -16,15 +16,15 @@ import json
 import secrets
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import pytest
 
 from tests.notebook.conftest import Kernel
 from tests.support.cli import Credentials
+from tests.support.quiet_handler import QuietHandler
 from tests.support.registry import RegistryServer
 
 USER = "echo-user"
@@ -39,22 +39,10 @@ def digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-class EchoHandler(BaseHTTPRequestHandler):
+class EchoHandler(QuietHandler):
     """Repositories ``basic/echo`` (Basic auth) and ``bearer/echo`` (a token realm here)."""
 
     server: EchoServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for k, v in {"Content-Type": "application/json", **(headers or {})}.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
 
     def echoed(self) -> str:
         """What the client sent, and the password decoded from it, for the registry to echo."""
