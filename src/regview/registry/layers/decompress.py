@@ -16,7 +16,12 @@ from collections.abc import Callable
 from typing import Literal
 
 from regview.registry.errors import LayerFormatError
-from regview.registry.layers.zstd_stream import ZSTD_MAGIC, ZstdStream, is_skippable_frame
+from regview.registry.layers.zstd_stream import (
+    ZSTD_MAGIC,
+    ZstdStream,
+    is_skippable_frame,
+    may_open_skippable_frame,
+)
 
 __all__ = ["OUT_CHUNK", "Compression", "Decompressor", "sniff_compression"]
 
@@ -35,7 +40,11 @@ def sniff_compression(head: bytes, declared: str | None = None) -> Compression |
         return "gzip"
     if head.startswith(_ZSTD_MAGIC) or is_skippable_frame(head):
         return "zstd"
-    if len(head) < 4 and (_GZIP_MAGIC.startswith(head[:2]) or _ZSTD_MAGIC.startswith(head)):
+    if len(head) < 4 and (
+        _GZIP_MAGIC.startswith(head[:2])
+        or _ZSTD_MAGIC.startswith(head)
+        or may_open_skippable_frame(head)
+    ):
         return None
     return "none"
 

@@ -28,7 +28,13 @@ if sys.version_info >= (3, 14):
 else:
     from backports.zstd import ZstdDecompressor, ZstdError
 
-__all__ = ["FRAME_SPACING", "ZSTD_MAGIC", "ZstdStream", "is_skippable_frame"]
+__all__ = [
+    "FRAME_SPACING",
+    "ZSTD_MAGIC",
+    "ZstdStream",
+    "is_skippable_frame",
+    "may_open_skippable_frame",
+]
 
 #: The magic number that opens every zstd data frame.
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -40,6 +46,11 @@ FRAME_SPACING = 1024 * 1024
 def is_skippable_frame(head: bytes) -> bool:
     """True when ``head`` (a frame's first four bytes) opens a skippable frame."""
     return len(head) >= 4 and head[1:4] == b"\x2a\x4d\x18" and 0x50 <= head[0] <= 0x5F
+
+
+def may_open_skippable_frame(head: bytes) -> bool:
+    """True when ``head``, shorter than four bytes, could still open a skippable frame."""
+    return 0 < len(head) < 4 and 0x50 <= head[0] <= 0x5F and b"\x2a\x4d\x18".startswith(head[1:])
 
 
 class ZstdStream:
