@@ -18,7 +18,7 @@ import zstandard
 
 from regview.registry.errors import LayerFormatError
 from regview.registry.layers.decompress import OUT_CHUNK, Decompressor, sniff_compression
-from regview.registry.layers.zstd_stream import FRAME_SPACING
+from regview.registry.layers.zstd_stream import FRAME_SPACING, ZstdStream
 from tests.support.layer_builders import gz
 
 MiB = 1024 * 1024
@@ -236,3 +236,21 @@ def test_a_skippable_frame_first_is_recognised_from_its_first_byte_on() -> None:
     assert sniff_compression(b"\x5a\x2a\x4d\x18") == "zstd"
     assert sniff_compression(b"\x5a\x2b") == "none"
     assert sniff_compression(b"\x60\x2a\x4d") == "none"
+
+
+def test_past_the_most_boundaries_every_other_one_goes_and_the_spacing_doubles() -> None:
+    """64 frames of 1 MiB with room for 8: worked by hand, 9 boundaries at 0..8 MiB thin
+    to 0, 2, .. 8 (spacing 2 MiB); at 16 MiB to 0, 4, .. 16; at 32 MiB to 0, 8, .. 32
+    (spacing 8 MiB); then 40, 48 and 56 MiB are kept."""
+    one = frame(b"\0" * MiB)
+    total = [0]
+
+    def sink(piece: bytes) -> None:
+        total[0] += len(piece)
+
+    stream = ZstdStream(sink, out_chunk=OUT_CHUNK, max_frames=8)
+    stream.feed(one * 64)
+    stream.finish()
+    assert total[0] == 64 * MiB
+    assert stream.frames == [(k * len(one), k * MiB) for k in range(0, 64, 8)]
+    assert stream.frame_spacing == 8 * MiB

@@ -79,7 +79,9 @@ class Decompressor:
         each zstd data frame seen so far, skippable frames excluded; empty for gzip and
         plain tar. Capped for hostile input: a boundary is kept only when it lies at
         least :data:`~regview.registry.layers.zstd_stream.FRAME_SPACING` (1 MiB)
-        uncompressed bytes past the last one kept, so at most one per MiB of output."""
+        uncompressed bytes past the last one kept, so at most one per MiB of output, and
+        never more than :data:`~regview.registry.layers.zstd_stream.MAX_FRAMES` (4,096):
+        past that, every other one is dropped and the spacing doubles."""
         return self._zstd.frames if self._zstd is not None else []
 
     # --- feeding -------------------------------------------------------------------------

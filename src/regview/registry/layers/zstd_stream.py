@@ -9,11 +9,13 @@ skippable frames (zstd:chunked keeps its table of contents in them) anywhere.
 On the way it records where data frames start, as (compressed offset, uncompressed
 offset) pairs in :attr:`ZstdStream.frames`: a ranged read of a multi-frame layer can
 start decoding at any of them. The list is capped for hostile input (a blob of a
-million tiny frames): a boundary is kept only when it lies at least
-:data:`FRAME_SPACING` uncompressed bytes past the last one kept, so the list holds at
-most one entry per MiB of output (plus the first frame), and a read started at the
-boundary kept before an offset decodes at most ``FRAME_SPACING`` plus one frame more
-than it needs.
+million tiny frames, or a bomb of a million 1 MiB frames): a boundary is kept only when
+it lies at least the current spacing (:data:`FRAME_SPACING`, 1 MiB, at first)
+uncompressed bytes past the last one kept, so there is at most one per MiB of output;
+and when more than :data:`MAX_FRAMES` are kept, every other one is dropped and the
+spacing doubles, so the list never holds more than :data:`MAX_FRAMES` entries, spread
+evenly. A read started at the boundary kept before an offset decodes at most the
+spacing plus one frame more than it needs.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ else:
 
 __all__ = [
     "FRAME_SPACING",
+    "MAX_FRAMES",
     "ZSTD_MAGIC",
     "ZstdStream",
     "is_skippable_frame",
@@ -41,6 +44,8 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 #: Least uncompressed distance between two boundaries kept in :attr:`ZstdStream.frames`.
 FRAME_SPACING = 1024 * 1024
+#: Most boundaries kept in :attr:`ZstdStream.frames` (then the spacing doubles).
+MAX_FRAMES = 4096
 
 
 def is_skippable_frame(head: bytes) -> bool:
@@ -61,12 +66,17 @@ class ZstdStream:
     blob stops inside a frame; bad data raises it from :meth:`feed`.
     """
 
-    def __init__(self, sink: Callable[[bytes], None], *, out_chunk: int) -> None:
+    def __init__(
+        self, sink: Callable[[bytes], None], *, out_chunk: int, max_frames: int = MAX_FRAMES
+    ) -> None:
         self._sink = sink
         self._out_chunk = out_chunk
         #: (compressed offset, uncompressed offset) of the start of data frames, from
-        #: the blob's start; skippable frames excluded, capped by :data:`FRAME_SPACING`.
+        #: the blob's start; skippable frames excluded; thinned as the module says.
         self.frames: list[tuple[int, int]] = []
+        #: Least uncompressed distance between two boundaries kept, from now on.
+        self.frame_spacing = FRAME_SPACING
+        self._max_frames = max(max_frames, 2)
         #: Compressed bytes taken and uncompressed bytes handed on so far.
         self.bytes_in = 0
         self.bytes_out = 0
@@ -110,8 +120,11 @@ class ZstdStream:
         if len(self._frame_head) < 4 or is_skippable_frame(self._frame_head):
             return
         compressed, uncompressed = self._frame_start
-        if not self.frames or uncompressed - self.frames[-1][1] >= FRAME_SPACING:
+        if not self.frames or uncompressed - self.frames[-1][1] >= self.frame_spacing:
             self.frames.append((compressed, uncompressed))
+            if len(self.frames) > self._max_frames:
+                del self.frames[1::2]
+                self.frame_spacing *= 2
 
     def finish(self) -> None:
         """Check that the blob did not stop inside a frame."""
