@@ -78,8 +78,8 @@ def test_without_hash_files_nothing_is_hashed() -> None:
     assert all(e.sha256 is None for e in parser.entries)
 
 
-def test_a_sparse_file_gets_no_hash(tmp_path: Path) -> None:
-    # GNU tar writes a sparse file's stored data, not its content: no hash to trust.
+def test_a_sparse_file_is_hashed_with_its_holes(tmp_path: Path) -> None:
+    # GNU tar stores only the data chunks; the hash is the one of the content it extracts.
     import shutil
     import subprocess
 
@@ -92,11 +92,15 @@ def test_a_sparse_file_gets_no_hash(tmp_path: Path) -> None:
         f.write(b"end")
     out = tmp_path / "sparse.tar"
     subprocess.run([tar, "--sparse", "-cf", str(out), "-C", str(src), "holes"], check=True)
+    dest = tmp_path / "x"
+    dest.mkdir()
+    subprocess.run([tar, "-xf", str(out), "-C", str(dest)], check=True)
+    extracted = hashlib.sha256((dest / "holes").read_bytes()).hexdigest()
     parser = TarParser(hash_files=True)
     parser.feed(out.read_bytes())
     parser.finish()
     (entry,) = parser.entries
-    assert (entry.path, entry.size, entry.sha256) == ("holes", (1 << 20) + 3, None)
+    assert (entry.path, entry.size, entry.sha256) == ("holes", (1 << 20) + 3, extracted)
 
 
 async def test_the_stored_toc_keeps_the_hashes_and_files_json_shows_them(
