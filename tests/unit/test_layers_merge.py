@@ -66,7 +66,8 @@ TOP = TarBuilder().dir("opt", mode=0o700).file("opt/again", b"x").bytes()
 def test_merge_attributes_every_path() -> None:
     fs = merge_layers([toc(BASE), toc(UPPER), toc(TOP)])
     status = {p: (m.layer, m.status) for p, m in fs.entries.items()}
-    assert status["etc"] == (0, "added")
+    assert status["etc"] == (1, "added")  # repeated by layer 1: its now, not a change
+    assert fs.entries["etc"].first_layer == 0
     assert status["etc/passwd"] == (1, "changed")
     assert "etc/hosts" not in fs.entries
     assert status["var/cache"] == (1, "opaque")
@@ -82,7 +83,10 @@ def test_merge_attributes_every_path() -> None:
     assert deleted["etc/hosts"] == (1, "whiteout", 0, 20)
     assert deleted["var/cache/a"] == (1, "opaque", 0, 1000)
     assert deleted["opt"] == (1, "whiteout", 0, 5000)
-    assert [d.path for d in fs.visible_deletions()] == ["etc/hosts", "var/cache/a", "var/cache/b"]
+    # opt was deleted by layer 1 and made again by layer 2: what it held stays deleted.
+    visible = {d.path: (d.layer, d.kind, d.from_layer, d.size) for d in fs.visible_deletions()}
+    assert list(visible) == ["etc/hosts", "opt/tool", "var/cache/a", "var/cache/b"]
+    assert visible["opt/tool"] == (1, "whiteout", 0, 5000)
 
     layer1 = fs.layers[1]
     assert (layer1.added, layer1.changed, layer1.deleted) == (2, 1, 4)
