@@ -193,6 +193,7 @@ class TarParser:
         self._sparse_map: list[tuple[int, int]] | None = None
         self._sparse_realsize = 0
         self._expander: SparseExpander | None = None
+        self._sparse_blocks = 0  # extension blocks of an old GNU sparse map so far
         self._sparse_hashed = 0
 
     # --- feeding -------------------------------------------------------------------------
@@ -350,6 +351,7 @@ class TarParser:
         if typeflag == b"S" and block[482]:
             # Old GNU sparse: extension blocks of the sparse map come before the data.
             self._sparse_entry = entry
+            self._sparse_blocks = 0
             self._remaining = data_size
             self._state = _SPARSE_EXT
             return
@@ -394,7 +396,8 @@ class TarParser:
 
     def _sparse_extension(self, block: bytes) -> None:
         assert self._sparse_map is not None
-        if len(self._sparse_map) > MAX_META // 24:
+        self._sparse_blocks += 1
+        if self._sparse_blocks > MAX_META // BLOCK:
             raise LayerFormatError(
                 f"the sparse map of the tar entry at offset {self._entry_offset:,} "
                 "has too many extension blocks"
