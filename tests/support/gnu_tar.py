@@ -65,13 +65,15 @@ def write_sparse(root: Path) -> dict[str, int]:
     return written
 
 
-def sparse_layer(tmp: Path, fmt: str) -> bytes:
-    """A tar of :func:`write_sparse`'s files, written by GNU tar in sparse format ``fmt``."""
-    src = tmp / f"sparse-src-{fmt}"
+def sparse_layer(tmp: Path, fmt: str, *, under: str = "") -> bytes:
+    """A tar of :func:`write_sparse`'s files, written by GNU tar in sparse format ``fmt``
+    (inside the directory ``under``, listed first, when given)."""
+    base = tmp / f"sparse-src-{fmt}-{under or 'top'}"
+    src = base / under if under else base
     if not src.exists():
         write_sparse(src)
-    names = sorted(p.name for p in src.iterdir())
-    out = tmp / f"sparse-{fmt}.tar"
+    names = [under] if under else sorted(p.name for p in src.iterdir())
+    out = tmp / f"sparse-{fmt}-{under or 'top'}.tar"
     subprocess.run(
         [
             gnu_tar(),
@@ -81,7 +83,7 @@ def sparse_layer(tmp: Path, fmt: str) -> bytes:
             "-cf",
             str(out),
             "-C",
-            str(src),
+            str(base),
             *names,
         ],
         check=True,

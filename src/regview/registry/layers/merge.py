@@ -12,9 +12,11 @@ deleted what, from which layer. Within one layer the last copy of a path wins, a
 extraction.
 
 A directory belongs to the topmost layer that declares it, with that layer's metadata
-(mtime, mode, owner), which is what extraction leaves. When it is merely repeated (the
-same mode and owner, as every layer lists its parents) it keeps its status and is not
-counted as a change of the repeating layer.
+(mtime, mode, owner), which is what extraction leaves. One merely repeated (the same
+mode and owner, as every layer lists its parents) is not counted as a change of the
+repeating layer: with a new mtime it shows as that layer's, ``changed``; with the very
+same metadata nothing tells the copies apart and it stays with the layer below, so a
+layer that only lists its parents takes nothing from the layers that made them.
 
 A deletion stays visible while what it removed is absent: when an upper layer creates
 the deleted path again (``a`` whited out, then ``a/`` declared anew), the paths the
@@ -271,10 +273,13 @@ class MergedFilesystem:
                 and e.is_dir
                 and (prev.entry.mode, prev.entry.uid, prev.entry.gid) == (e.mode, e.uid, e.gid)
             ):
-                # Merely repeated: this layer's now (its metadata), but not a change.
-                kept: Status = "opaque" if opaque else prev.status
-                self.entries[e.path] = MergedEntry(e, index, kept, prev.first_layer)
-                return
+                if prev.entry.mtime == e.mtime or opaque:
+                    layer, status, first = prev.layer, prev.status, prev.first_layer
+                else:
+                    # Merely repeated, with a new mtime (which extraction sets): this
+                    # layer's now, shown as changed, but not counted as a change.
+                    self.entries[e.path] = MergedEntry(e, index, "changed", prev.first_layer)
+                    return
             else:
                 status, first = "changed", prev.first_layer
                 if prev.entry.is_file:
