@@ -8,6 +8,7 @@ the extracted files: their bytes (``cat`` follows symlinks), ``os.lstat`` and
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
@@ -238,3 +239,32 @@ def test_a_deletion_stays_listed_when_the_directory_is_made_again() -> None:
     assert node is not None and (node.status, node.layer) == ("deleted", 1)
     live = tree.node("a/z")
     assert live is not None and live.status == "added"
+
+
+async def test_a_cancelled_cat_of_an_exabyte_sparse_file_stops_its_worker(
+    tmp_path: Path,
+) -> None:
+    from tests.unit.test_sparse_files import pax_sparse
+
+    exabyte = 1 << 60
+    raw = pax_sparse(
+        {"GNU.sparse.map": f"0,4,{exabyte - 4},4", "GNU.sparse.realsize": str(exabyte)},
+        b"headtail",
+        name="huge",
+    )
+    source, layers = await image(tmp_path, raw)
+    loop = asyncio.get_running_loop()
+    written = 0
+
+    def write(piece: bytes) -> None:  # in the worker thread
+        nonlocal written
+        written += len(piece)
+        if written >= 4 * 1024 * 1024 and written - len(piece) < 4 * 1024 * 1024:
+            loop.call_soon_threadsafe(task.cancel)
+
+    task = asyncio.ensure_future(read_file(source, "img", layers, "huge", write))
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The worker expanding the hole notices and ends: waiting for it is a hang guard.
+    await asyncio.wait_for(loop.shutdown_default_executor(), 120)
+    assert 4 * 1024 * 1024 <= written < exabyte
