@@ -37,15 +37,19 @@ from typing import Literal
 from regview.registry.digests import short_digest
 from regview.registry.errors import LayerFormatError, NotFound
 from regview.registry.layers.entry import (
+    OPAQUE_MARKER,
+    WHITEOUT_PREFIX,
     Entry,
     EntryType,
     display_path,
+    join_path,
     normalize_path,
     parent_path,
 )
 from regview.registry.layers.image import check_diff_id
 from regview.registry.layers.indexer import LayerIndexer, StreamState
 from regview.registry.layers.tarstream import DataSink
+from regview.registry.layers.toc import LayerToc
 from regview.registry.models import Descriptor
 from regview.registry.source import Source
 
@@ -160,6 +164,22 @@ def _look_in_layer(entries: Sequence[Entry], target: str, before: int | None = N
     return look
 
 
+def _mentions(toc: LayerToc, target: str) -> bool:
+    """True when ``toc`` has an entry at ``target`` or at one of its ancestors, or a
+    whiteout or opaque marker that could hide it (else the layer has nothing to say)."""
+    path = target
+    while True:
+        parent, _, name = path.rpartition("/")
+        for candidate in (path, join_path(parent, WHITEOUT_PREFIX + name)):
+            if toc.find(candidate) is not None:
+                return True
+        if toc.find(join_path(parent, OPAQUE_MARKER)) is not None:
+            return True
+        if not parent:
+            return False
+        path = parent
+
+
 def _resolve(link: Entry, rest: str = "", parent: str | None = None) -> str:
     """Where a symlink points, as a path from the root (``..`` cannot leave the root).
 
@@ -217,7 +237,10 @@ async def read_file(
         layer = layers[i]
         toc = await indexer.index(repository, layer)
         check(i, toc.diff_id if toc.origin == "tar" else None)
-        look = _look_in_layer(toc.entries, target, before)
+        if before is None and not _mentions(toc, target):
+            look = _Look(target)  # most layers: a few dictionary look-ups say "absent"
+        else:
+            look = _look_in_layer(toc.entries, target, before)
         if before is not None and look.verdict == "absent":
             later = _look_in_layer(toc.entries, target)
             if later.verdict == "found":
