@@ -247,3 +247,50 @@ def test_gnu_tar_itself_agrees_with_the_hand_written_old_header(tmp_path: Path) 
     assert " f\n" in listing.stdout or listing.stdout.rstrip().endswith(" f"), listing
     with pytest.raises(LayerFormatError, match="truncated"):
         parse(archive.read_bytes())
+
+
+def pax_0_0(pairs: list[tuple[int, int]], realsize: int, data: bytes) -> bytes:
+    """A PAX 0.0 entry: the repeated offset/numbytes records, written by hand."""
+    records = [("GNU.sparse.size", str(realsize)), ("GNU.sparse.numblocks", str(len(pairs)))]
+    for offset, length in pairs:
+        records += [("GNU.sparse.offset", str(offset)), ("GNU.sparse.numbytes", str(length))]
+    return pax_records(records, data)
+
+
+def pax_records(records: list[tuple[str, str]], data: bytes) -> bytes:
+    """One entry after a PAX header holding ``records`` in this order (repeats kept)."""
+    body = b""
+    for key, value in records:
+        text = f" {key}={value}\n".encode()
+        size = len(text) + 1
+        while len(str(size)) + len(text) != size:
+            size += 1
+        body += str(size).encode() + text
+    header = tarfile.TarInfo("./PaxHeaders/f")
+    header.type = tarfile.XHDTYPE
+    header.size = len(body)
+    entry = tarfile.TarInfo("f")
+    entry.size = len(data)
+    pad = lambda raw: raw + b"\0" * (-len(raw) % BLOCK)  # noqa: E731
+    return (
+        header.tobuf(tarfile.USTAR_FORMAT)
+        + pad(body)
+        + entry.tobuf(tarfile.USTAR_FORMAT)
+        + pad(data)
+        + bytes(2 * BLOCK)
+    )
+
+
+def test_a_pax_0_0_map_of_thousands_of_pairs_expands_in_order() -> None:
+    count = 20_000  # about 0.8 MB of records: under the 1 MiB cap, and no quadratic copy
+    pairs = [(i * 8 + 2, 3) for i in range(count)]
+    data = b"abc" * count
+    content = expanded(pax_0_0(pairs, count * 8, data))
+    assert content == b"\0\0abc\0\0\0" * count
+
+
+def test_a_pax_0_0_map_with_a_missing_length_is_refused() -> None:
+    records = [("GNU.sparse.size", "8"), ("GNU.sparse.offset", "0"), ("GNU.sparse.offset", "5")]
+    raw = pax_records([*records, ("GNU.sparse.numbytes", "3")], b"abc")
+    with pytest.raises(LayerFormatError, match="odd count"):
+        expanded(raw)

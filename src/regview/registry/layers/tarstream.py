@@ -124,6 +124,7 @@ def _gnu_sparse_pairs(block: bytes, count: int, start: int, offset: int) -> list
 def parse_pax(data: bytes, offset: int) -> dict[str, bytes]:
     """Records ``"%d %s=%s\\n"``; a later record of the same key wins."""
     out: dict[str, bytes] = {}
+    pairs: list[bytes] = []
     pos = 0
     n = len(data)
     while pos < n:
@@ -144,11 +145,11 @@ def parse_pax(data: bytes, offset: int) -> dict[str, bytes]:
             raise LayerFormatError(f"PAX record without '=' at offset {offset:,}")
         name = key.decode("utf-8", "surrogateescape")
         if name in ("GNU.sparse.offset", "GNU.sparse.numbytes"):
-            # PAX sparse 0.0 repeats these two, in order: keep them all.
-            pairs = out.get(_PAX00_PAIRS)
-            out[_PAX00_PAIRS] = value if pairs is None else pairs + b"," + value
+            pairs.append(value)  # PAX sparse 0.0 repeats these two, in order: keep them all
         out[name] = value
         pos = end
+    if pairs:
+        out[_PAX00_PAIRS] = b",".join(pairs)
     return out
 
 
