@@ -294,3 +294,33 @@ def test_a_pax_0_0_map_with_a_missing_length_is_refused() -> None:
     raw = pax_records([*records, ("GNU.sparse.numbytes", "3")], b"abc")
     with pytest.raises(LayerFormatError, match="odd count"):
         expanded(raw)
+
+
+def test_diff_compares_sparse_files_by_their_content(tmp_path: Path) -> None:
+    # The same stored chunk at two offsets: equal stored data, different files.
+    import subprocess
+
+    from regview.registry.image_diff import diff_filesystems
+    from regview.registry.layers import LayerToc, merge_layers
+    from tests.support.gnu_tar import gnu_tar
+
+    tocs = []
+    for side, offset in (("a", 1 * MiB), ("b", 2 * MiB)):
+        src = tmp_path / side
+        src.mkdir()
+        with (src / "holes").open("wb") as f:
+            f.truncate(4 * MiB)
+            f.seek(offset)
+            f.write(b"D" * 4096)
+        archive = tmp_path / f"{side}.tar"
+        subprocess.run(
+            [gnu_tar(), "--sparse", "-cf", str(archive), "-C", str(src), "holes"], check=True
+        )
+        raw = archive.read_bytes()
+        entries = tuple(parse(raw).entries)
+        tocs.append(LayerToc("sha256:" + side * 64, entries, len(raw), len(raw), "none"))
+    changes, unhashed = diff_filesystems(merge_layers(tocs[:1]), merge_layers(tocs[1:]))
+    assert unhashed == ()
+    assert [(c.path, c.attributes) for c in changes] == [("holes", ("content",))]
+    same, unhashed = diff_filesystems(merge_layers(tocs[:1]), merge_layers(tocs[:1]))
+    assert same == () and unhashed == ()
