@@ -14,12 +14,13 @@ returns one of
 
 JSON is decoded up to :data:`MAX_JSON_BYTES`. Strings stay as the blob wrote them:
 display code makes them safe. :func:`decoded_lines` gives the lines ``regview blob
---decode`` prints.
+--decode`` prints; :func:`read_for_decoding` reads a blob from a source for it.
 """
 
 from __future__ import annotations
 
 from regview.artifacts.decode import LAYER_NOTE, decode_blob, expected_kind, is_layer_type
+from regview.artifacts.fetch import BlobBytes, read_for_decoding
 from regview.artifacts.fields import MAX_JSON_BYTES, DecodeError
 from regview.artifacts.model import (
     Attestation,
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_JSON_BYTES",
     "MAX_PREVIEW_BYTES",
     "Attestation",
+    "BlobBytes",
     "DecodeError",
     "Decoded",
     "Package",
@@ -55,4 +57,5 @@ __all__ = [
     "is_text",
     "package_lines",
     "pretty",
+    "read_for_decoding",
 ]

@@ -29,7 +29,7 @@ from regview.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from regview.artifacts import Decoded
+    from regview.artifacts import BlobBytes, Decoded
     from regview.registry import ClientPool, Source
 
 ORDER = 31
@@ -91,34 +91,16 @@ async def _to_stdout(source: Source, repository: str, digest: str, force: bool) 
     out.close()
 
 
-async def read_for_decoding(source: Source, repository: str, digest: str) -> tuple[bytes, int]:
-    """The blob's bytes, verified, when it is no bigger than regview decodes; else its
-    first bytes only (a ranged read, not verified) and its size."""
-    from regview.artifacts import MAX_JSON_BYTES, MAX_PREVIEW_BYTES
-
-    async with source.open_blob(repository, digest) as stream:
-        if stream.size is not None and stream.size > MAX_JSON_BYTES:
-            size = stream.size
-        else:
-            data = bytearray()
-            async for chunk in stream.chunks():
-                data += chunk
-                if len(data) > MAX_JSON_BYTES:
-                    break
-            else:
-                return bytes(data), len(data)
-            size = stream.size if stream.size is not None else len(data)
-    async with source.open_blob(repository, digest, length=MAX_PREVIEW_BYTES) as stream:
-        head = bytearray()
-        async for chunk in stream.chunks():
-            head += chunk
-            if len(head) >= MAX_PREVIEW_BYTES:
-                break
-    return bytes(head[:MAX_PREVIEW_BYTES]), size
-
-
-def _decoded_json(display: str, digest: str, size: int, decoded: Decoded) -> dict[str, object]:
-    return {"reference": display, "digest": digest, "size": size, "decoded": decoded.to_json()}
+def _decoded_json(
+    display: str, digest: str, read: BlobBytes, decoded: Decoded
+) -> dict[str, object]:
+    return {
+        "reference": display,
+        "digest": digest,
+        "size": read.size,
+        "verified": read.verified,
+        "decoded": decoded.to_json(),
+    }
 
 
 async def _blob(pool: ClientPool, args: argparse.Namespace) -> int:
@@ -137,16 +119,17 @@ async def _blob(pool: ClientPool, args: argparse.Namespace) -> int:
         await _to_stdout(source, ref.repository, digest, args.force)
         return 0
 
-    from regview.artifacts import decode_blob, decoded_lines
+    from regview.artifacts import decode_blob, decoded_lines, read_for_decoding
 
-    data, size = await read_for_decoding(source, ref.repository, digest)
-    decoded = decode_blob(data, media_type=args.media_type or "", size=size)
+    media_type = args.media_type or ""
+    read = await read_for_decoding(source, ref.repository, digest, media_type=media_type)
+    decoded = decode_blob(read.data, media_type=media_type, size=read.size)
     if args.json:
-        print_json(_decoded_json(ref.display, digest, size, decoded))
+        print_json(_decoded_json(ref.display, digest, read, decoded))
     else:
         lines = list(decoded_lines(decoded))
-        if len(data) < size:
-            lines.append(f"(the first {len(data):,} bytes: not checked against the digest)")
+        if not read.verified:
+            lines.append(f"(the first {len(read.data):,} bytes: not checked against the digest)")
         print_lines(lines)
     return 0
 
