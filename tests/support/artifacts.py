@@ -53,7 +53,7 @@ def build(subject: Manifest) -> dict[str, Manifest]:
     return {
         "spdx": one("sbom", mt.SPDX_JSON, mt.SPDX_JSON, "sbom.spdx.json"),
         "cyclonedx": one("sbom", mt.CYCLONEDX_JSON, mt.CYCLONEDX_JSON, "bom.cdx.json"),
-        "attestation": one("attestation", DSSE, DSSE, "attestation.dsse.json"),
+        "attestation": one("attestation", mt.IN_TOTO, DSSE, "attestation.dsse.json"),
         "signature": one(
             "signature",
             mt.COSIGN_ARTIFACT_SIG,

@@ -33,6 +33,7 @@ from regview.artifacts.model import (
     Subject,
 )
 from regview.artifacts.raw import MAX_PREVIEW_BYTES, hex_dump, is_text
+from regview.artifacts.raw import preview as raw_preview
 from regview.artifacts.text import decoded_lines, package_lines, pretty
 
 __all__ = [
@@ -57,5 +58,6 @@ __all__ = [
     "is_text",
     "package_lines",
     "pretty",
+    "raw_preview",
     "read_for_decoding",
 ]

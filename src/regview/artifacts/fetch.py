@@ -1,7 +1,7 @@
 """Read a blob for decoding: whole and verified when it is small enough, else its start.
 
 A blob over :data:`~regview.artifacts.fields.MAX_JSON_BYTES`, and a layer of an image
-(a tar archive, which no decoder reads), is read only for its first
+bigger than a preview (a tar archive, which no decoder reads), is read only for its first
 :data:`~regview.artifacts.raw.MAX_PREVIEW_BYTES` with a ranged request, which cannot
 be checked against the digest: :class:`BlobBytes` says so (``verified``).
 """
@@ -46,7 +46,9 @@ async def read_for_decoding(
     its first bytes (a ranged read, not verified). ``size`` from the descriptor, when
     known, spares opening a big blob for nothing; the served length is believed only
     to stop early, never to read more."""
-    if not is_layer_type(media_type) and (size is None or size <= MAX_JSON_BYTES):
+    small = size is not None and size <= MAX_PREVIEW_BYTES  # all of it costs no more
+    wanted = small or not is_layer_type(media_type)
+    if wanted and (size is None or size <= MAX_JSON_BYTES):
         async with source.open_blob(repository, digest) as stream:
             total = stream.size
             if total is None or total <= MAX_JSON_BYTES:

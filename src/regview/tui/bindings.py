@@ -19,6 +19,7 @@ from textual.binding import Binding
 
 __all__ = [
     "APP_BINDINGS",
+    "ARTIFACT_BINDINGS",
     "CONFIRM_DELETE_BINDINGS",
     "DIFF_BINDINGS",
     "DIFF_TREE_BINDINGS",
@@ -29,6 +30,7 @@ __all__ = [
     "JSON_BINDINGS",
     "LIST_BINDINGS",
     "MAIN_BINDINGS",
+    "MAIN_BLOB_BINDINGS",
     "MANIFEST_TREE_BINDINGS",
     "START_BINDINGS",
     "KeymapError",
@@ -158,11 +160,30 @@ START_BINDINGS: list[Binding] = [
 ]
 
 
+# --- blobs: SBOMs, attestations, signatures (issue 14, deliverable 4) -----------------
+
+#: Added to the main screen's keys: the blob of a referrer, layer or config.
+MAIN_BLOB_BINDINGS: list[Binding] = [
+    # In the help, not the footer (it is full at 80 columns); Enter opens an artifact's
+    # layer too.
+    Binding("b", "blob", "Blob", show=False,
+            tooltip="Open the blob: an SBOM, attestation or signature decoded",
+            id="main.blob"),
+]
+
+#: The blob screen.
+ARTIFACT_BINDINGS: list[Binding] = [
+    Binding("escape,q", "back", "Back", id="artifact.back"),
+    Binding("r", "raw", "Raw", tooltip="Switch between the decoded view and the raw bytes",
+            id="artifact.raw"),
+]
+
+
 def all_bindings() -> list[tuple[str, list[Binding]]]:
     """Every binding the app defines, grouped by where it applies."""
     return [
         ("Everywhere", APP_BINDINGS),
-        ("Main screen", MAIN_BINDINGS),
+        ("Main screen", MAIN_BINDINGS + MAIN_BLOB_BINDINGS),
         ("Lists", LIST_BINDINGS),
         ("Tags pane", TAGS_BINDINGS),
         ("Filter input", FILTER_BINDINGS),
@@ -172,6 +193,7 @@ def all_bindings() -> list[tuple[str, list[Binding]]]:
         ("Image diff", DIFF_BINDINGS),
         ("Diff file tree", DIFF_TREE_BINDINGS),
         ("Raw JSON", JSON_BINDINGS),
+        ("Blob view", ARTIFACT_BINDINGS),
         ("Delete question", CONFIRM_DELETE_BINDINGS),
         ("Start picker", START_BINDINGS),
         ("This help", HELP_BINDINGS),
