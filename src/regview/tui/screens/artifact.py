@@ -342,7 +342,7 @@ class ArtifactScreen(Screen[None]):
         )
         if d is not None:
             text.append("  ")
-            text.append_text(literal(mt.short_name(d.media_type), limit=50, style="blue"))
+            text.append_text(literal(mt.short_name(d.media_type), limit=32, style="blue"))
             text.append(f"  {human_size(d.size)}", style="green")
             text.append("  " + d.digest.partition(":")[2][:12], style="cyan")
         if self.read is not None:
