@@ -167,7 +167,7 @@ MAIN_BLOB_BINDINGS: list[Binding] = [
     # In the help, not the footer (it is full at 80 columns); Enter opens an artifact's
     # layer too.
     Binding("b", "blob", "Blob", show=False,
-            tooltip="Open the blob: an SBOM, attestation or signature decoded",
+            tooltip="Open the blob (SBOM, attestation, signature)",
             id="main.blob"),
 ]
 
