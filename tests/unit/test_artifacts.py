@@ -257,13 +257,17 @@ def test_a_layer_says_the_files_view_is_the_better_tool() -> None:
     assert got.note is not None and "files view (f)" in got.note
 
 
-def test_lines_for_people_keep_the_blob_strings_for_the_caller_to_escape() -> None:
+def test_package_table_cells_are_escaped_before_they_are_aligned() -> None:
     doc = {"spdxVersion": "SPDX-2.3", "name": "x",
-           "packages": [{"name": "[bold red]evil\x1b]0;pwned\x07", "versionInfo": "1"}]}
+           "packages": [{"name": "[bold red]evil\x1b]0;pwned\x07", "versionInfo": "1"},
+                        {"name": "plain", "versionInfo": "2"}]}
     lines = list(decoded_lines(decode_blob(json.dumps(doc).encode())))
     assert lines[0] == "SPDX SPDX-2.3 SBOM: x"
-    assert lines[-2].split() == ["NAME", "VERSION", "TYPE", "LICENSE", "PURL", "SUPPLIER"]
-    assert lines[-1].startswith("[bold red]evil\x1b]0;pwned\x07")
+    assert lines[-3].split() == ["NAME", "VERSION", "TYPE", "LICENSE", "PURL", "SUPPLIER"]
+    # Counted by hand: the escaped name is 30 characters, so VERSION starts at 32.
+    assert lines[-2] == "[bold red]evil\\x1b]0;pwned\\x07  1"
+    assert lines[-1] == "plain" + " " * 27 + "2"
+    assert lines[-3].index("VERSION") == 32
 
 
 def test_dsse_payload_in_url_safe_base64() -> None:

@@ -1,7 +1,8 @@
 """A decoded blob as lines for people (``regview blob --decode``).
 
-The lines hold the blob's own strings unchanged: the caller makes each one safe for
-its terminal (``regview.cli.common.print_lines`` does).
+The lines hold the blob's own strings unchanged (but for the package table's cells,
+escaped so the columns line up): the caller makes each line safe for its terminal
+(``regview.cli.common.print_lines`` does).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from regview.artifacts.model import Attestation, Decoded, Raw, Sbom, Signature
+from regview.textsafe import visible
 
 __all__ = ["MAX_PREDICATE_CHARS", "decoded_lines", "package_lines", "pretty"]
 
@@ -30,9 +32,13 @@ def pretty(value: Any, limit: int = MAX_PREDICATE_CHARS) -> str:
 
 
 def package_lines(sbom: Sbom) -> Iterator[str]:
-    """The package table: a header, then one tab-free, space-aligned row per package
-    (columns as wide as their widest cell, capped at 60)."""
-    rows = [(p.name, p.version, p.type, p.license, p.purl, p.supplier) for p in sbom.packages]
+    """The package table: a header, then one space-aligned row per package (columns as
+    wide as their widest cell, capped at 60). Cells are made terminal-safe first
+    (:func:`regview.textsafe.visible`), so an escape sequence cannot skew the columns."""
+    rows = [
+        tuple(visible(c) for c in (p.name, p.version, p.type, p.license, p.purl, p.supplier))
+        for p in sbom.packages
+    ]
     widths = [len(c) for c in COLUMNS]
     for row in rows:
         for i, cell in enumerate(row):
