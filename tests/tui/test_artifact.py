@@ -1,6 +1,6 @@
 """The blob screen (``b``; Enter on an artifact's layer), driven with Pilot over an OCI
 layout holding the hand-written SBOMs, attestation and signature
-(tests.tui.artifact_layouts). Expected values are written out from the fixtures."""
+(tests.support.artifact_layout). Expected values are written out from the fixtures."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from regview.tui.app import RegviewApp, create_app
 from regview.tui.screens.artifact import ArtifactScreen, PackageList
 from regview.tui.screens.files import FilesScreen
 from regview.tui.widgets.manifest_tree import ManifestTree, NodeData
-from tests.tui import artifact_layouts as al
+from tests.support import artifact_layout as al
 from tests.tui.fakes import FakeSource
 from tests.tui.helpers import screen_text, settle
 

@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from regview.tui.app import create_app
-from tests.tui import artifact_layouts as al
+from tests.support import artifact_layout as al
 from tests.tui.fakes import FakeSource
 from tests.tui.helpers import settle
 from tests.tui.test_artifact import cursor_to
