@@ -7,6 +7,8 @@ cannot be made to), refused with nothing left behind."""
 from __future__ import annotations
 
 import hashlib
+import shlex
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
@@ -14,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import artifacts
-from tests.support.cli import Regview
+from tests.support import artifact_layout, artifacts
+from tests.support.cli import Regview, base_env
 from tests.support.quiet_handler import QuietHandler
 from tests.support.registry import RegistryServer
+from tests.support.terminal import Terminal
 
 pytestmark = pytest.mark.integration
 
@@ -224,3 +227,46 @@ def test_decode_refuses_bytes_that_do_not_match(regview: Regview, liar: str) -> 
     result = regview("blob", f"{liar}/liar/app@{CLAIMED}", "--json").failed()
     assert "does not match its digest" in result.stderr
     assert result.stdout == b""
+
+
+# --- on a terminal ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_layout(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    root, subject, found = artifact_layout.build(tmp_path_factory.mktemp("blob-tty"))
+    digests = {name: m.layers[0].digest for name, m in found.items()}
+    digests["layer"] = subject.layers[0].digest
+    return root / artifact_layout.REPO, digests
+
+
+def _in_terminal(regview: Regview, *args: str) -> tuple[int, bytes, str]:
+    argv = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "regview", *args))
+    with Terminal(argv, {**base_env(), **regview.env()}, columns=200, rows=30) as term:
+        status = term.wait()
+        return status, term.raw, term.text
+
+
+def test_binary_is_refused_on_a_terminal_unless_forced(
+    regview: Regview, hostile_layout: tuple[Path, dict[str, str]]
+) -> None:
+    path, digests = hostile_layout
+    ref = f"oci:{path}@{digests['layer']}"
+    status, _raw, text = _in_terminal(regview, "blob", ref)
+    assert status == 2
+    assert "refusing to write binary data to a terminal (redirect it, or use --force)" in text
+    status, raw, _text = _in_terminal(regview, "blob", ref, "--force")
+    assert status == 0 and b"\x1f\x8b\x08" in raw  # the gzip magic, as --force asked
+
+
+def test_escapes_in_a_blob_do_not_reach_the_terminal(
+    regview: Regview, hostile_layout: tuple[Path, dict[str, str]]
+) -> None:
+    path, digests = hostile_layout
+    ref = f"oci:{path}@{digests['hostile']}"
+    for extra in ((), ("--decode",)):
+        status, raw, text = _in_terminal(regview, "blob", ref, *extra)
+        assert status == 0, text
+        # The SBOM holds ESC ] 0 ; ... BEL (set the window title) and ESC [ 2 J (clear).
+        assert b"\x1b]0;pwned" not in raw and b"\x1b[2J" not in raw and b"\x07" not in raw
+        assert "[bold red]not markup[/]" in text
