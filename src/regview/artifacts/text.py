@@ -31,12 +31,17 @@ def pretty(value: Any, limit: int = MAX_PREDICATE_CHARS) -> str:
     return text
 
 
+def _safe(cell: str) -> str:
+    # Most cells are printable ASCII: no need to look at each character.
+    return cell if cell.isascii() and cell.isprintable() else visible(cell)
+
+
 def package_lines(sbom: Sbom) -> Iterator[str]:
     """The package table: a header, then one space-aligned row per package (columns as
     wide as their widest cell, capped at 60). Cells are made terminal-safe first
     (:func:`regview.textsafe.visible`), so an escape sequence cannot skew the columns."""
     rows = [
-        tuple(visible(c) for c in (p.name, p.version, p.type, p.license, p.purl, p.supplier))
+        tuple(_safe(c) for c in (p.name, p.version, p.type, p.license, p.purl, p.supplier))
         for p in sbom.packages
     ]
     widths = [len(c) for c in COLUMNS]
