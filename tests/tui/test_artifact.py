@@ -236,3 +236,23 @@ async def test_b_where_there_is_no_blob_says_so(built: tuple[Path, dict[str, str
         await pilot.press("b")
         await settle(pilot)
         assert not isinstance(pilot.app.screen, ArtifactScreen)
+
+
+async def test_a_blob_that_does_not_match_its_digest_is_refused(
+    built: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    import shutil
+
+    from tests.support.images import sha256_digest
+
+    root, digests = built
+    copy = tmp_path / "layout"
+    shutil.copytree(root, copy)
+    layer = sha256_digest(al.artifacts.fixture("sbom.spdx.json"))
+    blob = copy / al.REPO / "blobs" / "sha256" / layer.split(":")[1]
+    blob.write_bytes(blob.read_bytes().replace(b"openssl", b"evilssl"))
+    async with _app(copy).run_test(size=(120, 40)) as pilot:
+        screen = await open_referrer(pilot, digests["spdx"])
+        text = screen_text(pilot.app)  # type: ignore[arg-type]
+        assert "does not match its digest" in text
+        assert "evilssl" not in text and screen.decoded is None

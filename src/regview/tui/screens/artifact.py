@@ -318,7 +318,7 @@ class ArtifactScreen(Screen[None]):
                 annotations=d.annotations,
                 size=read.size,
             )
-        except RegistryError as exc:
+        except (RegistryError, OSError) as exc:  # OSError: a local layout's file went away
             self._fail(str(exc))
             return
         self.read = read
