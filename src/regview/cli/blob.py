@@ -83,9 +83,9 @@ async def _to_file(source: Source, repository: str, digest: str, path: Path, for
 
 async def _to_stdout(source: Source, repository: str, digest: str, force: bool) -> None:
     # cat's guard: raw to a pipe; on a terminal text made safe, binary refused.
-    from regview.cli.layers import _CatOutput
+    from regview.cli.terminal_output import TerminalOutput
 
-    out = _CatOutput(force=force)
+    out = TerminalOutput(force=force)
     async with source.open_blob(repository, digest) as stream:
         async for chunk in stream.chunks():
             out.write(chunk)
