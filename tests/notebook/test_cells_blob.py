@@ -44,7 +44,7 @@ async def test_an_spdx_sbom_is_a_package_table(
     assert frame.purl[1] == "pkg:npm/left-pad@1.3.0"
     html = sb._repr_html_()
     assert [r[0] for r in package_rows(html)] == ["openssl", "left-pad", "acme-api"]
-    assert "SPDX SPDX-2.3 SBOM" in html and "Tool: syft-1.4.1" in html
+    assert "SPDX-2.3 SBOM" in html and "Tool: syft-1.4.1" in html
 
 
 async def test_an_attestation_and_a_signature(

@@ -262,7 +262,7 @@ def test_package_table_cells_are_escaped_before_they_are_aligned() -> None:
            "packages": [{"name": "[bold red]evil\x1b]0;pwned\x07", "versionInfo": "1"},
                         {"name": "plain", "versionInfo": "2"}]}
     lines = list(decoded_lines(decode_blob(json.dumps(doc).encode())))
-    assert lines[0] == "SPDX SPDX-2.3 SBOM: x"
+    assert lines[0] == "SPDX-2.3 SBOM: x"
     assert lines[-3].split() == ["NAME", "VERSION", "TYPE", "LICENSE", "PURL", "SUPPLIER"]
     # Counted by hand: the escaped name is 30 characters, so VERSION starts at 32.
     assert lines[-2] == "[bold red]evil\\x1b]0;pwned\\x07  1"

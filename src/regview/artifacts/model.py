@@ -57,6 +57,14 @@ class Sbom:
     problems: tuple[str, ...] = ()
     kind: str = field(default="sbom", init=False)
 
+    @property
+    def format_label(self) -> str:
+        """``SPDX-2.3`` (SPDX's version names its format already), ``CycloneDX 1.5``."""
+        version = self.spec_version
+        if version.upper().startswith(self.format.upper()):
+            return version
+        return f"{self.format} {version}".strip()
+
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,

@@ -53,7 +53,7 @@ def package_lines(sbom: Sbom) -> Iterator[str]:
 
 
 def _sbom_header(sbom: Sbom) -> Iterator[str]:
-    yield f"{sbom.format} {sbom.spec_version} SBOM: {sbom.name or '(unnamed)'}"
+    yield f"{sbom.format_label} SBOM: {sbom.name or '(unnamed)'}"
     if sbom.created:
         yield f"created: {sbom.created}"
     for creator in sbom.creators:

@@ -70,7 +70,7 @@ class BlobResult(Table[Package]):
     def _what(self) -> str:
         d = self.decoded
         if isinstance(d, Sbom):
-            return f"{d.format} {d.spec_version} SBOM"
+            return f"{d.format_label} SBOM"
         if isinstance(d, Attestation):
             return "in-toto attestation" + (" (DSSE)" if d.envelope else "")
         if isinstance(d, Signature):

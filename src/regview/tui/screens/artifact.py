@@ -416,7 +416,7 @@ class ArtifactScreen(Screen[None]):
 
     def _sbom_header(self, sbom: Sbom, title: str | None = None) -> RenderableType:
         rows: list[tuple[str, RenderableType | str | None]] = [
-            ("Format", f"{sbom.format} {sbom.spec_version}"),
+            ("Format", sbom.format_label),
             ("Name", sbom.name),
             ("Created", sbom.created),
             (
