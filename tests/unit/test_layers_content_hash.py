@@ -121,7 +121,7 @@ async def test_the_stored_toc_keeps_the_hashes_and_files_json_shows_them(
 async def test_a_toc_stored_in_the_old_format_is_indexed_again_not_misread(
     tmp_path: Path,
 ) -> None:
-    assert TOC_FORMAT == 2
+    assert TOC_FORMAT == 3
     write_image(tmp_path / "img", [Layer(gz(a_layer()))])
     source = OciLayoutSource(tmp_path / "img")
     _, layers = await image_layers(source, "img", "latest")
@@ -148,7 +148,7 @@ async def test_a_toc_stored_in_the_old_format_is_indexed_again_not_misread(
     toc = await LayerIndexer(source, store=fresh).index("img", layer)
     assert {e.path: e.sha256 for e in toc.entries}["etc/a"] == hexsha(ALPHA)
     stored = json.loads(gzip.decompress(path.read_bytes()))
-    assert stored["format"] == 2
+    assert stored["format"] == 3
     assert stored["entries"][1][:6] == ["etc/a", "file", 14, 420, 0, 0]
     assert stored["entries"][1][12] == hexsha(ALPHA)
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from regview.registry.errors import LayerFormatError
+from regview.registry.layers.gzip_index import GzipCheckpoint, GzipInflater
 from regview.registry.layers.zstd_stream import (
     ZSTD_MAGIC,
     ZstdStream,
@@ -60,8 +61,13 @@ class Decompressor:
     middle of a compressed stream.
     """
 
-    def __init__(self, sink: Sink, *, declared: str | None = None) -> None:
+    def __init__(
+        self, sink: Sink, *, declared: str | None = None, gzip_spacing: int | None = None
+    ) -> None:
         self._sink = sink
+        #: With a spacing, gzip goes through :class:`GzipInflater`, which keeps checkpoints.
+        self._gzip_spacing = gzip_spacing
+        self._inflater: GzipInflater | None = None
         self._declared = declared
         self._head = b""
         self.compression: Compression | None = None
@@ -113,7 +119,9 @@ class Decompressor:
             head, self._head = self._head, b""
             self.compression = "gzip" if head.startswith(_GZIP_MAGIC) else "none"
             self._dispatch(head)
-        if self.compression == "gzip":
+        if self.compression == "gzip" and self._inflater is not None:
+            self._inflater.finish()
+        elif self.compression == "gzip":
             if self._gzip is not None and not self._gzip.eof:
                 raise LayerFormatError(
                     f"the gzip data ends early (after {self.bytes_in:,} compressed bytes)"
@@ -131,7 +139,17 @@ class Decompressor:
 
     # --- gzip (possibly several members, as eStargz and pigz write) -----------------------
 
+    @property
+    def gzip_checkpoints(self) -> list[GzipCheckpoint]:
+        """Restart points recorded so far (gzip with a ``gzip_spacing`` only)."""
+        return self._inflater.checkpoints if self._inflater is not None else []
+
     def _feed_gzip(self, data: bytes) -> None:
+        if self._gzip_spacing is not None:
+            if self._inflater is None:
+                self._inflater = GzipInflater(self._deliver, spacing=self._gzip_spacing)
+            self._inflater.feed(data)
+            return
         while data:
             if self._gzip_trailing_zeros:
                 if data.strip(b"\0"):

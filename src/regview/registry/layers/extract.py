@@ -3,10 +3,13 @@
 Layers are searched from the top, honouring whiteouts and opaque directories, so the
 answer is the file of the merged filesystem. The search works on each layer's table of
 contents (:func:`_look_in_layer`): a layer whose TOC is not known yet is indexed first
-(read whole once, its TOC kept), because a tar may hold a path twice and the last copy
-is the one extraction leaves, so no answer is final before the layer's end. Then the
-file's bytes are streamed out of its layer (:func:`_extract`), and that stream stops as
-soon as the file has been written out.
+(read whole once, its TOC kept, with its restart points), because a tar may hold a path
+twice and the last copy is the one extraction leaves, so no answer is final before the
+layer's end. Then the file's bytes are read with one Range GET from the restart point
+before it (:mod:`.ranged_read`, checked against the size and sha256 the TOC recorded);
+when the layer allows no ranged read (a single-frame zstd layer, a registry that
+ignores Range), they are streamed out of its layer (:func:`_extract`), and that stream
+stops as soon as the file has been written out.
 
 The semantics are GNU tar's, as it extracts a layer over the ones below:
 
@@ -48,6 +51,8 @@ from regview.registry.layers.entry import (
 )
 from regview.registry.layers.image import check_diff_id
 from regview.registry.layers.indexer import LayerIndexer, StreamState
+from regview.registry.layers.ranged_read import read_ranged
+from regview.registry.layers.store import TocStore
 from regview.registry.layers.tarstream import DataSink
 from regview.registry.layers.toc import LayerToc
 from regview.registry.models import Descriptor
@@ -251,7 +256,17 @@ async def read_file(
         before = None
         if look.verdict == "found" and look.entry is not None and look.entry.is_file:
             found, diff_id = await _extract(
-                source, repository, layer, i, look.entry, look.copy, write, via, verify
+                source,
+                repository,
+                layer,
+                i,
+                look.entry,
+                look.copy,
+                write,
+                via,
+                verify,
+                toc,
+                indexer.store,
             )
             if toc.origin != "tar":  # an embedded TOC: the stream, if whole, tells
                 check(i, diff_id)
@@ -318,10 +333,17 @@ async def _extract(
     write: Callable[[bytes], None],
     via: list[str],
     verify: bool,
+    toc: LayerToc,
+    store: TocStore,
 ) -> tuple[FoundFile, str | None]:
-    """Stream the layer and write out copy number ``copy`` of ``entry.path``.
+    """Write out copy number ``copy`` of ``entry.path``: with one Range GET when the TOC
+    allows it (:mod:`.ranged_read`), else by streaming the layer.
 
     Returns the file, and the layer's diff_id when it was read whole (``verify``)."""
+    if not verify:
+        ranged = await read_ranged(source, repository, toc, entry, write, store)
+        if ranged is not None:
+            return FoundFile(entry, index, layer.digest, tuple(via), False), None
     job = _Extraction(entry.path, copy)
 
     def hook(e: Entry) -> DataSink | None:

@@ -196,6 +196,8 @@ class TarParser:
         self._expander: SparseExpander | None = None
         self._sparse_blocks = 0  # extension blocks of an old GNU sparse map so far
         self._sparse_hashed = 0
+        self._meta_start: int | None = None  # where the headers before this entry began
+        self._first_offset: int | None = None
 
     # --- feeding -------------------------------------------------------------------------
 
@@ -334,6 +336,8 @@ class TarParser:
                     f"extended tar header of {size:,} bytes at offset {header_offset:,} "
                     f"is larger than the {MAX_META:,} byte limit"
                 )
+            if self._meta_start is None:
+                self._meta_start = header_offset
             self._meta_type = typeflag
             self._meta = bytearray()
             self._pad = -size % BLOCK
@@ -345,9 +349,13 @@ class TarParser:
             return
         if typeflag and typeflag[0] in _IGNORED_TYPES:
             self._pending = {}
+            self._meta_start = None
             self._skip(size, None)
             return
+        first = header_offset if self._meta_start is None else self._meta_start
+        self._meta_start = None
         self._entry_offset = header_offset
+        self._first_offset = None if self._globals else first
         entry, data_size = self._make_entry(block, typeflag, size, header_offset)
         if typeflag == b"S" and block[482]:
             # Old GNU sparse: extension blocks of the sparse map come before the data.
@@ -535,6 +543,7 @@ class TarParser:
             devminor=_number(block[337:345], "devminor", offset)
             if kind in (EntryType.CHAR, EntryType.BLOCK)
             else 0,
+            offset=self._first_offset,
         )
         if not path:
             return None, data_size  # the root directory itself ("./")
