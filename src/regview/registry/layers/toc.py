@@ -100,21 +100,27 @@ def entry_to_row(e: Entry) -> list[Any]:
 
 
 def entry_from_row(row: Any) -> Entry:
-    if not isinstance(row, list) or len(row) != _FIELDS:
+    if type(row) is not list or len(row) != _FIELDS:
         raise MalformedContent(f"a TOC row is not a list of {_FIELDS} fields")
     path, kind, size, mode, uid, gid, mtime, link, uname, gname, major, minor, sha, offset = row
-    if not (
-        isinstance(path, str)
-        and isinstance(kind, str)
-        and all(type(v) is int for v in (size, mode, uid, gid, mtime, major, minor))
-        and (link is None or isinstance(link, str))
-        and isinstance(uname, str)
-        and isinstance(gname, str)
-        and (sha is None or _is_sha256_hex(sha))
-        and (offset is None or (type(offset) is int and offset >= 0))
+    # Spelled out, not all(...) over a generator: a warm ``cat`` decodes every row first.
+    if (
+        type(path) is not str
+        or type(uname) is not str
+        or type(gname) is not str
+        or type(size) is not int
+        or type(mode) is not int
+        or type(uid) is not int
+        or type(gid) is not int
+        or type(mtime) is not int
+        or type(major) is not int
+        or type(minor) is not int
+        or not (link is None or type(link) is str)
+        or not (sha is None or _is_sha256_hex(sha))
+        or not (offset is None or (type(offset) is int and offset >= 0))
     ):
         raise MalformedContent("a TOC row has fields of the wrong type")
-    entry_type = _TYPES.get(kind)
+    entry_type = _TYPES.get(kind) if type(kind) is str else None
     if entry_type is None:
         raise MalformedContent(f"unknown entry type {kind!r} in a TOC row")
     return Entry(
