@@ -155,13 +155,14 @@ def main() -> int:
 
         t, g = timed(lambda: ours(blob, spacing))
         index = encode_checkpoints(g.checkpoints)
-        cp = decode_checkpoints(index)[-1]
+        # The last checkpoint with at least 2 MiB of output after it.
+        cp = [c for c in decode_checkpoints(index) if c.uncompressed <= len(raw) - 2 * MiB][-1]
 
         def our_range() -> int:
             got = bytearray()
             r = GzipInflater.resume(cp, got.extend)
             pos = cp.compressed
-            while len(got) < MiB:
+            while len(got) < MiB and pos < len(blob):
                 r.feed(blob[pos : pos + 64 * 1024])
                 pos += 64 * 1024
             return pos - cp.compressed
@@ -189,7 +190,7 @@ def main() -> int:
         buf = io.BytesIO()
         f.export_index(fileobj=buf)
         points = list(f.seek_points())
-        last = points[-1]
+        last = [pt for pt in points if pt[0] <= len(raw) - 2 * MiB][-1]
         f.close()
 
         def ig_range() -> int:
@@ -197,7 +198,7 @@ def main() -> int:
             h = indexed_gzip.IndexedGzipFile(fileobj=src, spacing=spacing)
             h.import_index(fileobj=io.BytesIO(buf.getvalue()))
             h.seek(last[0])
-            h.read(MiB)
+            assert h.read(MiB) == raw[last[0] : last[0] + MiB]
             h.close()
             return src.read_bytes
 
@@ -250,7 +251,7 @@ def main() -> int:
             h = rapidgzip.RapidgzipFile(src, parallelization=1)
             h.import_index(io.BytesIO(out.getvalue()))
             h.seek(len(raw) - 2 * MiB)
-            h.read(MiB)
+            assert h.read(MiB) == raw[len(raw) - 2 * MiB : len(raw) - MiB]
             h.close()
             return src.read_bytes
 
