@@ -180,3 +180,20 @@ def test_a_registry_that_ignores_range_gets_streaming(
     assert _RangeDroppingProxy.ranges_dropped == dropped + 1  # regview did ask for a range
     # The answer to it was 200 (the whole blob): regview left it, and streamed the layer.
     assert [e.status for e in layer_gets(reqs)] == [200, 200]
+
+
+def test_a_damaged_cache_is_refused_in_one_line_then_read_anew(
+    regview: Regview, registry: RegistryServer, big_layer: str
+) -> None:
+    regview("files", big_layer, "--json").ok()
+    (ckpt,) = regview.cache_dir.rglob("*.ckpt")
+    data = bytearray(ckpt.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    ckpt.write_bytes(bytes(data))
+    failed = regview("cat", big_layer, "/opt/middle.txt").failed()  # one line, no traceback
+    assert "checkpoints" in failed.stderr and "run the command again" in failed.stderr
+    assert not ckpt.exists()
+    with registry.recording() as reqs:
+        out = regview("cat", big_layer, "/opt/middle.txt").ok()
+    assert out.stdout == FILES["opt/middle.txt"]
+    assert [e.status for e in layer_gets(reqs)] == [200]  # the layer streamed again
