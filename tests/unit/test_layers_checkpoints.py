@@ -22,9 +22,11 @@ from typing import Any
 
 import pytest
 
+from regview.registry import media_types as mt
 from regview.registry.blobs import BlobStream
 from regview.registry.errors import DigestMismatch, LayerFormatError
 from regview.registry.layers import LayerIndexer, TocStore, image_layers, read_file
+from regview.registry.layers.frame_index import decode_frames, encode_frames
 from regview.registry.layers.gzip_index import (
     WINDOW,
     GzipCheckpoint,
@@ -37,7 +39,7 @@ from regview.registry.layers.store import DamagedCheckpoints
 from regview.registry.layers.tarstream import TarParser
 from regview.registry.models import Descriptor
 from regview.registry.oci_layout import OciLayoutSource
-from tests.support.layer_builders import Layer, gz, write_image
+from tests.support.layer_builders import Layer, gz, write_image, zst
 
 MiB = 1024 * 1024
 
@@ -224,9 +226,9 @@ async def cat(source: Any, layers: list[Descriptor], path: str, store: TocStore)
 
 
 async def a_layout(
-    tmp_path: Path, blob: bytes
+    tmp_path: Path, blob: bytes, media_type: str = mt.OCI_LAYER_GZIP
 ) -> tuple[RecordingSource, list[Descriptor], TocStore]:
-    write_image(tmp_path / "img", [Layer(blob)])
+    write_image(tmp_path / "img", [Layer(blob, media_type)])
     source = RecordingSource(tmp_path / "img")
     _, layers = await image_layers(source, "img", "latest")
     return source, layers, TocStore(tmp_path / "cache")
@@ -414,3 +416,53 @@ def test_entry_offsets_include_the_pax_and_long_name_headers_before_them() -> No
     assert [raw[m.offset + 156 : m.offset + 157] for m in members] == [b"0", b"L", b"L"]
     assert [m.offset_data - m.offset for m in members] == [512, 1536, 1536]
     assert os.path.basename(parser.entries[1].path) == "x" * 150
+
+
+# --- zstd: frame starts ------------------------------------------------------------------
+
+
+async def test_a_multi_frame_zstd_layer_is_read_from_the_frame_before_the_file(
+    tree: dict[str, bytes], tmp_path: Path
+) -> None:
+    raw = gnu_tar(tree, tmp_path, "gnu")
+    blob = zst(raw, frames=16)  # about 1 MiB of tar per frame
+    source, layers, store = await a_layout(tmp_path, blob, mt.OCI_LAYER_ZSTD)
+    await LayerIndexer(source, store=store).index("img", layers[0])
+    toc = store.get(layers[0].digest)
+    assert toc is not None
+    ckpt = store.checkpoints_path_for(layers[0].digest)
+    assert ckpt is not None
+    frames = decode_frames(ckpt.read_bytes())
+    assert len(frames) >= 8 and frames[0] == (0, 0)
+    source.reads.clear()
+    for name in FILES:
+        assert await cat(source, layers, name, TocStore(tmp_path / "cache")) == tree[name], name
+        ((offset, _length, read),) = source.reads
+        source.reads.clear()
+        assert any(c == offset for c, _ in frames)  # starts on a frame
+        # At most the frame holding the file's header, the file, and the frame after it.
+        frame = max(len(raw) // 16, 1) + 1024
+        assert read <= 2 * frame + len(tree[name]) * 1.01 + 64 * 1024, (name, read)
+
+
+async def test_a_single_frame_zstd_layer_is_streamed_not_ranged(
+    tree: dict[str, bytes], tmp_path: Path
+) -> None:
+    blob = zst(gnu_tar(tree, tmp_path, "gnu"))
+    source, layers, store = await a_layout(tmp_path, blob, mt.OCI_LAYER_ZSTD)
+    await LayerIndexer(source, store=store).index("img", layers[0])
+    toc = store.get(layers[0].digest)
+    assert toc is not None and toc.checkpoints_sha256 is None
+    source.reads.clear()
+    assert await cat(source, layers, "c/text.txt", store) == tree["c/text.txt"]
+    assert [(o, n) for o, n, _ in source.reads] == [(0, None)]
+
+
+def test_frame_index_round_trip_and_damage_is_refused() -> None:
+    frames = [(0, 0), (1000, 5000), (2500, 9000)]
+    data = encode_frames(frames)
+    assert decode_frames(data) == frames
+    swapped = encode_frames([(0, 0), (2500, 9000), (1000, 5000)])
+    for bad in (data[:-1], data + b"\0", swapped, b"regview-zstd-frames-1\n\xff\xff\xff\xff"):
+        with pytest.raises(ValueError, match="zstd frame"):
+            decode_frames(bad)

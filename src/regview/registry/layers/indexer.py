@@ -22,6 +22,7 @@ from regview.registry.blobs import BlobStream
 from regview.registry.digests import short_digest
 from regview.registry.errors import LayerFormatError
 from regview.registry.layers.decompress import Decompressor
+from regview.registry.layers.frame_index import encode_frames
 from regview.registry.layers.gzip_index import SPACING, encode_checkpoints
 from regview.registry.layers.store import TocStore
 from regview.registry.layers.tarstream import EntryHook, TarParser
@@ -122,8 +123,13 @@ class StreamState:
         self.parser.finish()
 
     def encoded_checkpoints(self) -> bytes | None:
-        """The gzip restart points recorded, encoded for the store; None when there are none
-        (not gzip, or a layer shorter than one spacing: a ranged read starts at 0)."""
+        """The restart points recorded, encoded for the store: gzip checkpoints, or the
+        frame starts of a multi-frame zstd layer (:mod:`.frame_index`). None when there
+        are none (plain tar; a gzip layer shorter than one spacing, read from 0 then; a
+        single-frame zstd layer, streamed then)."""
+        if self.decompressor.compression == "zstd":
+            frames = self.decompressor.zstd_frames
+            return encode_frames(frames) if len(frames) > 1 else None
         points = self.decompressor.gzip_checkpoints
         return encode_checkpoints(points) if points else None
 

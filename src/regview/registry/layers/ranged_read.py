@@ -9,8 +9,9 @@ GET of the blob:
   padding, nothing else);
 * gzip: from the last checkpoint at or before the entry to the first checkpoint at or
   after the next entry, so at most two spacings plus the file's compressed size;
-* zstd and anything else: not ranged here (:func:`plan_range` says None) and the caller
-  streams the layer as before.
+* zstd with several frames: the same with frame starts (:mod:`.frame_index`), which need
+  no window; a single-frame zstd layer has no restart point and, like anything else
+  :func:`plan_range` says None to, is streamed by the caller as before.
 
 The tar parser runs from the entry's first header (so PAX and GNU headers, and sparse
 maps, are read as in a whole stream) and stops as soon as the entry's data is out. A
@@ -35,7 +36,9 @@ from dataclasses import dataclass
 
 from regview.registry.digests import short_digest
 from regview.registry.errors import DigestMismatch, LayerFormatError, RangeNotServed
+from regview.registry.layers.decompress import Decompressor
 from regview.registry.layers.entry import Entry, EntryType, display_path
+from regview.registry.layers.frame_index import decode_frames, is_frame_index
 from regview.registry.layers.gzip_index import GzipCheckpoint, GzipInflater, decode_checkpoints
 from regview.registry.layers.store import DamagedCheckpoints, TocStore
 from regview.registry.layers.tarstream import DataSink, TarParser
@@ -56,8 +59,10 @@ class ByteRange:
     length: int | None
     #: Uncompressed bytes to drop before the entry's first header.
     skip: int
-    #: Where gzip inflation resumes (None: the range is plain tar).
+    #: Where gzip inflation resumes (None: the range is plain tar, or zstd frames).
     resume: GzipCheckpoint | None
+    #: The range starts a zstd frame: decode it as zstd.
+    zstd: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +86,13 @@ def _next_offset(toc: LayerToc, offset: int) -> int | None:
 
 
 def plan_range(
-    toc: LayerToc, entry: Entry, checkpoints: Sequence[GzipCheckpoint]
+    toc: LayerToc,
+    entry: Entry,
+    checkpoints: Sequence[GzipCheckpoint],
+    frames: Sequence[tuple[int, int]] = (),
 ) -> ByteRange | None:
-    """The range to fetch for ``entry``, or None when this layer cannot be read by range."""
+    """The range to fetch for ``entry``, or None when this layer cannot be read by range.
+    ``checkpoints`` are a gzip layer's, ``frames`` a zstd layer's frame starts."""
     if (
         toc.origin != "tar"
         or entry.offset is None
@@ -98,6 +107,8 @@ def plan_range(
     if toc.compression == "none":
         length = None if end is None else min(end, toc.compressed_size) - first
         return ByteRange(first, length, 0, None)
+    if toc.compression == "zstd":
+        return _plan_zstd(toc, first, end, frames)
     if toc.compression != "gzip":
         return None
     start = _BLOB_START
@@ -115,12 +126,35 @@ def plan_range(
     return ByteRange(start.compressed, length, first - start.uncompressed, start)
 
 
-def _load_checkpoints(store: TocStore, toc: LayerToc) -> list[GzipCheckpoint]:
+def _plan_zstd(
+    toc: LayerToc, first: int, end: int | None, frames: Sequence[tuple[int, int]]
+) -> ByteRange | None:
+    if len(frames) < 2:
+        return None  # one frame: no restart point but the start; the caller streams
+    start: tuple[int, int] | None = None
+    stop: tuple[int, int] | None = None
+    for frame in frames:
+        if frame[1] <= first:
+            start = frame
+        elif end is not None and frame[1] >= end:
+            stop = frame
+            break
+    if start is None:
+        return None  # the first frame does not start at 0 (a skippable frame first)
+    length = None if stop is None else stop[0] - start[0]
+    return ByteRange(start[0], length, first - start[1], None, zstd=True)
+
+
+def _load_checkpoints(
+    store: TocStore, toc: LayerToc
+) -> tuple[list[GzipCheckpoint], list[tuple[int, int]]]:
     data = store.checkpoints(toc)
     if data is None:
-        return []
+        return [], []
     try:
-        return decode_checkpoints(data)
+        if is_frame_index(data):
+            return [], decode_frames(data)
+        return decode_checkpoints(data), []
     except ValueError:
         store.forget(toc.digest)
         raise DamagedCheckpoints(
@@ -144,9 +178,11 @@ class _EntryReader:
         self.hash = hashlib.sha256()
         self._seen = False
         self._parser = TarParser(self._hook, collect=False)
-        self._inflater = (
-            GzipInflater.resume(plan.resume, self._take) if plan.resume is not None else None
-        )
+        self._inflater: GzipInflater | Decompressor | None = None
+        if plan.resume is not None:
+            self._inflater = GzipInflater.resume(plan.resume, self._take)
+        elif plan.zstd:
+            self._inflater = Decompressor(self._take, declared="zstd")
 
     def _hook(self, e: Entry) -> DataSink | None:
         if self._seen:
@@ -205,7 +241,7 @@ async def read_ranged(
     recorded, and :class:`LayerFormatError` when the blob does not hold the entry where
     the TOC says; the cached TOC is deleted then.
     """
-    plan = plan_range(toc, entry, _load_checkpoints(store, toc))
+    plan = plan_range(toc, entry, *_load_checkpoints(store, toc))
     if plan is None:
         return None
     what = f"{display_path(entry.path)} in layer {short_digest(toc.digest)}"
