@@ -66,8 +66,11 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def make_layer(path: Path, size: int, files: int, codec: str) -> tuple[int, int]:
-    """Write a compressed tar of about ``size`` bytes of content to ``path``."""
+def make_layer(
+    path: Path, size: int, files: int, codec: str, frame_mib: int = 0
+) -> tuple[int, int]:
+    """Write a compressed tar of about ``size`` bytes of content to ``path``; with
+    ``frame_mib``, a zstd layer ends a frame after every that many MiB of tar."""
     rng = random.Random(1234)
     noise = rng.randbytes(4 * MiB)
     text = b"".join(b"line %d of some fairly repetitive text\n" % i for i in range(100_000))
@@ -78,6 +81,7 @@ def make_layer(path: Path, size: int, files: int, codec: str) -> tuple[int, int]
         sizes.append(chunk)
         big_budget -= chunk
     raw_total = 0
+    frames = 0
     with path.open("wb") as out:
         if codec == "zstd":
             import zstandard
@@ -95,6 +99,9 @@ def make_layer(path: Path, size: int, files: int, codec: str) -> tuple[int, int]
                 data = (source * (n // len(source) + 2))[start : start + n]
                 tar.addfile(info, io.BytesIO(data))
                 raw_total += n
+                if frame_mib and codec == "zstd" and raw_total // (frame_mib * MiB) > frames:
+                    frames = raw_total // (frame_mib * MiB)
+                    sink.flush(zstandard.FLUSH_FRAME)
     return path.stat().st_size, raw_total
 
 
@@ -103,7 +110,9 @@ async def run(args: argparse.Namespace) -> None:
         root = Path(tmp)
         layer_file = root / "layer"
         t0 = time.monotonic()
-        compressed, content = make_layer(layer_file, args.size_mib * MiB, args.files, args.codec)
+        compressed, content = make_layer(
+            layer_file, args.size_mib * MiB, args.files, args.codec, args.zstd_frame_mib
+        )
         print(
             f"generated {content / MiB:.0f} MiB of file content in {args.files}+ files, "
             f"{compressed / MiB:.1f} MiB {args.codec} ({time.monotonic() - t0:.1f} s)"
@@ -305,6 +314,12 @@ def main() -> int:
     p.add_argument("--size-mib", type=int, default=200)
     p.add_argument("--files", type=int, default=20_000)
     p.add_argument("--codec", choices=("gzip", "zstd"), default="gzip")
+    p.add_argument(
+        "--zstd-frame-mib",
+        type=int,
+        default=0,
+        help="zstd: end a frame after every N MiB of tar (0: one frame, as most tools write)",
+    )
     p.add_argument(
         "--registry",
         action="store_true",
