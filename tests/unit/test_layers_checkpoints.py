@@ -466,3 +466,21 @@ def test_frame_index_round_trip_and_damage_is_refused() -> None:
     for bad in (data[:-1], data + b"\0", swapped, b"regview-zstd-frames-1\n\xff\xff\xff\xff"):
         with pytest.raises(ValueError, match="zstd frame"):
             decode_frames(bad)
+
+
+def test_a_long_layer_keeps_at_most_max_checkpoints_windows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from regview.registry.layers import gzip_index
+
+    monkeypatch.setattr(gzip_index, "MAX_CHECKPOINTS", 8)
+    raw = _text(4 * MiB, 10)
+    blob = gzip.compress(raw, mtime=0)
+    _, g = inflate_all(blob, spacing=32 * 1024)  # would be about 40 points
+    assert 4 <= len(g.checkpoints) <= 8
+    gaps = [
+        b.compressed - a.compressed for a, b in zip(g.checkpoints, g.checkpoints[1:], strict=False)
+    ]
+    assert min(gaps) >= 64 * 1024  # the spacing widened
+    for cp in g.checkpoints:
+        assert resume(blob, cp, 50_000) == raw[cp.uncompressed : cp.uncompressed + 50_000]

@@ -23,6 +23,7 @@ dependency, and checkpoints are only sought (``Z_BLOCK``) once per spacing.
 Multi-member gzip (pigz, eStargz: one member per file chunk) is handled: a member that
 starts after a spacing is a checkpoint with no window (:attr:`GzipCheckpoint.member_start`).
 Hostile input costs time, not memory: output goes out :data:`OUT_CHUNK` bytes at a time,
+at most :data:`MAX_CHECKPOINTS` windows are kept (a longer layer gets a wider spacing),
 and any libz error is a one-line :class:`~regview.registry.errors.LayerFormatError`.
 """
 
@@ -40,6 +41,7 @@ from typing import Final
 from regview.registry.errors import LayerFormatError
 
 __all__ = [
+    "MAX_CHECKPOINTS",
     "SPACING",
     "WINDOW",
     "GzipCheckpoint",
@@ -50,6 +52,9 @@ __all__ = [
 
 #: Compressed bytes between checkpoints: a ranged read starts at most this far before a file.
 SPACING: Final = 4 * 1024 * 1024
+#: Most checkpoints kept (32 KiB of window each): then every other one is dropped and the
+#: spacing doubles, so memory stays under 16 MiB and a 2 GiB layer keeps 4 MiB spacing.
+MAX_CHECKPOINTS: Final = 512
 #: Deflate's window: the history a resumed inflater needs.
 WINDOW: Final = 32 * 1024
 OUT_CHUNK: Final = 256 * 1024
@@ -228,10 +233,7 @@ class GzipInflater:
             and self.members
             and self.bytes_in - self._last_checkpoint >= self._spacing
         ):
-            self.checkpoints.append(
-                GzipCheckpoint(self.bytes_in, self.bytes_out, 0, b"", member_start=True)
-            )
-            self._last_checkpoint = self.bytes_in
+            self._keep(GzipCheckpoint(self.bytes_in, self.bytes_out, 0, b"", member_start=True))
         self._raw = False
         self._init(31)
 
@@ -290,17 +292,22 @@ class GzipInflater:
                 raise self._fail(ret)
             if seeking and z.data_type & 128 and not z.data_type & 64:
                 bits = z.data_type & 7
-                self.checkpoints.append(
-                    GzipCheckpoint(
-                        self.bytes_in - (1 if bits else 0),
-                        self.bytes_out,
-                        bits,
-                        self._tail[-WINDOW:],
-                    )
+                point = GzipCheckpoint(
+                    self.bytes_in - (1 if bits else 0), self.bytes_out, bits, self._tail[-WINDOW:]
                 )
-                self._last_checkpoint = self.bytes_in
+                self._keep(point)
+                spacing = self._spacing
             if z.avail_in == 0 and z.avail_out != 0:
                 return len(data)
+
+    def _keep(self, point: GzipCheckpoint) -> None:
+        """Record ``point``; past :data:`MAX_CHECKPOINTS`, thin the list and widen the spacing,
+        so a huge (or hostile) layer keeps at most that many windows in memory."""
+        self.checkpoints.append(point)
+        self._last_checkpoint = self.bytes_in
+        if len(self.checkpoints) > MAX_CHECKPOINTS and self._spacing is not None:
+            self.checkpoints = self.checkpoints[1::2]
+            self._spacing *= 2
 
     def _member_ends(self) -> None:
         self.members += 1
