@@ -204,6 +204,7 @@ async def through_registry(root: Path, blob: Path, codec: str, local: LayerToc) 
         if codec == "zstd"
         else f"tar -tvzf {blob} > /dev/null"
     )
+    tar_label = "zstd -dc | tar -tv" if codec == "zstd" else "tar -tvzf"
     start = time.monotonic()
     await asyncio.to_thread(subprocess.run, ["sh", "-c", tar_cmd], check=True)
     tar_time = time.monotonic() - start
@@ -226,7 +227,7 @@ async def through_registry(root: Path, blob: Path, codec: str, local: LayerToc) 
             sent, _ = blob_bytes_sent(server, mark)
             print(
                 f"listing:        {listing:8.2f} s regview (registry, {sent / MiB:.1f} MiB "
-                f"read, checkpoints kept)  vs {tar_time:.2f} s `{tar_cmd.split()[0]} -tv`"
+                f"read, checkpoints kept)  vs {tar_time:.2f} s `{tar_label}`"
                 f"  ({listing / tar_time:.2f}x)"
             )
             toc_file = store.path_for(toc.digest)
