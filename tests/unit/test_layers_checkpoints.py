@@ -39,7 +39,7 @@ from regview.registry.layers.store import DamagedCheckpoints
 from regview.registry.layers.tarstream import TarParser
 from regview.registry.models import Descriptor
 from regview.registry.oci_layout import OciLayoutSource
-from tests.support.layer_builders import Layer, gz, write_image, zst
+from tests.support.layer_builders import Layer, estargz_chunked, gz, write_image, zst
 
 MiB = 1024 * 1024
 
@@ -484,3 +484,33 @@ def test_a_long_layer_keeps_at_most_max_checkpoints_windows(
     assert min(gaps) >= 64 * 1024  # the spacing widened
     for cp in g.checkpoints:
         assert resume(blob, cp, 50_000) == raw[cp.uncompressed : cp.uncompressed + 50_000]
+
+
+# --- eStargz: the chunks its own TOC lists ------------------------------------------------
+
+
+async def test_an_estargz_file_is_one_range_of_its_chunks(
+    tree: dict[str, bytes], tmp_path: Path
+) -> None:
+    raw = gnu_tar(tree, tmp_path, "gnu")
+    blob, annotations = estargz_chunked(raw, chunk_size=MiB)
+    assert gunzip(blob).startswith(raw[:512])  # a valid tar.gz, read by gzip itself
+    write_image(tmp_path / "img", [Layer(blob, annotations=annotations)])
+    source = RecordingSource(tmp_path / "img")
+    _, layers = await image_layers(source, "img", "latest")
+    store = TocStore(tmp_path / "cache")
+    toc = await LayerIndexer(source, store=store).index("img", layers[0])
+    assert toc.origin == "estargz"
+    assert all(r[0] > 0 for r in source.reads) and sum(r[2] for r in source.reads) < MiB
+    source.reads.clear()
+    for name in FILES:
+        assert await cat(source, layers, name, TocStore(tmp_path / "cache")) == tree[name], name
+        if not tree[name]:
+            source.reads.clear()
+            continue  # an empty file has no chunk: nothing to range over
+        ((offset, length, read),) = source.reads
+        source.reads.clear()
+        assert offset > 0 and blob[offset : offset + 2] == b"\x1f\x8b"  # a member starts
+        assert length is not None or name == "z/last.txt"
+        # The file's chunks, the next entries' header members, and nothing more.
+        assert read <= len(tree[name]) * 1.01 + 64 * 1024, (name, read)

@@ -80,7 +80,9 @@ class Entry:
     sha256: str | None = None
     #: Offset in the uncompressed tar where this entry's first header starts (its PAX or
     #: GNU long-name headers included), so that a ranged read can parse it alone; None
-    #: when unknown (embedded TOCs) or when a global PAX header is in force before it.
+    #: when unknown or when a global PAX header is in force before it. In a TOC embedded
+    #: in an eStargz or zstd:chunked blob, a regular file's offset is where, in the blob,
+    #: the compressed stream holding its first chunk starts (the TOC's ``offset``).
     #: Not compared: the same entry read from elsewhere is still the same entry.
     offset: int | None = field(default=None, compare=False)
 

@@ -14,7 +14,11 @@ GET of the blob:
   :func:`plan_range` says None to, is streamed by the caller as before.
 
 The tar parser runs from the entry's first header (so PAX and GNU headers, and sparse
-maps, are read as in a whole stream) and stops as soon as the entry's data is out. A
+maps, are read as in a whole stream) and stops as soon as the entry's data is out.
+
+eStargz and zstd:chunked TOCs (embedded in the blob, verified by the manifest's
+annotation) give each file's chunk offsets: the range runs from the file's first chunk
+to the next file's, and inflates to the file's bytes alone. A
 range cannot be checked against the layer's digest, so the bytes are checked against
 the size and sha256 the TOC recorded when the layer was verified whole: a mismatch (or a
 TOC that does not describe the blob) is a one-line error, after which the cached TOC is
@@ -63,6 +67,8 @@ class ByteRange:
     resume: GzipCheckpoint | None
     #: The range starts a zstd frame: decode it as zstd.
     zstd: bool = False
+    #: It inflates to the file's bytes alone (eStargz / zstd:chunked chunks), no tar.
+    raw: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +99,10 @@ def plan_range(
 ) -> ByteRange | None:
     """The range to fetch for ``entry``, or None when this layer cannot be read by range.
     ``checkpoints`` are a gzip layer's, ``frames`` a zstd layer's frame starts."""
-    if (
-        toc.origin != "tar"
-        or entry.offset is None
-        or entry.type is not EntryType.FILE
-        or entry.sha256 is None
-    ):
+    if entry.offset is None or entry.type is not EntryType.FILE or entry.sha256 is None:
         return None
+    if toc.origin != "tar":
+        return _plan_chunks(toc, entry.offset)
     first = entry.offset
     end = _next_offset(toc, first)
     if end is None and toc.uncompressed_size is not None and toc.uncompressed_size > first:
@@ -124,6 +127,14 @@ def plan_range(
         # The byte at ``stop.compressed`` may still hold the last bits of what precedes it.
         length = min(stop.compressed + 1, toc.compressed_size) - start.compressed
     return ByteRange(start.compressed, length, first - start.uncompressed, start)
+
+
+def _plan_chunks(toc: LayerToc, first: int) -> ByteRange:
+    """eStargz / zstd:chunked: the file's chunks are consecutive compressed streams from
+    ``first`` (a blob offset), and end before the next file's first chunk."""
+    end = _next_offset(toc, first)
+    length = None if end is None else min(end, toc.compressed_size) - first
+    return ByteRange(first, length, 0, None, zstd=toc.compression == "zstd", raw=True)
 
 
 def _plan_zstd(
@@ -179,10 +190,16 @@ class _EntryReader:
         self._seen = False
         self._parser = TarParser(self._hook, collect=False)
         self._inflater: GzipInflater | Decompressor | None = None
+        self._raw_left = entry.size if plan.raw else -1
+        take = self._take_raw if plan.raw else self._take
         if plan.resume is not None:
-            self._inflater = GzipInflater.resume(plan.resume, self._take)
+            self._inflater = GzipInflater.resume(plan.resume, take)
+        elif plan.raw:
+            self._inflater = Decompressor(take, declared="zstd" if plan.zstd else "gzip")
         elif plan.zstd:
-            self._inflater = Decompressor(self._take, declared="zstd")
+            self._inflater = Decompressor(take, declared="zstd")
+        if self._raw_left == 0:
+            self.done = True
 
     def _hook(self, e: Entry) -> DataSink | None:
         if self._seen:
@@ -214,6 +231,17 @@ class _EntryReader:
             piece = piece[cut:]
         if piece:
             self._parser.feed(piece)
+
+    def _take_raw(self, piece: bytes) -> None:
+        if self.done:
+            return
+        piece = piece[: self._raw_left]
+        self._raw_left -= len(piece)
+        self.size += len(piece)
+        self.hash.update(piece)
+        self._write(piece)
+        if self._raw_left == 0:
+            self.done = True
 
     def feed(self, chunk: bytes) -> None:
         if self._inflater is not None:
