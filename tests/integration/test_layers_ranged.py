@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.cli import Regview
-from tests.support.layer_builders import Layer, write_image
+from tests.support.layer_builders import Layer, estargz_chunked, write_image
 from tests.support.publish import run_parallel, skopeo_copy_args
 from tests.support.registry import AccessLogEntry, RegistryServer
 
@@ -68,10 +68,17 @@ def big_layer(registry: RegistryServer, tmp_path_factory: pytest.TempPathFactory
         ],
         check=True,
     )
-    subprocess.run(["gzip", "-n", "-f", str(tar)], check=True)
+    subprocess.run(["gzip", "-n", "-k", "-f", str(tar)], check=True)
     blob = (work / "layer.tar.gz").read_bytes()
     image = write_image(work / "img", [Layer(blob)])
-    run_parallel([skopeo_copy_args(f"oci:{image}:latest", registry.ref("ranged/big", "latest"))])
+    stargz, annotations = estargz_chunked(tar.read_bytes(), chunk_size=MiB)
+    lazy = write_image(work / "lazy", [Layer(stargz, annotations=annotations)])
+    run_parallel(
+        [
+            skopeo_copy_args(f"oci:{image}:latest", registry.ref("ranged/big", "latest")),
+            skopeo_copy_args(f"oci:{lazy}:latest", registry.ref("ranged/estargz", "latest")),
+        ]
+    )
     return registry.ref("ranged/big", "latest")
 
 
@@ -197,3 +204,16 @@ def test_a_damaged_cache_is_refused_in_one_line_then_read_anew(
         out = regview("cat", big_layer, "/opt/middle.txt").ok()
     assert out.stdout == FILES["opt/middle.txt"]
     assert [e.status for e in layer_gets(reqs)] == [200]  # the layer streamed again
+
+
+def test_an_estargz_file_is_read_by_ranges_from_the_first_cat(
+    regview: Regview, registry: RegistryServer, big_layer: str
+) -> None:
+    ref = registry.ref("ranged/estargz", "latest")
+    with registry.recording() as reqs:
+        out = regview("cat", ref, "/opt/middle.txt").ok()
+    assert out.stdout == FILES["opt/middle.txt"]
+    reads = layer_gets(reqs)
+    # The footer, the TOC, then the file's chunks: ranges only, never the whole blob.
+    assert reads and all(e.status == 206 for e in reads), [str(e) for e in reads]
+    assert sum(e.sent or 0 for e in reads) < len(FILES["opt/middle.txt"]) + MiB
