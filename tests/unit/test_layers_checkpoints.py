@@ -514,3 +514,23 @@ async def test_an_estargz_file_is_one_range_of_its_chunks(
         assert length is not None or name == "z/last.txt"
         # The file's chunks, the next entries' header members, and nothing more.
         assert read <= len(tree[name]) * 1.01 + 64 * 1024, (name, read)
+
+
+async def test_without_the_system_libz_layers_index_and_cat_by_streaming(
+    tree: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from regview.registry.layers import gzip_index
+
+    def no_libz() -> Any:
+        raise OSError("libz.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(gzip_index, "_libz", None)
+    monkeypatch.setattr(gzip_index, "_missing", False)
+    monkeypatch.setattr(gzip_index, "_load_libz", no_libz)
+    blob = gnu_gzip(gnu_tar(tree, tmp_path, "gnu"), tmp_path)
+    source, layers, store = await a_layout(tmp_path, blob)
+    toc = await LayerIndexer(source, store=store).index("img", layers[0])
+    assert toc.checkpoints_sha256 is None and len(toc.entries) >= len(FILES)
+    source.reads.clear()
+    assert await cat(source, layers, "c/text.txt", store) == tree["c/text.txt"]
+    assert [(o, n) for o, n, _ in source.reads] == [(0, None)]  # streamed from the start

@@ -17,6 +17,7 @@ from typing import Literal
 
 from regview.registry.errors import LayerFormatError
 from regview.registry.layers.gzip_index import GzipCheckpoint, GzipInflater
+from regview.registry.layers.gzip_index import available as gzip_available
 from regview.registry.layers.zstd_stream import (
     ZSTD_MAGIC,
     ZstdStream,
@@ -65,8 +66,9 @@ class Decompressor:
         self, sink: Sink, *, declared: str | None = None, gzip_spacing: int | None = None
     ) -> None:
         self._sink = sink
-        #: With a spacing, gzip goes through :class:`GzipInflater`, which keeps checkpoints.
-        self._gzip_spacing = gzip_spacing
+        #: With a spacing, gzip goes through :class:`GzipInflater`, which keeps checkpoints
+        #: (when the system libz loads; else Python's zlib, without them).
+        self._gzip_spacing = gzip_spacing if gzip_spacing is None or gzip_available() else None
         self._inflater: GzipInflater | None = None
         self._declared = declared
         self._head = b""

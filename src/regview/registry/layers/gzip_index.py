@@ -46,6 +46,7 @@ __all__ = [
     "WINDOW",
     "GzipCheckpoint",
     "GzipInflater",
+    "available",
     "decode_checkpoints",
     "encode_checkpoints",
 ]
@@ -98,6 +99,7 @@ def _load_libz() -> ctypes.CDLL:
 
 
 _libz: ctypes.CDLL | None = None
+_missing = False
 
 
 def _lib() -> ctypes.CDLL:
@@ -105,6 +107,18 @@ def _lib() -> ctypes.CDLL:
     if _libz is None:
         _libz = _load_libz()
     return _libz
+
+
+def available() -> bool:
+    """True when the system libz can be loaded; without it, gzip layers are inflated by
+    Python's zlib, without checkpoints, and files are read by streaming as before."""
+    global _missing
+    if _libz is None and not _missing:
+        try:
+            _lib()
+        except (OSError, AttributeError):
+            _missing = True
+    return _libz is not None
 
 
 @dataclass(frozen=True, slots=True)

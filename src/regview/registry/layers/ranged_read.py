@@ -44,6 +44,7 @@ from regview.registry.layers.decompress import Decompressor
 from regview.registry.layers.entry import Entry, EntryType, display_path
 from regview.registry.layers.frame_index import decode_frames, is_frame_index
 from regview.registry.layers.gzip_index import GzipCheckpoint, GzipInflater, decode_checkpoints
+from regview.registry.layers.gzip_index import available as gzip_available
 from regview.registry.layers.store import DamagedCheckpoints, TocStore
 from regview.registry.layers.tarstream import DataSink, TarParser
 from regview.registry.layers.toc import LayerToc
@@ -271,7 +272,7 @@ async def read_ranged(
     the TOC says; the cached TOC is deleted then.
     """
     plan = plan_range(toc, entry, *_load_checkpoints(store, toc))
-    if plan is None:
+    if plan is None or (plan.resume is not None and not gzip_available()):
         return None
     what = f"{display_path(entry.path)} in layer {short_digest(toc.digest)}"
     reader = _EntryReader(plan, entry, write, toc.digest)
