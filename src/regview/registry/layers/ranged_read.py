@@ -48,10 +48,9 @@ from regview.registry.layers.gzip_index import available as gzip_available
 from regview.registry.layers.store import DamagedCheckpoints, TocStore
 from regview.registry.layers.tarstream import DataSink, TarParser
 from regview.registry.layers.toc import LayerToc
-from regview.registry.models import Descriptor
 from regview.registry.source import Source
 
-__all__ = ["ByteRange", "RangedRead", "embedded_toc", "plan_range", "read_ranged"]
+__all__ = ["ByteRange", "RangedRead", "plan_range", "read_ranged"]
 
 _BLOB_START = GzipCheckpoint(0, 0, 0, b"", member_start=True)
 
@@ -312,23 +311,3 @@ async def read_ranged(
             actual=f"sha256:{actual}",
         )
     return RangedRead(plan, received)
-
-
-async def embedded_toc(
-    source: Source, repository: str, layer: Descriptor, store: TocStore
-) -> LayerToc | None:
-    """The TOC an eStargz / zstd:chunked ``layer`` carries (a few Range GETs), kept in
-    ``store``; None for other layers (their TOC needs the whole blob) or when it cannot
-    be used, without reading the blob."""
-    from regview.registry.layers.embedded import (
-        ESTARGZ_TOC_DIGEST,
-        ZSTD_CHUNKED_MANIFEST_CHECKSUM,
-        read_embedded_toc,
-    )
-
-    if not {ESTARGZ_TOC_DIGEST, ZSTD_CHUNKED_MANIFEST_CHECKSUM} & set(layer.annotations):
-        return None
-    toc = await read_embedded_toc(source, repository, layer)
-    if toc is not None:
-        store.put(toc)
-    return toc
