@@ -208,3 +208,16 @@ def test_files_on_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert "etc/os-release" in out and "usr/bin/web" in out
     assert main(["cat", ref, "/etc/os-release"]) == 0
     assert "Demo Linux" in capsys.readouterr().out
+
+
+def test_cat_of_a_dangling_link_names_where_it_points(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As in a Debian layer without usr/lib: /etc/os-release -> ../usr/lib/os-release.
+    raw = TarBuilder().dir("etc").symlink("etc/os-release", "../usr/lib/os-release").bytes()
+    write_image(tmp_path / "t", [Layer(gz(raw))])
+    assert main(["cat", f"oci:{tmp_path / 't'}", "/etc/os-release"]) == 1
+    assert capsys.readouterr().err == (
+        "regview: /etc/os-release is not in the image "
+        "(it links to /usr/lib/os-release, which is not in the image)\n"
+    )

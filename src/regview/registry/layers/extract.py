@@ -303,7 +303,12 @@ async def read_file(
                 f"{display_path(target)}, which tar cannot create)"
             )
         raise NotARegularFile(f"{display_path(wanted)} is {_KINDS[entry.type]}, not a file")
-    reason = f" ({unlinked})" if unlinked else ""
+    if unlinked:
+        reason = f" ({unlinked})"
+    elif via:  # a link led somewhere empty: say where, as `ls -L` would make one look
+        reason = f" (it links to /{display_path(target)}, which is not in the image)"
+    else:
+        reason = ""
     raise NotFound(f"{display_path(wanted)} is not in the image{reason}")
 
 
