@@ -202,6 +202,10 @@ class ContentView(ScrollView, can_focus=True):
             if available <= 0:
                 if source.done:
                     break
+                if self.mode is None and pos > 0:
+                    # Bytes stopped coming before a full sniff window: judge what came.
+                    await self._sniff()
+                    self._resize()
                 await source.read(pos, 1)  # wait for the next bytes
                 continue
             data = await source.read(pos, min(available, FEED_CHUNK))
@@ -231,7 +235,7 @@ class ContentView(ScrollView, can_focus=True):
             await self._grew.wait()
 
     async def _sniff(self) -> None:
-        head = await self.source.read(0, SNIFF_BYTES)
+        head = await self.source.read(0, min(SNIFF_BYTES, self.index.fed))
         self.binary = looks_binary(head)
         self.mode = "hex" if self.binary else "text"
 
