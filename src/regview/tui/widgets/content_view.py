@@ -26,7 +26,7 @@ from typing import ClassVar, Literal
 from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax
-from rich.text import Text
+from rich.text import Span, Text
 from textual.binding import BindingType
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -96,6 +96,12 @@ def safe_line(line: str) -> tuple[str, list[tuple[int, int]], list[int]]:
             n += 1
     where.append(n)
     return "".join(out), spans, where
+
+
+def _foreground(style: str | Style) -> Style:
+    """``style`` without its background."""
+    st = Style.parse(style) if isinstance(style, str) else style
+    return Style(color=st.color, bold=st.bold, italic=st.italic, underline=st.underline)
 
 
 class ContentView(ScrollView, can_focus=True):
@@ -329,6 +335,9 @@ class ContentView(ScrollView, can_focus=True):
             joined = syntax.highlight("\n".join(s for s, _, _ in safe))
             if joined.plain.endswith("\n"):
                 joined.right_crop(1)
+            # The theme's background would paint boxes behind the text: keep the colours.
+            joined.style = ""
+            joined.spans = [Span(sp.start, sp.end, _foreground(sp.style)) for sp in joined.spans]
             texts = list(joined.split("\n", allow_blank=True))
             while len(texts) < len(safe):
                 texts.append(Text(""))
