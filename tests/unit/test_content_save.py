@@ -99,6 +99,9 @@ async def test_save_streams_to_a_temp_file_and_renames(tmp_path: Path) -> None:
     assert target.read_bytes() == data
     assert seen[-1] == len(data) and len(seen) >= 3  # in pieces, not whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+    # The permissions of a file the user made here (not the temp file's 0600).
+    (tmp_path / "plain").touch()
+    assert target.stat().st_mode & 0o777 == (tmp_path / "plain").stat().st_mode & 0o777
     await spool.aclose()
 
 

@@ -9,7 +9,8 @@ an existing file (or a symbolic link, which is replaced, never followed) needs a
 
 :func:`save_content` streams the content to a temporary file beside the target and
 renames it into place (:func:`regview.atomic.atomic_file`): an interrupted save leaves
-the old file, or nothing.
+the old file, or nothing. The file gets the permissions a new file would (0666 less the
+umask), not the 0600 of a temporary file.
 """
 
 from __future__ import annotations
@@ -95,6 +96,19 @@ def check_target(typed: str, default: str, cwd: Path) -> SaveTarget:
     return SaveTarget(path, exists=True)
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it, for every
+    thread, while it reads); 022 where ``/proc`` does not say."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 async def save_content(
     source: ContentSource,
     target: Path,
@@ -104,7 +118,7 @@ async def save_content(
     written. Raises :class:`SaveRefused` if the content fails or ends short of its
     size, and OSError when the disk refuses; either way the target is left as it was."""
     written = 0
-    with atomic_file(target) as out:
+    with atomic_file(target, mode=0o666 & ~_umask()) as out:
         while True:
             data = await source.read(written, _CHUNK)
             if not data:

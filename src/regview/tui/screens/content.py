@@ -169,6 +169,9 @@ class ContentScreen(Screen[None]):
         field.value = ""
         self.add_class("-prompting")
         self.set_focus(field)
+        typed = self.view.take_typeahead()  # keys that came in the same burst
+        if typed:
+            field.insert_text_at_cursor(typed)
 
     def _close_prompt(self) -> None:
         self.prompt = None

@@ -27,6 +27,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Span, Text
+from textual import events
 from textual.binding import BindingType
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -41,6 +42,7 @@ from regview.content.source import ContentSource
 from regview.textsafe import is_dangerous
 from regview.tui.bindings import CONTENT_VIEW_BINDINGS
 from regview.tui.text import ESCAPE_STYLE
+from regview.tui.typeahead import TypeAhead
 from regview.tui.workers import report_failure
 
 __all__ = ["ContentView", "Mode", "safe_line"]
@@ -139,6 +141,7 @@ class ContentView(ScrollView, can_focus=True):
         self._widest = 0
         self._resize_timer: Timer | None = None
         self._grew = asyncio.Event()
+        self._typeahead = TypeAhead()
         self._resize_again = False
 
     # --- what there is ----------------------------------------------------------------
@@ -447,6 +450,13 @@ class ContentView(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._want_window()
+
+    def on_key(self, event: events.Key) -> None:
+        self._typeahead.feed(self, event, actions=("find", "goto"))
+
+    def take_typeahead(self) -> str:
+        """What was typed after ``/`` or ``:`` before the prompt had focus."""
+        return self._typeahead.take()
 
     def on_resize(self) -> None:
         self._window = None
