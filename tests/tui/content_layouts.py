@@ -35,6 +35,9 @@ BINARY = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + bytes(range(256)) * 4 + b"NEEDL
 BIG_LINES = 100_000
 BIG = b"".join(b"line %06d of the log: some text\n" % i for i in range(BIG_LINES))
 
+#: One line of 20 000 characters (minified code), then a short one.
+MINIFIED = b"var a=" + b"1+" * 10_000 + b"0;\nshort\n"
+
 VIEW_FILES: list[TarEntry] = [
     ("app/main.py", PYTHON),
     ("bin/tool", BINARY),
@@ -42,6 +45,7 @@ VIEW_FILES: list[TarEntry] = [
     ("etc/os-release", b"ID=test\nVERSION=1\n"),
     ("etc/empty", b""),
     ("var/log/big.log", BIG),
+    ("web/app.min.js", MINIFIED),
 ]
 
 

@@ -19,7 +19,15 @@ from regview.tui.screens.content import ContentScreen, parse_goto
 from regview.tui.screens.files import FilesScreen
 from regview.tui.screens.save_file import ConfirmOverwriteScreen, SaveFileScreen
 from regview.tui.widgets.content_view import ContentView, safe_line
-from tests.tui.content_layouts import BIG, BIG_LINES, BINARY, HOSTILE, PYTHON, build_content_layouts
+from tests.tui.content_layouts import (
+    BIG,
+    BIG_LINES,
+    BINARY,
+    HOSTILE,
+    MINIFIED,
+    PYTHON,
+    build_content_layouts,
+)
 from tests.tui.fakes import FakeSource
 from tests.tui.helpers import screen_text, settle
 
@@ -374,3 +382,41 @@ async def test_the_footer_fits_80_columns_and_copy_sends_the_path(
         await pilot.press("y")
         assert copied == ["/etc/hostile.txt"]
         assert isinstance(screen.view, ContentView)
+
+
+async def test_a_long_line_is_cut_and_scrolls_sideways(view_source: FakeSource) -> None:
+    from regview.content.line_index import MAX_LINE_BYTES
+
+    app = create_app(view_source, repository="view/app", reference="v1")
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await open_file(pilot, "web/app.min.js")
+        view = screen.view
+        assert view.row_count == 2
+        text = screen_text(app)
+        assert "   1 var a=1+1+1+" in text and "   2 short" in text
+        assert "line cut" not in text
+        view.scroll_to(x=MAX_LINE_BYTES - 40, animate=False, immediate=True)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "⋯ line cut (x: hex)" in text
+        # Right before the cut: the bytes of the line at that place, from the layer's data.
+        tail = MINIFIED[MAX_LINE_BYTES - 20 : MAX_LINE_BYTES].decode()
+        assert tail + " ⋯ line cut" in text
+
+
+async def test_a_failed_read_says_why_in_one_line(view_source: FakeSource) -> None:
+    from regview.registry.errors import NotFound
+
+    async def produce(write: Write) -> None:
+        write(b"some bytes\n")
+        raise NotFound("/etc/x is not in the image (deleted by layer 2)")
+
+    app = create_app(view_source, repository="view/app", reference="v1")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(ContentScreen(SpooledContent("/etc/x", 100, produce)))
+        await settle(pilot)
+        text = screen_text(app)
+        assert "/etc/x is not in the image (deleted by layer 2)" in text
+        assert "   1 some bytes" in text
+        assert "Traceback" not in text

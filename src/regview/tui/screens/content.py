@@ -110,8 +110,11 @@ class ContentScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="content-title")
         yield Static(id="content-progress")
-        yield ContentView(self.source, lexer=lexer_for_name(self.name_hint or self.source.title),
-                          id="content-view")
+        yield ContentView(
+            self.source,
+            lexer=lexer_for_name(self.name_hint or self.source.title),
+            id="content-view",
+        )
         yield Static(id="content-status")
         yield Input(id="content-prompt")
         yield Footer(compact=True)
@@ -146,8 +149,10 @@ class ContentScreen(Screen[None]):
 
     def say(self, message: str | Text, *, error: bool = False) -> None:
         """One line under the content (a match, a failure)."""
-        text = error_text(message) if error and isinstance(message, str) else (
-            message if isinstance(message, Text) else literal(message, limit=300)
+        text = (
+            error_text(message)
+            if error and isinstance(message, str)
+            else (message if isinstance(message, Text) else literal(message, limit=300))
         )
         self.query_one("#content-status", Static).update(text)
 
@@ -158,12 +163,14 @@ class ContentScreen(Screen[None]):
         field = self.prompt_input
         if prompt == "find":
             field.placeholder = (
-                "find: hex bytes (7f 45 4c 46) or 'text" if self.view.mode == "hex"
+                "find: hex bytes (7f 45 4c 46) or 'text"
+                if self.view.mode == "hex"
                 else "find text (no capitals: any case)"
             )
         else:
             field.placeholder = (
-                "go to offset (decimal or 0x…)" if self.view.mode == "hex"
+                "go to offset (decimal or 0x…)"
+                if self.view.mode == "hex"
                 else "go to line (or @offset, 0x…)"
             )
         field.value = ""
@@ -258,16 +265,14 @@ class ContentScreen(Screen[None]):
         if kind == "offset":
             limit = view.index.fed
             if number >= max(limit, 1):
-                self.say(f"offset {number:,} is past the {limit:,} bytes read so far",
-                         error=True)
+                self.say(f"offset {number:,} is past the {limit:,} bytes read so far", error=True)
                 return
             row = await view.row_of(number)
         else:
             row = number - 1 if number > 0 else 0
             if row >= view.row_count:
                 more = "" if view.complete else " so far"
-                self.say(f"line {number:,}: there are {view.row_count:,} lines{more}",
-                         error=True)
+                self.say(f"line {number:,}: there are {view.row_count:,} lines{more}", error=True)
                 return
         view.show_row(row)
         self.say(f"{'line' if view.mode == 'text' else 'row'} {row + 1:,}")
@@ -304,8 +309,8 @@ class ContentScreen(Screen[None]):
         try:
             written = await save_content(self.source, target.path, progress)
         except (SaveRefused, OSError) as exc:
-            reason = str(exc) if isinstance(exc, SaveRefused) else (
-                f"not saved: {exc.strerror or exc}"
+            reason = (
+                str(exc) if isinstance(exc, SaveRefused) else (f"not saved: {exc.strerror or exc}")
             )
             self.say(reason, error=True)
             self.notify(visible(reason, 300), severity="error", markup=False, timeout=6)

@@ -103,8 +103,9 @@ class ConfirmOverwriteScreen(ModalScreen[bool]):
         text = Text(end="")
         text.append_text(literal(str(self.target.path), limit=300, style="bold"))
         if self.target.symlink:
-            text.append(" is a symbolic link.\nIt is replaced by the file; what it points "
-                        "to is left alone.")
+            text.append(
+                " is a symbolic link.\nIt is replaced by the file; what it points to is left alone."
+            )
         else:
             text.append(" exists.\nReplace it?")
         with Vertical(id="overwrite-body") as body:

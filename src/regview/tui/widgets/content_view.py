@@ -169,8 +169,9 @@ class ContentView(ScrollView, can_focus=True):
         self._invalidate_rows()
         self._resize()
         if offset is not None:
-            self.run_worker(self._keep_place(offset), group="content-place", exclusive=True,
-                            exit_on_error=False)
+            self.run_worker(
+                self._keep_place(offset), group="content-place", exclusive=True, exit_on_error=False
+            )
 
     async def _keep_place(self, offset: int) -> None:
         self.scroll_to(y=await self.row_of(offset), animate=False, immediate=True)
@@ -295,8 +296,12 @@ class ContentView(ScrollView, can_focus=True):
             if wversion == self._version and wfirst <= top and top + height <= wfirst + wcount:
                 return
         self._window = key
-        self.run_worker(self._load(first, count, self._version), group="content-window",
-                        exclusive=True, exit_on_error=False)
+        self.run_worker(
+            self._load(first, count, self._version),
+            group="content-window",
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     async def _load(self, first: int, count: int, version: int) -> None:
         if self.mode == "hex":
