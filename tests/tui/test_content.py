@@ -194,6 +194,9 @@ async def test_find_next_previous_and_go_to_in_a_large_file(view_source: FakeSou
         await settle(pilot)
         text = screen_text(app)
         assert "99999 line 099998 of the log" in text
+        await pilot.press("end")  # the last line
+        await pilot.pause()
+        assert f"{BIG_LINES} line {BIG_LINES - 1:06d} of the log" in screen_text(app)
         await pilot.press("colon", *"200000", "enter")
         await settle(pilot)
         assert "there are 100,000 lines" in screen_text(app)

@@ -456,6 +456,13 @@ class ContentView(ScrollView, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         self._want_window()
 
+    def action_scroll_home(self) -> None:
+        # No animation: over millions of rows it would render every row on the way.
+        self.scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_end(animate=False)
+
     def on_key(self, event: events.Key) -> None:
         self._typeahead.feed(self, event, actions=("find", "goto"))
 
