@@ -40,6 +40,7 @@ from regview.tui.messages import CopyRequest
 from regview.tui.screens.save_file import SaveFileScreen
 from regview.tui.text import error_text, human_size, literal, visible
 from regview.tui.widgets.content_view import ContentView
+from regview.tui.widgets.filter_input import SteadyInput
 from regview.tui.workers import report_failure
 
 __all__ = ["ContentScreen", "parse_goto", "progress_text"]
@@ -116,7 +117,7 @@ class ContentScreen(Screen[None]):
             id="content-view",
         )
         yield Static(id="content-status")
-        yield Input(id="content-prompt")
+        yield SteadyInput(id="content-prompt")
         yield Footer(compact=True)
 
     @property

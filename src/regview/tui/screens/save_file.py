@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 from regview.content.save_target import SaveRefused, SaveTarget, check_target
 from regview.tui.bindings import CONFIRM_OVERWRITE_BINDINGS, SAVE_BINDINGS
 from regview.tui.text import error_text, literal
+from regview.tui.widgets.filter_input import SteadyInput
 
 __all__ = ["ConfirmOverwriteScreen", "SaveFileScreen"]
 
@@ -46,7 +47,7 @@ class SaveFileScreen(ModalScreen[SaveTarget | None]):
             what.append_text(literal(self.title_shown, limit=200, style="bold"))
             what.append(" to:", style="bold")
             yield Static(what, id="save-what")
-            yield Input(self.default, id="save-path")
+            yield SteadyInput(self.default, id="save-path")
             where = Text("relative to ", style="dim")
             where.append_text(literal(str(self.cwd), limit=200, style="dim"))
             yield Static(where, id="save-where")
