@@ -1,7 +1,7 @@
 """Index a generated 200 MiB layer through OciLayoutSource; report time and memory.
 
     python benchmarks/layer_index.py [--size-mib 200] [--files 20000] [--codec gzip|zstd]
-                                     [--hashing-rounds 3]
+                                     [--hashing-rounds 3] [--registry]
 
 The layer is a tar of many files of mixed sizes (most small, a few of several MiB),
 partly compressible, written once to a temporary OCI layout. The script then indexes it
@@ -11,6 +11,16 @@ measured during indexing (the target is under 50 MB). Then it measures what reco
 each file's content sha256 costs: the same blob inflated and parsed in this thread,
 with and without hashing, alternately ``--hashing-rounds`` times each; the best of each
 is printed (the least disturbed by other load). Not a test: numbers vary by machine.
+
+With ``--registry`` (issue 14; use ``--size-mib 800``) the layer is also pushed with
+skopeo to a real ``docker-registry`` started on 127.0.0.1, and the script prints: the
+listing time through the registry next to ``tar -tvzf`` (``zstd -dc | tar -tv``) on the
+same blob; ``cat`` of the last file cold (empty cache: the layer streams) and warm (one
+Range GET from a checkpoint), with the blob bytes the registry's access log says it
+sent; the largest warm read over a sample of files, less the file's own size; and the
+size of the cached index (TOC + checkpoints) as a share of the compressed layer.
+Targets: a warm cat reads at most 8 MiB plus the file's compressed size, in at most
+0.3 s at loopback; the index stays under 2 % of the layer.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import gzip
 import io
 import random
 import resource
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -28,10 +39,19 @@ import threading
 import time
 from pathlib import Path
 
-from regview.registry import media_types as mt
-from regview.registry.layers import LayerIndexer, TocStore, image_layers
-from regview.registry.layers.indexer import StreamState
-from regview.registry.oci_layout import LayoutWriter, OciLayoutSource
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import infra  # noqa: E402
+from tests.support.publish import run_parallel, skopeo_copy_args  # noqa: E402
+
+from regview.registry import RegistryClient, Settings  # noqa: E402
+from regview.registry import media_types as mt  # noqa: E402
+from regview.registry.layers import LayerIndexer, TocStore, image_layers, read_file  # noqa: E402
+from regview.registry.layers.indexer import StreamState  # noqa: E402
+from regview.registry.layers.toc import LayerToc  # noqa: E402
+from regview.registry.oci_layout import LayoutWriter, OciLayoutSource  # noqa: E402
 
 MiB = 1024 * 1024
 
@@ -46,8 +66,11 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def make_layer(path: Path, size: int, files: int, codec: str) -> tuple[int, int]:
-    """Write a compressed tar of about ``size`` bytes of content to ``path``."""
+def make_layer(
+    path: Path, size: int, files: int, codec: str, frame_mib: int = 0
+) -> tuple[int, int]:
+    """Write a compressed tar of about ``size`` bytes of content to ``path``; with
+    ``frame_mib``, a zstd layer ends a frame after every that many MiB of tar."""
     rng = random.Random(1234)
     noise = rng.randbytes(4 * MiB)
     text = b"".join(b"line %d of some fairly repetitive text\n" % i for i in range(100_000))
@@ -58,6 +81,7 @@ def make_layer(path: Path, size: int, files: int, codec: str) -> tuple[int, int]
         sizes.append(chunk)
         big_budget -= chunk
     raw_total = 0
+    frames = 0
     with path.open("wb") as out:
         if codec == "zstd":
             import zstandard
@@ -75,6 +99,9 @@ def make_layer(path: Path, size: int, files: int, codec: str) -> tuple[int, int]
                 data = (source * (n // len(source) + 2))[start : start + n]
                 tar.addfile(info, io.BytesIO(data))
                 raw_total += n
+                if frame_mib and codec == "zstd" and raw_total // (frame_mib * MiB) > frames:
+                    frames = raw_total // (frame_mib * MiB)
+                    sink.flush(zstandard.FLUSH_FRAME)
     return path.stat().st_size, raw_total
 
 
@@ -83,7 +110,9 @@ async def run(args: argparse.Namespace) -> None:
         root = Path(tmp)
         layer_file = root / "layer"
         t0 = time.monotonic()
-        compressed, content = make_layer(layer_file, args.size_mib * MiB, args.files, args.codec)
+        compressed, content = make_layer(
+            layer_file, args.size_mib * MiB, args.files, args.codec, args.zstd_frame_mib
+        )
         print(
             f"generated {content / MiB:.0f} MiB of file content in {args.files}+ files, "
             f"{compressed / MiB:.1f} MiB {args.codec} ({time.monotonic() - t0:.1f} s)"
@@ -150,9 +179,108 @@ async def run(args: argparse.Namespace) -> None:
         print(f"RSS growth:     {growth / MiB:8.1f} MiB (baseline {baseline / MiB:.1f} MiB)")
         verdict = "OK" if growth < 50 * 1000 * 1000 else "OVER the 50 MB target"
         print(f"memory target:  {verdict}")
+        blob = root / "img" / "blobs" / "sha256" / layers[0].digest[7:]
         if args.hashing_rounds > 0:
-            blob = root / "img" / "blobs" / "sha256" / layers[0].digest[7:]
             hashing_cost(blob, media, uncompressed, args.hashing_rounds)
+        if args.registry:
+            await through_registry(root, blob, args.codec, toc)
+
+
+def blob_bytes_sent(server: infra.RegistryServer, mark: int) -> tuple[int, list[str]]:
+    """Body bytes of blob GETs since ``mark``, from the registry's access log."""
+    entries = [
+        e
+        for e in server.requests_since(mark)
+        if e.method == "GET" and "/blobs/" in e.path and (e.sent or 0) > 4096
+    ]
+    return sum(e.sent or 0 for e in entries), [f"{e.status} {e.sent:,} B" for e in entries]
+
+
+async def through_registry(root: Path, blob: Path, codec: str, local: LayerToc) -> None:
+    print("--- through docker-registry on 127.0.0.1 (issue 14) ---")
+    print(f"load:           {infra.load()} (other work shares these CPUs: times are noisy)")
+    tar_cmd = (
+        f"zstd -dc {blob} | tar -tv > /dev/null"
+        if codec == "zstd"
+        else f"tar -tvzf {blob} > /dev/null"
+    )
+    tar_label = "zstd -dc | tar -tv" if codec == "zstd" else "tar -tvzf"
+    start = time.monotonic()
+    await asyncio.to_thread(subprocess.run, ["sh", "-c", tar_cmd], check=True)
+    tar_time = time.monotonic() - start
+    with infra.registry(root / "registry") as server:
+        start = time.monotonic()
+        run_parallel(
+            [skopeo_copy_args(f"oci:{root / 'img'}:latest", server.ref("bench/big", "latest"))],
+            timeout=1800,
+        )
+        print(f"pushed with skopeo in {time.monotonic() - start:.1f} s")
+        cache = root / "cache"
+        settings = Settings(cache_dir=cache)
+        async with RegistryClient(server.host, settings=settings) as client:
+            _, layers = await image_layers(client, "bench/big", "latest")
+            store = TocStore(settings.cache_root())
+            mark = server.mark()
+            start = time.monotonic()
+            toc = await LayerIndexer(client, store=store).index("bench/big", layers[0])
+            listing = time.monotonic() - start
+            sent, _ = blob_bytes_sent(server, mark)
+            print(
+                f"listing:        {listing:8.2f} s regview (registry, {sent / MiB:.1f} MiB "
+                f"read, checkpoints kept)  vs {tar_time:.2f} s `{tar_label}`"
+                f"  ({listing / tar_time:.2f}x)"
+            )
+            toc_file = store.path_for(toc.digest)
+            ckpt_file = store.checkpoints_path_for(toc.digest)
+            assert toc_file is not None and ckpt_file is not None
+            toc_bytes = toc_file.stat().st_size
+            ckpt_bytes = ckpt_file.stat().st_size if ckpt_file.exists() else 0
+            share = (toc_bytes + ckpt_bytes) / toc.compressed_size * 100
+            print(
+                f"index size:     TOC {toc_bytes / 1024:.0f} KiB + checkpoints "
+                f"{ckpt_bytes / 1024:.0f} KiB = {share:.2f} % of the "
+                f"{toc.compressed_size / MiB:.1f} MiB layer (target < 2 %)"
+            )
+            files = [e for e in toc.entries if e.is_file]
+            last = files[-1]
+
+            async def cat(path: str, fresh_cache: Path | None, label: str) -> int:
+                s = Settings(cache_dir=fresh_cache or cache)
+                async with RegistryClient(server.host, settings=s) as c:
+                    _, lay = await image_layers(c, "bench/big", "latest")
+                    indexer = LayerIndexer(c, store=TocStore(s.cache_root()))
+                    written = 0
+
+                    def out(piece: bytes) -> None:
+                        nonlocal written
+                        written += len(piece)
+
+                    m = server.mark()
+                    t = time.monotonic()
+                    cached = indexer.cached(lay[0].digest)  # what read_file does first
+                    loaded = time.monotonic() - t
+                    await read_file(c, "bench/big", lay, path, out, indexer=indexer)
+                    took = time.monotonic() - t
+                sent, gets = blob_bytes_sent(server, m)
+                if label:
+                    toc_note = f", {loaded:.3f} s of it loading the TOC" if cached else ""
+                    print(
+                        f"{label} {took:8.3f} s{toc_note}, {sent / MiB:8.2f} MiB of blob read "
+                        f"({', '.join(gets)}); the file is {written / MiB:.2f} MiB"
+                    )
+                return sent - written
+
+            await cat(last.path, root / "cold-cache", "cat last, cold:")
+            over = await cat(last.path, root / "cold-cache", "cat last, warm:")
+            print(f"  warm overhead: {over / MiB:.2f} MiB beyond the file (target <= 8 MiB)")
+            step = max(1, len(files) // 12)
+            sample = files[::step][:12]
+            worst = max([await cat(e.path, None, "") for e in sample])
+            print(
+                f"warm cat of {len(sample)} files across the layer: at most "
+                f"{worst / MiB:.2f} MiB read beyond the file (target <= 8 MiB)"
+            )
+            _ = local
 
 
 def inflate_and_parse(blob: Path, media_type: str, *, hash_files: bool) -> float:
@@ -187,6 +315,17 @@ def main() -> int:
     p.add_argument("--size-mib", type=int, default=200)
     p.add_argument("--files", type=int, default=20_000)
     p.add_argument("--codec", choices=("gzip", "zstd"), default="gzip")
+    p.add_argument(
+        "--zstd-frame-mib",
+        type=int,
+        default=0,
+        help="zstd: end a frame after every N MiB of tar (0: one frame, as most tools write)",
+    )
+    p.add_argument(
+        "--registry",
+        action="store_true",
+        help="also push the layer to a real docker-registry and measure ranged cat (issue 14)",
+    )
     p.add_argument(
         "--hashing-rounds",
         type=int,

@@ -215,6 +215,56 @@ def estargz(tar_bytes: bytes, *, size_annotation: bool = True) -> tuple[bytes, d
     return blob, annotations
 
 
+def estargz_chunked(
+    tar_bytes: bytes, *, chunk_size: int = 4 * 1024 * 1024
+) -> tuple[bytes, dict[str, str]]:
+    """An eStargz blob laid out as stargz-snapshotter's writer lays it out: each tar
+    header in a gzip member of its own, each file chunk (``chunk_size``) in the next
+    members, the TOC listing every chunk's blob ``offset`` (``reg`` then ``chunk`` rows,
+    with ``chunkOffset``/``chunkSize``, ``digest`` and ``chunkDigest``), then the TOC
+    member and the footer. The tar is re-encoded entry by entry, so the blob inflates to
+    the same entries (the TOC entry is appended, as eStargz does)."""
+    members = tar_members(tar_bytes)
+    out = io.BytesIO()
+    rows: list[dict[str, Any]] = []
+    with tarfile.open(fileobj=io.BytesIO(tar_bytes)) as src:
+        for m in members:
+            row = _toc_entry(m)
+            header = tar_bytes[m.offset : m.offset_data]  # PAX/GNU headers included
+            out.write(gzip.compress(header, mtime=0))
+            if row is None:
+                continue
+            if not m.isreg() or m.size == 0:
+                rows.append(row)
+                continue
+            f = src.extractfile(m)
+            assert f is not None
+            data = f.read()
+            row["digest"] = sha256(data)
+            padding = b"\0" * (-m.size % 512)
+            for start in range(0, m.size, chunk_size):
+                chunk = data[start : start + chunk_size]
+                part = dict(row) if start == 0 else {"name": row["name"], "type": "chunk"}
+                part["offset"] = out.tell()
+                part["chunkOffset"] = start
+                if m.size > chunk_size:
+                    part["chunkSize"] = len(chunk)
+                part["chunkDigest"] = sha256(chunk)
+                rows.append(part)
+                last = start + chunk_size >= m.size
+                out.write(gzip.compress(chunk + (padding if last else b""), mtime=0))
+    toc_json = json.dumps({"version": 1, "entries": rows}, indent="\t").encode()
+    toc_tar = io.BytesIO()
+    with tarfile.open(fileobj=toc_tar, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        info = tarfile.TarInfo("stargz.index.json")
+        info.size = len(toc_json)
+        t.addfile(info, io.BytesIO(toc_json))
+    toc_at = out.tell()
+    out.write(gzip.compress(toc_tar.getvalue(), mtime=0))
+    out.write(estargz_footer(toc_at))
+    return out.getvalue(), {ESTARGZ_TOC_DIGEST: sha256(toc_json)}
+
+
 # --- zstd:chunked ----------------------------------------------------------------------
 
 

@@ -57,6 +57,8 @@ class AccessLogEntry:
     status: int
     user_agent: str
     line: str
+    #: Body bytes sent, as the log says (None for "-").
+    sent: int | None = None
 
     @property
     def path(self) -> str:
@@ -84,6 +86,7 @@ def parse_access_line(line: str) -> AccessLogEntry | None:
         status=int(match["status"]),
         user_agent=match["agent"],
         line=line,
+        sent=None if match["bytes"] == "-" else int(match["bytes"]),
     )
 
 

@@ -93,6 +93,15 @@ def test_regview_blob_does_not_open_docker_hub() -> None:
     )
     assert proc.returncode == 2, proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("regview: error: 'blob' is not a regview command")
-    assert "catalog, tags" in last and "docker.io/blob" in last
+    # Now a command of its own: it asks for its argument.
+    assert last == "regview: error: the following arguments are required: HOST/REPO@DIGEST"
     assert proc.stdout == ""
+
+
+def test_a_planned_command_is_not_a_docker_hub_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    from regview.cli import dispatch
+
+    monkeypatch.setattr(dispatch, "PLANNED", ("frobnicate",))
+    why = dispatch.mistyped_command("frobnicate")
+    assert why is not None and why.startswith("'frobnicate' is not a regview command")
+    assert "catalog, tags" in why and "docker.io/frobnicate" in why

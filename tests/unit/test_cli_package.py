@@ -26,6 +26,7 @@ def test_every_command_in_the_order_help_lists_them() -> None:
         "lint",
         "files",
         "cat",
+        "blob",
         "analyze",
         "diff",
         "ratelimit",

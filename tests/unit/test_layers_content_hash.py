@@ -78,8 +78,8 @@ def test_without_hash_files_nothing_is_hashed() -> None:
     assert all(e.sha256 is None for e in parser.entries)
 
 
-def test_a_sparse_file_gets_no_hash(tmp_path: Path) -> None:
-    # GNU tar writes a sparse file's stored data, not its content: no hash to trust.
+def test_a_sparse_file_is_hashed_with_its_holes(tmp_path: Path) -> None:
+    # GNU tar stores only the data chunks; the hash is the one of the content it extracts.
     import shutil
     import subprocess
 
@@ -92,11 +92,15 @@ def test_a_sparse_file_gets_no_hash(tmp_path: Path) -> None:
         f.write(b"end")
     out = tmp_path / "sparse.tar"
     subprocess.run([tar, "--sparse", "-cf", str(out), "-C", str(src), "holes"], check=True)
+    dest = tmp_path / "x"
+    dest.mkdir()
+    subprocess.run([tar, "-xf", str(out), "-C", str(dest)], check=True)
+    extracted = hashlib.sha256((dest / "holes").read_bytes()).hexdigest()
     parser = TarParser(hash_files=True)
     parser.feed(out.read_bytes())
     parser.finish()
     (entry,) = parser.entries
-    assert (entry.path, entry.size, entry.sha256) == ("holes", (1 << 20) + 3, None)
+    assert (entry.path, entry.size, entry.sha256) == ("holes", (1 << 20) + 3, extracted)
 
 
 async def test_the_stored_toc_keeps_the_hashes_and_files_json_shows_them(
@@ -117,7 +121,7 @@ async def test_the_stored_toc_keeps_the_hashes_and_files_json_shows_them(
 async def test_a_toc_stored_in_the_old_format_is_indexed_again_not_misread(
     tmp_path: Path,
 ) -> None:
-    assert TOC_FORMAT == 2
+    assert TOC_FORMAT == 3
     write_image(tmp_path / "img", [Layer(gz(a_layer()))])
     source = OciLayoutSource(tmp_path / "img")
     _, layers = await image_layers(source, "img", "latest")
@@ -144,7 +148,7 @@ async def test_a_toc_stored_in_the_old_format_is_indexed_again_not_misread(
     toc = await LayerIndexer(source, store=fresh).index("img", layer)
     assert {e.path: e.sha256 for e in toc.entries}["etc/a"] == hexsha(ALPHA)
     stored = json.loads(gzip.decompress(path.read_bytes()))
-    assert stored["format"] == 2
+    assert stored["format"] == 3
     assert stored["entries"][1][:6] == ["etc/a", "file", 14, 420, 0, 0]
     assert stored["entries"][1][12] == hexsha(ALPHA)
 

@@ -75,3 +75,17 @@ async def test_registries_that_meter_pulls_are_not_asked_for_more() -> None:
         found = await c.referrers("team/app", digest)
     assert all(d.artifact_type is None for d in found)
     assert not [r for r in fake.requests if r.method == "GET" and sig in r.url]
+
+
+def test_referrer_kinds_of_the_artifact_types_tools_publish() -> None:
+    # The media types as cosign, syft, notation and the in-toto/DSSE specs name them.
+    kinds = {
+        "application/vnd.dev.cosign.artifact.sig.v1+json": "signature",
+        "application/vnd.cncf.notary.signature": "signature",
+        "application/spdx+json": "sbom",
+        "application/vnd.cyclonedx+json": "sbom",
+        "application/vnd.in-toto+json": "attestation",
+        "application/vnd.dsse.envelope.v1+json": "attestation",
+        "application/vnd.example.thing": "artifact",
+    }
+    assert {t: mt.referrer_kind(t) for t in kinds} == kinds

@@ -144,9 +144,9 @@ def find_command(argv: Sequence[str]) -> str | None:
     return word if word is not None and word in commands() else None
 
 
-PLANNED = ("blob",)
-"""Commands the open issues add. Until they land, a bare word among them is a command
-someone expected, not the Docker Hub image ``library/WORD``."""
+PLANNED: tuple[str, ...] = ()
+"""Commands the open issues add (none now: ``blob`` landed). Until they land, a bare
+word among them is a command someone expected, not the Docker Hub image ``library/WORD``."""
 
 
 def _distance(a: str, b: str) -> int:

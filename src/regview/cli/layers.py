@@ -182,69 +182,14 @@ async def _files(pool: ClientPool, args: argparse.Namespace) -> int:
     return 0
 
 
-class _CatOutput:
-    """Raw bytes to a pipe; on a terminal, text made safe, and binary refused unless
-    ``--force`` (it would garble the terminal, or worse: escape sequences act on it)."""
-
-    _SNIFF = 8192
-
-    def __init__(self, *, force: bool) -> None:
-        import codecs
-
-        self.tty = sys.stdout.isatty()
-        self.raw = not self.tty or force
-        self.head = bytearray()
-        self.decided = self.raw
-        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
-
-    def write(self, data: bytes) -> None:
-        if self.raw:
-            sys.stdout.buffer.write(data)
-            return
-        if not self.decided:
-            self.head += data
-            if len(self.head) < self._SNIFF:
-                return
-            data = self._decide()
-        self._text(data)
-
-    def _decide(self) -> bytes:
-        head = bytes(self.head)
-        self.decided = True
-        probe = head[: self._SNIFF]
-        try:
-            probe.decode("utf-8")
-            binary = b"\0" in probe
-        except UnicodeDecodeError as exc:
-            binary = exc.start < len(probe) - 3  # not just a character cut at the end
-        if binary:
-            raise UsageError(
-                "refusing to write binary data to a terminal (redirect it, or use --force)"
-            )
-        return head
-
-    def _text(self, data: bytes, *, final: bool = False) -> None:
-        from regview.textsafe import visible
-
-        sys.stdout.write(visible(self.decoder.decode(data, final), keep_newlines=True))
-
-    def close(self) -> None:
-        if self.raw:
-            sys.stdout.buffer.flush()
-            return
-        if not self.decided:
-            self._text(self._decide())
-        self._text(b"", final=True)
-        sys.stdout.flush()
-
-
 async def _cat(pool: ClientPool, args: argparse.Namespace) -> int:
+    from regview.cli.terminal_output import TerminalOutput
     from regview.registry.layers import LayerIndexer, image_diff_ids, read_file
 
     ref, source, layers, fetched = await _image_for_layers(pool, args)
     diff_ids = await image_diff_ids(source, ref.repository, fetched)
     indexer = LayerIndexer(source, store=_toc_store(pool))
-    out = _CatOutput(force=args.force)
+    out = TerminalOutput(force=args.force)
     await read_file(
         source,
         ref.repository,
@@ -278,8 +223,7 @@ def _files_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--full",
         action="store_true",
-        help="read whole layers even when they embed a table of contents (eStargz,"
-        " zstd:chunked)",
+        help="read whole layers even when they embed a table of contents (eStargz, zstd:chunked)",
     )
     add_json_flag(p)
 

@@ -13,6 +13,7 @@ coroutines at the top level of a cell (``asyncio.run`` cannot be used in a noteb
     rs = await rv.referrers("HOST/REPO:TAG")  # signatures, SBOMs, attestations
     d = await rv.diff("HOST/REPO:1", "HOST/REPO:2")  # manifests, config, history, files
     an = await rv.analyze("HOST/REPO:TAG")    # dive's efficiency and inefficient files
+    sb = await rv.blob("HOST/REPO@DIGEST")    # an SBOM's packages, an attestation, ...
     rv.explore("HOST/REPO")                   # the widget
 
 Each result displays itself as HTML in a notebook and as text in a terminal, and has
@@ -34,6 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 from regview.notebook.analysis import AnalysisResult, InefficientRow, analyze
+from regview.notebook.blob_cell import BlobResult, blob
 from regview.notebook.cells import files, image, referrers, tags
 from regview.notebook.diff_cell import diff
 from regview.notebook.diff_result import DiffResult, DiffRow
@@ -60,6 +62,7 @@ from regview.notebook.table import DOCUMENT_MIME, Table
 __all__ = [
     "DOCUMENT_MIME",
     "AnalysisResult",
+    "BlobResult",
     "DiffResult",
     "DiffRow",
     "FileRow",
@@ -79,6 +82,7 @@ __all__ = [
     "TagRow",
     "TagsResult",
     "analyze",
+    "blob",
     "diff",
     "explore",
     "files",

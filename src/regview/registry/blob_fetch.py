@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from regview.registry.blobs import BlobStream, HttpBlobStream
 from regview.registry.digests import parse_digest, verify_digest
-from regview.registry.errors import ProtocolError, TooLarge
+from regview.registry.errors import ProtocolError, RangeNotServed, TooLarge
 from regview.registry.models import Descriptor
 from regview.registry.offload import off_loop
 from regview.registry.parsers import parse_config
@@ -107,7 +107,8 @@ class Blobs:
             not_found=f"blob {digest[:19]}… not found in {repository}",
         ) as response:
             if ranged and response.status_code != 206:
-                raise ProtocolError(f"{session.registry} does not serve byte ranges of blobs")
+                # The body is not read: leaving the block closes the connection.
+                raise RangeNotServed(f"{session.registry} does not serve byte ranges of blobs")
 
             def count(n: int) -> None:
                 session.stats.bytes_received += n

@@ -49,6 +49,7 @@ __all__ = [
     "NotFound",
     "ProtocolError",
     "ProxyError",
+    "RangeNotServed",
     "RateLimited",
     "RegistryError",
     "ServerError",
@@ -149,6 +150,10 @@ class TooLarge(RegistryError):
 
 class ProtocolError(RegistryError):
     """The server's answer does not follow the distribution or image spec."""
+
+
+class RangeNotServed(ProtocolError):
+    """The registry answered a Range GET with the whole blob (or anything but 206)."""
 
 
 class MalformedContent(ProtocolError):

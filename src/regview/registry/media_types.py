@@ -137,6 +137,6 @@ def referrer_kind(artifact_type: str | None) -> str:
         return "signature"
     if "spdx" in t or "cyclonedx" in t or "sbom" in t or "syft" in t:
         return "sbom"
-    if "in-toto" in t or "intoto" in t or "attestation" in t or "provenance" in t:
+    if any(k in t for k in ("in-toto", "intoto", "dsse", "attestation", "provenance")):
         return "attestation"
     return "artifact"

@@ -19,6 +19,7 @@ from textual.binding import Binding
 
 __all__ = [
     "APP_BINDINGS",
+    "ARTIFACT_BINDINGS",
     "CONFIRM_DELETE_BINDINGS",
     "CONFIRM_OVERWRITE_BINDINGS",
     "CONTENT_BINDINGS",
@@ -32,6 +33,7 @@ __all__ = [
     "JSON_BINDINGS",
     "LIST_BINDINGS",
     "MAIN_BINDINGS",
+    "MAIN_BLOB_BINDINGS",
     "MANIFEST_TREE_BINDINGS",
     "SAVE_BINDINGS",
     "START_BINDINGS",
@@ -199,11 +201,30 @@ START_BINDINGS: list[Binding] = [
 ]
 
 
+# --- blobs: SBOMs, attestations, signatures (issue 14, deliverable 4) -----------------
+
+#: Added to the main screen's keys: the blob of a referrer, layer or config.
+MAIN_BLOB_BINDINGS: list[Binding] = [
+    # In the help, not the footer (it is full at 80 columns); Enter opens an artifact's
+    # layer too.
+    Binding("b", "blob", "Blob", show=False,
+            tooltip="Open the blob (SBOM, attestation, signature)",
+            id="main.blob"),
+]
+
+#: The blob screen.
+ARTIFACT_BINDINGS: list[Binding] = [
+    Binding("escape,q", "back", "Back", id="artifact.back"),
+    Binding("r", "raw", "Raw", tooltip="Switch between the decoded view and the raw bytes",
+            id="artifact.raw"),
+]
+
+
 def all_bindings() -> list[tuple[str, list[Binding]]]:
     """Every binding the app defines, grouped by where it applies."""
     return [
         ("Everywhere", APP_BINDINGS),
-        ("Main screen", MAIN_BINDINGS),
+        ("Main screen", MAIN_BINDINGS + MAIN_BLOB_BINDINGS),
         ("Lists", LIST_BINDINGS),
         ("Tags pane", TAGS_BINDINGS),
         ("Filter input", FILTER_BINDINGS),
@@ -217,6 +238,7 @@ def all_bindings() -> list[tuple[str, list[Binding]]]:
         ("Save a file", SAVE_BINDINGS),
         ("Replace a file?", CONFIRM_OVERWRITE_BINDINGS),
         ("Raw JSON", JSON_BINDINGS),
+        ("Blob view", ARTIFACT_BINDINGS),
         ("Delete question", CONFIRM_DELETE_BINDINGS),
         ("Start picker", START_BINDINGS),
         ("This help", HELP_BINDINGS),

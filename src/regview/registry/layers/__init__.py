@@ -10,7 +10,10 @@ The pieces, bottom up:
 * :mod:`.tree`: :class:`FileTree`, browsed lazily by directory, sortable by name/size;
 * :mod:`.merge`: :func:`merge_layers` applies layers with whiteouts, attributing each
   path to the layer that added, changed or deleted it;
-* :mod:`.extract`: :func:`read_file` streams one file of the merged filesystem;
+* :mod:`.gzip_index`: gzip inflated through libz with restart points (checkpoints) every
+  few MiB, kept by :mod:`.store` next to the TOC;
+* :mod:`.extract`: :func:`read_file` streams one file of the merged filesystem, or, once
+  its layer was read whole, reads it with one Range GET (:mod:`.ranged_read`);
 * :mod:`.image`: :func:`image_layers` finds an image's layers, and
   :func:`verify_diff_ids` checks layers read whole against the config's ``diff_ids``.
 

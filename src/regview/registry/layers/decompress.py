@@ -4,19 +4,26 @@ A layer arrives as a stream of compressed chunks. :class:`Decompressor` turns ea
 into uncompressed pieces handed to a callback, never more than :data:`OUT_CHUNK` bytes
 at a time, so a "gzip bomb" (a few KB that inflate to terabytes) costs time, not memory.
 The format comes from the first bytes (magic numbers), because a media type may lie;
-the media type only breaks a tie when the blob is empty.
+the media type only breaks a tie when the blob is empty. zstd is decoded frame by frame
+by :class:`~regview.registry.layers.zstd_stream.ZstdStream`, which also records where
+the data frames start (:attr:`Decompressor.zstd_frames`).
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Literal, cast
+from typing import Literal
 
 from regview.registry.errors import LayerFormatError
-
-if TYPE_CHECKING:
-    import zstandard
+from regview.registry.layers.gzip_index import GzipCheckpoint, GzipInflater
+from regview.registry.layers.gzip_index import available as gzip_available
+from regview.registry.layers.zstd_stream import (
+    ZSTD_MAGIC,
+    ZstdStream,
+    is_skippable_frame,
+    may_open_skippable_frame,
+)
 
 __all__ = ["OUT_CHUNK", "Compression", "Decompressor", "sniff_compression"]
 
@@ -26,20 +33,20 @@ Compression = Literal["gzip", "zstd", "none"]
 OUT_CHUNK = 256 * 1024
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-
-
-def _is_zstd_skippable(head: bytes) -> bool:
-    return len(head) >= 4 and head[1:4] == b"\x2a\x4d\x18" and 0x50 <= head[0] <= 0x5F
+_ZSTD_MAGIC = ZSTD_MAGIC
 
 
 def sniff_compression(head: bytes, declared: str | None = None) -> Compression | None:
     """Compression from the first bytes; None while too few bytes are known to tell."""
     if head.startswith(_GZIP_MAGIC):
         return "gzip"
-    if head.startswith(_ZSTD_MAGIC) or _is_zstd_skippable(head):
+    if head.startswith(_ZSTD_MAGIC) or is_skippable_frame(head):
         return "zstd"
-    if len(head) < 4 and (_GZIP_MAGIC.startswith(head[:2]) or _ZSTD_MAGIC.startswith(head)):
+    if len(head) < 4 and (
+        _GZIP_MAGIC.startswith(head[:2])
+        or _ZSTD_MAGIC.startswith(head)
+        or may_open_skippable_frame(head)
+    ):
         return None
     return "none"
 
@@ -55,8 +62,14 @@ class Decompressor:
     middle of a compressed stream.
     """
 
-    def __init__(self, sink: Sink, *, declared: str | None = None) -> None:
+    def __init__(
+        self, sink: Sink, *, declared: str | None = None, gzip_spacing: int | None = None
+    ) -> None:
         self._sink = sink
+        #: With a spacing, gzip goes through :class:`GzipInflater`, which keeps checkpoints
+        #: (when the system libz loads; else Python's zlib, without them).
+        self._gzip_spacing = gzip_spacing if gzip_spacing is None or gzip_available() else None
+        self._inflater: GzipInflater | None = None
         self._declared = declared
         self._head = b""
         self.compression: Compression | None = None
@@ -66,7 +79,18 @@ class Decompressor:
         self._gzip: zlib._Decompress | None = None
         self._gzip_members = 0
         self._gzip_trailing_zeros = False
-        self._zstd: zstandard.ZstdDecompressionWriter | None = None
+        self._zstd: ZstdStream | None = None
+
+    @property
+    def zstd_frames(self) -> list[tuple[int, int]]:
+        """(compressed offset from the blob's start, uncompressed offset) of the start of
+        each zstd data frame seen so far, skippable frames excluded; empty for gzip and
+        plain tar. Capped for hostile input: a boundary is kept only when it lies at
+        least :data:`~regview.registry.layers.zstd_stream.FRAME_SPACING` (1 MiB)
+        uncompressed bytes past the last one kept, so at most one per MiB of output, and
+        never more than :data:`~regview.registry.layers.zstd_stream.MAX_FRAMES` (4,096):
+        past that, every other one is dropped and the spacing doubles."""
+        return self._zstd.frames if self._zstd is not None else []
 
     # --- feeding -------------------------------------------------------------------------
 
@@ -97,7 +121,9 @@ class Decompressor:
             head, self._head = self._head, b""
             self.compression = "gzip" if head.startswith(_GZIP_MAGIC) else "none"
             self._dispatch(head)
-        if self.compression == "gzip":
+        if self.compression == "gzip" and self._inflater is not None:
+            self._inflater.finish()
+        elif self.compression == "gzip":
             if self._gzip is not None and not self._gzip.eof:
                 raise LayerFormatError(
                     f"the gzip data ends early (after {self.bytes_in:,} compressed bytes)"
@@ -105,7 +131,7 @@ class Decompressor:
             if self._gzip_members == 0:
                 raise LayerFormatError("the layer is not valid gzip (no complete member)")
         elif self.compression == "zstd" and self._zstd is not None:
-            self._zstd.flush()  # type: ignore[no-untyped-call]
+            self._zstd.finish()
 
     def _emit(self, data: bytes) -> None:
         for start in range(0, len(data), OUT_CHUNK):
@@ -115,7 +141,17 @@ class Decompressor:
 
     # --- gzip (possibly several members, as eStargz and pigz write) -----------------------
 
+    @property
+    def gzip_checkpoints(self) -> list[GzipCheckpoint]:
+        """Restart points recorded so far (gzip with a ``gzip_spacing`` only)."""
+        return self._inflater.checkpoints if self._inflater is not None else []
+
     def _feed_gzip(self, data: bytes) -> None:
+        if self._gzip_spacing is not None:
+            if self._inflater is None:
+                self._inflater = GzipInflater(self._deliver, spacing=self._gzip_spacing)
+            self._inflater.feed(data)
+            return
         while data:
             if self._gzip_trailing_zeros:
                 if data.strip(b"\0"):
@@ -154,27 +190,5 @@ class Decompressor:
 
     def _feed_zstd(self, data: bytes) -> None:
         if self._zstd is None:
-            import zstandard
-
-            self._zstd = zstandard.ZstdDecompressor().stream_writer(
-                cast("IO[bytes]", _CountingSink(self)),
-                write_size=OUT_CHUNK,
-                write_return_read=True,
-            )
-        import zstandard
-
-        try:
-            self._zstd.write(data)
-        except zstandard.ZstdError as exc:
-            raise LayerFormatError(f"the layer is not valid zstd ({exc})") from None
-
-
-class _CountingSink:
-    """The file-like object zstandard writes decompressed pieces into."""
-
-    def __init__(self, owner: Decompressor) -> None:
-        self._owner = owner
-
-    def write(self, data: bytes) -> int:
-        self._owner._deliver(bytes(data))
-        return len(data)
+            self._zstd = ZstdStream(self._deliver, out_chunk=OUT_CHUNK)
+        self._zstd.feed(data)

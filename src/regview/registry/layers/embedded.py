@@ -442,6 +442,8 @@ def parse_toc_json(raw: bytes) -> list[Entry]:
                 devmajor=_int(row, "devMajor") if is_device else 0,
                 devminor=_int(row, "devMinor") if is_device else 0,
                 sha256=_content_sha256(row) if kind is EntryType.FILE else None,
+                # Where the file's first chunk's compressed stream starts in the blob.
+                offset=(_int(row, "offset") or None) if kind is EntryType.FILE else None,
             )
         )
     return entries

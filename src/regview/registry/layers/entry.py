@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
@@ -78,6 +78,13 @@ class Entry:
     #: taken from an embedded TOC's ``digest``); None for other types, sparse files and
     #: listings that never saw the content.
     sha256: str | None = None
+    #: Offset in the uncompressed tar where this entry's first header starts (its PAX or
+    #: GNU long-name headers included), so that a ranged read can parse it alone; None
+    #: when unknown or when a global PAX header is in force before it. In a TOC embedded
+    #: in an eStargz or zstd:chunked blob, a regular file's offset is where, in the blob,
+    #: the compressed stream holding its first chunk starts (the TOC's ``offset``).
+    #: Not compared: the same entry read from elsewhere is still the same entry.
+    offset: int | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:

@@ -1,11 +1,26 @@
 """Read one file of an image as the container would see it (``regview cat``).
 
 Layers are searched from the top, honouring whiteouts and opaque directories, so the
-answer is the file of the merged filesystem. A layer whose TOC is known is checked
-without reading it; otherwise it is streamed, and the stream stops as soon as the file
-has been written out (so a file early in a 2 GB layer costs a few megabytes). Symbolic
-links are followed (from the top again, like ``cat``); a hard link's content is read at
-its target in the same layer or below.
+answer is the file of the merged filesystem. The search works on each layer's table of
+contents (:func:`_look_in_layer`): a layer whose TOC is not known yet is indexed first
+(read whole once, its TOC kept, with its restart points), because a tar may hold a path
+twice and the last copy is the one extraction leaves, so no answer is final before the
+layer's end. Then the file's bytes are read with one Range GET from the restart point
+before it (:mod:`.ranged_read`, checked against the size and sha256 the TOC recorded);
+when the layer allows no ranged read (a single-frame zstd layer, a registry that
+ignores Range), they are streamed out of its layer (:func:`_extract`), and that stream
+stops as soon as the file has been written out.
+
+The semantics are GNU tar's, as it extracts a layer over the ones below:
+
+* the last copy of a path in a layer wins;
+* a hard link is whatever its target was when the link was extracted: the last entry of
+  that path *before* the link in the same layer, else the path in the layers below (a
+  link to a later entry, or to a directory, is not created: the path does not exist);
+  a hard link to a symbolic link is that symbolic link, read from the hard link's own
+  directory; chains of hard links are followed;
+* symbolic links are followed from the top again, like ``cat``;
+* sparse files come back whole, holes included (:mod:`.sparse`).
 
 The bytes are not verified against the layer's digest when the stream stops early: pass
 ``verify=True`` to read the rest of the layer and get :class:`DigestMismatch` at the end
@@ -24,9 +39,20 @@ from typing import Literal
 
 from regview.registry.digests import short_digest
 from regview.registry.errors import LayerFormatError, NotFound
-from regview.registry.layers.entry import Entry, EntryType, display_path, normalize_path
+from regview.registry.layers.entry import (
+    OPAQUE_MARKER,
+    WHITEOUT_PREFIX,
+    Entry,
+    EntryType,
+    display_path,
+    join_path,
+    normalize_path,
+    parent_path,
+)
 from regview.registry.layers.image import check_diff_id
 from regview.registry.layers.indexer import LayerIndexer, StreamState
+from regview.registry.layers.ranged_read import read_ranged
+from regview.registry.layers.store import TocStore
 from regview.registry.layers.tarstream import DataSink
 from regview.registry.layers.toc import LayerToc
 from regview.registry.models import Descriptor
@@ -73,60 +99,102 @@ class _Look:
     target: str
     verdict: Verdict = "absent"
     entry: Entry | None = None
+    #: Where the entry is in the layer's TOC, and how many entries of the same path
+    #: come before it (which copy of the path it is, counted from 0).
+    position: int = -1
+    copy: int = 0
     redirect: str | None = None  # the new target, when an ancestor is a symlink
     reason: str = ""
-    #: Streaming only: the file's data went out whole; no need to read further.
-    written: bool = False
-    stop: bool = False
-    #: Streaming only: the sha256 of the uncompressed layer, when it was read whole.
-    diff_id: str | None = None
 
-    def see(self, e: Entry) -> bool:
-        """Take one entry into account; True when the layer's answer is final."""
-        target = self.target
-        if e.path == target and not e.is_whiteout:
-            self.verdict, self.entry = "found", e
+
+def _look_in_layer(entries: Sequence[Entry], target: str, before: int | None = None) -> _Look:
+    """What ``entries[:before]`` (one layer's TOC) make of ``target``: the last copy wins.
+
+    An ancestor of the target that is (last) a symbolic link redirects; one that is
+    not a directory hides it. Whiteouts and opaque markers of a layer only delete from
+    the layers below, so they matter only when the layer has no entry for the target.
+    """
+    look = _Look(target)
+    ancestors: dict[str, int] = {}
+    parent = target
+    while "/" in parent:
+        parent = parent.rpartition("/")[0]
+        ancestors[parent] = -1
+    exact = -1
+    copies = 0
+    deleted_by: Entry | None = None
+    end = len(entries) if before is None else before
+    for i in range(end):
+        e = entries[i]
+        path = e.path
+        if path == target:
+            if not e.is_whiteout:
+                if exact >= 0:
+                    copies += 1
+                exact = i
+            continue
+        if path in ancestors:
+            if not e.is_whiteout:
+                ancestors[path] = i
+            continue
+        if deleted_by is None and e.is_whiteout:
+            wt = e.whiteout_target
+            if wt is not None:
+                if target == wt or target.startswith(wt + "/"):
+                    deleted_by = e
+            elif not e.parent or e.parent in ancestors:
+                deleted_by = e
+    for path in sorted(ancestors, key=len):
+        at = ancestors[path]
+        if at < 0:
+            continue
+        e = entries[at]
+        if e.type is EntryType.SYMLINK and e.link is not None:
+            look.verdict, look.entry, look.position = "redirect", e, at
+            look.redirect = _resolve(e, target[len(path) + 1 :])
+            return look
+        if e.type is not EntryType.DIR:
+            look.verdict, look.entry, look.position = "deleted", e, at
+            look.reason = f"{display_path(path)} is {_KINDS[e.type]}, not a directory"
+            return look
+    if exact >= 0:
+        look.verdict, look.entry, look.position, look.copy = "found", entries[exact], exact, copies
+        return look
+    if deleted_by is not None:
+        look.verdict = "deleted"
+        if deleted_by.is_opaque_marker:
+            look.reason = f"hidden by the opaque directory {display_path(deleted_by.parent) or '/'}"
+        else:
+            look.reason = f"deleted by {display_path(deleted_by.path)}"
+    return look
+
+
+def _mentions(toc: LayerToc, target: str) -> bool:
+    """True when ``toc`` has an entry at ``target`` or at one of its ancestors, or a
+    whiteout or opaque marker that could hide it (else the layer has nothing to say)."""
+    path = target
+    while True:
+        parent, _, name = path.rpartition("/")
+        for candidate in (path, join_path(parent, WHITEOUT_PREFIX + name)):
+            if toc.find(candidate) is not None:
+                return True
+        if toc.find(join_path(parent, OPAQUE_MARKER)) is not None:
             return True
-        if target.startswith(e.path + "/") and not e.is_whiteout:
-            if e.type is EntryType.SYMLINK and e.link is not None:
-                rest = target[len(e.path) + 1 :]
-                self.verdict, self.entry = "redirect", e
-                self.redirect = _resolve(e, rest)
-                return True
-            if e.type is not EntryType.DIR:
-                self.verdict, self.entry = "deleted", e
-                self.reason = f"{display_path(e.path)} is {_KINDS[e.type]}, not a directory"
-                return True
+        if not parent:
             return False
-        if self.verdict != "absent":
-            return False
-        wt = e.whiteout_target
-        if wt is not None and (target == wt or target.startswith(wt + "/")):
-            self.verdict, self.reason = "deleted", f"deleted by {display_path(e.path)}"
-        elif e.is_opaque_marker and (not e.parent or target.startswith(e.parent + "/")):
-            self.verdict = "deleted"
-            self.reason = f"hidden by the opaque directory {display_path(e.parent) or '/'}"
-        return False
+        path = parent
 
 
-def _resolve(link: Entry, rest: str = "") -> str:
-    """Where a symlink points, as a path from the root (``..`` cannot leave the root)."""
+def _resolve(link: Entry, rest: str = "", parent: str | None = None) -> str:
+    """Where a symlink points, as a path from the root (``..`` cannot leave the root).
+
+    A relative target is read from ``parent`` (by default the link's own directory; a
+    hard link to a symbolic link reads it from the hard link's directory)."""
     assert link.link is not None
-    base = link.link if link.link.startswith("/") else posixpath.join(link.parent, link.link)
+    where = link.parent if parent is None else parent
+    base = link.link if link.link.startswith("/") else posixpath.join(where, link.link)
     resolved = normalize_path(base)
     return normalize_path(f"{resolved}/{rest}") if rest else resolved
-
-
-def _look_in_toc(toc: LayerToc, target: str) -> _Look:
-    look = _Look(target)
-    for e in toc.entries:
-        if look.see(e):
-            # A later entry of the same path wins in a tar; keep looking for it.
-            if look.verdict == "found":
-                last = toc.find(target)
-                look.entry = last if last is not None and not last.is_whiteout else e
-            break
-    return look
 
 
 async def read_file(
@@ -147,43 +215,62 @@ async def read_file(
     :class:`NotARegularFile` for directories and devices. With the image config's
     ``diff_ids``, a layer read whole that does not match its diff_id raises
     :class:`~regview.registry.errors.DigestMismatch` (after the output, when it is the
-    layer the file came from).
+    layer the file came from). Layers whose TOC ``indexer`` does not know are indexed
+    through it (without one, through a private indexer that keeps nothing).
     """
 
     def check(position: int, diff_id: str | None) -> None:
         if diff_ids is not None:
             check_diff_id(position, layers[position].digest, diff_id, diff_ids, len(layers))
 
+    if indexer is None:
+        indexer = LayerIndexer(source)
     wanted = path
     target = normalize_path(path)
     via: list[str] = []
     top = len(layers) - 1
     i = top
+    #: Within layer ``i``, only entries before this position count (a hard link's target).
+    before: int | None = None
+    #: The directory a symbolic link reached through hard links is read from.
+    link_dir: str | None = None
+    #: Why a hard link was not created, should its target be found nowhere.
+    unlinked = ""
     while i >= 0:
         if not target:
             raise NotARegularFile(f"{display_path(wanted)} is a directory")
         layer = layers[i]
-        toc = indexer.cached(layer.digest) if indexer is not None else None
-        if toc is not None:
-            check(i, toc.diff_id if toc.origin == "tar" else None)
-            look = _look_in_toc(toc, target)
-            if look.verdict == "found" and look.entry is not None and look.entry.is_file:
-                found, diff_id = await _extract(
-                    source, repository, layer, i, look, write, via, verify
-                )
-                if toc.origin != "tar":  # an embedded TOC: the stream, if whole, tells
-                    check(i, diff_id)
-                return found
+        toc = await indexer.index(repository, layer)
+        check(i, toc.diff_id if toc.origin == "tar" else None)
+        if before is None and not _mentions(toc, target):
+            look = _Look(target)  # most layers: a few dictionary look-ups say "absent"
         else:
-            look = await _stream_look(source, repository, layer, target, write, verify, indexer)
-            check(i, look.diff_id)
-            if look.verdict == "found" and look.entry is not None and look.entry.is_file:
-                if not look.written:
-                    raise LayerFormatError(
-                        f"layer {short_digest(layer.digest)} lists {display_path(target)} "
-                        "but its data could not be read"
-                    )
-                return FoundFile(look.entry, i, layer.digest, tuple(via), verify)
+            look = _look_in_layer(toc.entries, target, before)
+        if before is not None and look.verdict == "absent":
+            later = _look_in_layer(toc.entries, target)
+            if later.verdict == "found":
+                unlinked = (
+                    f"the hard link {display_path(via[-1])} comes before its target "
+                    f"{display_path(target)} in layer {i + 1}, so tar cannot create it"
+                )
+        before = None
+        if look.verdict == "found" and look.entry is not None and look.entry.is_file:
+            found, diff_id = await _extract(
+                source,
+                repository,
+                layer,
+                i,
+                look.entry,
+                look.copy,
+                write,
+                via,
+                verify,
+                toc,
+                indexer.store,
+            )
+            if toc.origin != "tar":  # an embedded TOC: the stream, if whole, tells
+                check(i, diff_id)
+            return found
         if look.verdict == "absent":
             i -= 1
             continue
@@ -195,75 +282,45 @@ async def read_file(
         assert entry is not None
         if look.verdict == "redirect" and look.redirect is not None:
             via.append(target)
-            target = look.redirect
-            i = top
+            target, i, link_dir = look.redirect, top, None
             continue
         if entry.type is EntryType.SYMLINK:
             via.append(target)
-            target = _resolve(entry)
-            i = top
+            target, i = _resolve(entry, parent=link_dir), top
+            link_dir = None
             continue
         if entry.type is EntryType.HARDLINK and entry.link is not None:
+            if link_dir is None:
+                link_dir = parent_path(target)
             via.append(target)
-            target = entry.link  # its content lives at the target: this layer or below
+            # Its content is what the target was when the link was made: an earlier
+            # entry of this layer, or the layers below.
+            target, before = entry.link, look.position
             continue
-        raise NotARegularFile(f"{display_path(wanted)} is {_KINDS[entry.type]}, not a file")
-    raise NotFound(f"{display_path(wanted)} is not in the image")
-
-
-async def _stream_look(
-    source: Source,
-    repository: str,
-    layer: Descriptor,
-    target: str,
-    write: Callable[[bytes], None],
-    verify: bool,
-    indexer: LayerIndexer | None,
-) -> _Look:
-    look = _Look(target)
-
-    def hook(e: Entry) -> DataSink | None:
-        if look.stop or look.verdict in ("found", "redirect"):
-            return None
-        if not look.see(e):
-            return None
-        if look.verdict != "found" or not e.is_file:
-            look.stop = not verify
-            return None
-
-        def sink(piece: bytes) -> None:
-            if piece:
-                write(piece)
-            else:
-                look.written = True
-                look.stop = not verify
-
-        return sink
-
-    async with source.open_blob(repository, layer.digest) as stream:
-        state = StreamState(layer.media_type, hook, blob_digest=stream.digest, hash_files=False)
-        async for chunk in stream.chunks():
-            await asyncio.to_thread(state.feed, chunk)
-            if look.stop:
-                return look
-        await asyncio.to_thread(state.finish)
-    if stream.ranged:
-        return look
-    # Read to the end and verified by its digest: the diff_id and the TOC came for free.
-    look.diff_id = state.diff_id
-    if indexer is not None:
-        indexer.store.put(
-            LayerToc(
-                digest=layer.digest,
-                entries=tuple(state.parser.entries),
-                compressed_size=stream.read,
-                uncompressed_size=state.decompressor.bytes_out,
-                compression=state.decompressor.compression or "none",
-                media_type=layer.media_type,
-                diff_id=look.diff_id,
+        if link_dir is not None and entry.type is EntryType.DIR:
+            raise NotFound(
+                f"{display_path(wanted)} is not in the image (a hard link to the directory "
+                f"{display_path(target)}, which tar cannot create)"
             )
-        )
-    return look
+        raise NotARegularFile(f"{display_path(wanted)} is {_KINDS[entry.type]}, not a file")
+    reason = f" ({unlinked})" if unlinked else ""
+    raise NotFound(f"{display_path(wanted)} is not in the image{reason}")
+
+
+class _Abandoned(Exception):
+    """Raised in the worker thread when the reader gave up (a cancelled ``cat``)."""
+
+
+@dataclass(slots=True)
+class _Extraction:
+    """Streaming state: which copy of which path to write out, and how far it got."""
+
+    path: str
+    copy: int
+    seen: int = 0
+    written: bool = False
+    stop: bool = False
+    abandoned: bool = False
 
 
 async def _extract(
@@ -271,16 +328,63 @@ async def _extract(
     repository: str,
     layer: Descriptor,
     index: int,
-    look: _Look,
+    entry: Entry,
+    copy: int,
     write: Callable[[bytes], None],
     via: list[str],
     verify: bool,
+    toc: LayerToc,
+    store: TocStore,
 ) -> tuple[FoundFile, str | None]:
-    """The file, and the layer's diff_id when it was read whole (``verify``)."""
-    found = await _stream_look(source, repository, layer, look.target, write, verify, None)
-    if found.verdict != "found" or found.entry is None or not found.written:
+    """Write out copy number ``copy`` of ``entry.path``: with one Range GET when the TOC
+    allows it (:mod:`.ranged_read`), else by streaming the layer.
+
+    Returns the file, and the layer's diff_id when it was read whole (``verify``)."""
+    if not verify:
+        ranged = await read_ranged(source, repository, toc, entry, write, store)
+        if ranged is not None:
+            return FoundFile(entry, index, layer.digest, tuple(via), False), None
+    job = _Extraction(entry.path, copy)
+
+    def hook(e: Entry) -> DataSink | None:
+        if job.stop or e.path != job.path or e.is_whiteout:
+            return None
+        job.seen += 1
+        if job.seen - 1 != job.copy:
+            return None
+        if not e.is_file:
+            job.stop = True
+            return None
+
+        def sink(piece: bytes) -> None:
+            if job.abandoned:
+                raise _Abandoned
+            if piece:
+                write(piece)
+            else:
+                job.written = True
+                job.stop = not verify
+
+        return sink
+
+    diff_id: str | None = None
+    try:
+        async with source.open_blob(repository, layer.digest) as stream:
+            state = StreamState(layer.media_type, hook, blob_digest=stream.digest, hash_files=False)
+            async for chunk in stream.chunks():
+                await asyncio.to_thread(state.feed, chunk)
+                if job.stop:
+                    break
+            else:
+                await asyncio.to_thread(state.finish)
+                if not stream.ranged:
+                    diff_id = state.diff_id
+    except asyncio.CancelledError:
+        job.abandoned = True  # a worker still expanding a huge sparse hole stops
+        raise
+    if not job.written:
         raise LayerFormatError(
-            f"layer {short_digest(layer.digest)} does not hold {display_path(look.target)} "
+            f"layer {short_digest(layer.digest)} does not hold {display_path(entry.path)} "
             "although its table of contents says so"
         )
-    return FoundFile(found.entry, index, layer.digest, tuple(via), verify), found.diff_id
+    return FoundFile(entry, index, layer.digest, tuple(via), verify), diff_id

@@ -47,6 +47,7 @@ async def image_layers(
         raise NotFound(
             f"{reference} is an artifact, not a container image"
             + (f" (its blobs are {odd})" if odd else "")
+            + ": read its blobs with regview blob REPOSITORY@DIGEST"
         )
     return fetched, layers
 

@@ -22,6 +22,8 @@ from regview.registry.blobs import BlobStream
 from regview.registry.digests import short_digest
 from regview.registry.errors import LayerFormatError
 from regview.registry.layers.decompress import Decompressor
+from regview.registry.layers.frame_index import encode_frames
+from regview.registry.layers.gzip_index import SPACING, encode_checkpoints
 from regview.registry.layers.store import TocStore
 from regview.registry.layers.tarstream import EntryHook, TarParser
 from regview.registry.layers.toc import LayerToc
@@ -82,7 +84,10 @@ class StreamState:
     tar the uncompressed bytes are the blob itself: when ``blob_digest`` is a sha256
     digest (which the blob stream verifies), it is the diff_id and nothing is hashed twice.
     With ``hash_files`` (the default) each regular file's content is hashed too
-    (:attr:`Entry.sha256`); reading one file out of a layer does not need that.
+    (:attr:`Entry.sha256`); reading one file out of a layer does not need that. With
+    ``checkpoints`` a gzip layer is inflated by :class:`~.gzip_index.GzipInflater`, which
+    keeps restart points every :data:`~.gzip_index.SPACING` compressed bytes
+    (:meth:`encoded_checkpoints`), so that a file can later be read with one Range GET.
     """
 
     def __init__(
@@ -92,9 +97,14 @@ class StreamState:
         *,
         blob_digest: str | None = None,
         hash_files: bool = True,
+        checkpoints: bool = False,
     ) -> None:
         self.parser = TarParser(on_entry, hash_files=hash_files)
-        self.decompressor = Decompressor(self._take, declared=mt.layer_compression(media_type))
+        self.decompressor = Decompressor(
+            self._take,
+            declared=mt.layer_compression(media_type),
+            gzip_spacing=SPACING if checkpoints else None,
+        )
         self._hash = hashlib.sha256()
         self._blob_digest = (
             blob_digest if blob_digest is not None and blob_digest.startswith("sha256:") else None
@@ -112,6 +122,31 @@ class StreamState:
         self.decompressor.finish()
         self.parser.finish()
 
+    def encoded_checkpoints(self) -> bytes | None:
+        """The restart points recorded, encoded for the store: gzip checkpoints, or the
+        frame starts of a multi-frame zstd layer (:mod:`.frame_index`). None when there
+        are none (plain tar; a gzip layer shorter than one spacing, read from 0 then; a
+        single-frame zstd layer, streamed then)."""
+        if self.decompressor.compression == "zstd":
+            frames = self.decompressor.zstd_frames
+            return encode_frames(frames) if len(frames) > 1 else None
+        points = self.decompressor.gzip_checkpoints
+        return encode_checkpoints(points) if points else None
+
+    def toc(self, descriptor: Descriptor, compressed_size: int) -> LayerToc:
+        """The verified TOC of a blob read whole (call after :meth:`finish`)."""
+        return LayerToc(
+            digest=descriptor.digest,
+            entries=tuple(self.parser.entries),
+            compressed_size=compressed_size,
+            uncompressed_size=self.decompressor.bytes_out,
+            compression=self.decompressor.compression or "none",
+            origin="tar",
+            media_type=descriptor.media_type,
+            verified=True,
+            diff_id=self.diff_id,
+        )
+
     @property
     def diff_id(self) -> str:
         """``sha256:`` of the uncompressed bytes seen so far: the layer's diff_id once the
@@ -126,8 +161,12 @@ async def index_stream(
     descriptor: Descriptor,
     *,
     progress: Callable[[int, int, int], None] | None = None,
+    store: TocStore | None = None,
 ) -> LayerToc:
     """Read all of ``stream`` (the whole blob) into a verified :class:`LayerToc`.
+
+    With a ``store``, the TOC is kept there with the gzip checkpoints recorded on the way,
+    and the TOC returned is the one kept.
 
     The blob's digest is checked by the stream at its end; a mismatch raises there, so
     no TOC of unverified bytes is ever returned. The TOC carries the sha256 of the
@@ -137,7 +176,11 @@ async def index_stream(
     called after each chunk.
     """
     # The digest the stream verifies at its end (a range is verified by nothing).
-    state = StreamState(descriptor.media_type, blob_digest=None if stream.ranged else stream.digest)
+    state = StreamState(
+        descriptor.media_type,
+        blob_digest=None if stream.ranged else stream.digest,
+        checkpoints=store is not None,
+    )
     async for chunk in stream.chunks():
         # Inflate and parse off the event loop; one chunk at a time keeps memory bounded.
         await asyncio.to_thread(state.feed, chunk)
@@ -146,17 +189,10 @@ async def index_stream(
     await asyncio.to_thread(state.finish)
     if stream.ranged:
         raise LayerFormatError("a byte range of a layer cannot be indexed on its own")
-    return LayerToc(
-        digest=descriptor.digest,
-        entries=tuple(state.parser.entries),
-        compressed_size=stream.read,
-        uncompressed_size=state.decompressor.bytes_out,
-        compression=state.decompressor.compression or "none",
-        origin="tar",
-        media_type=descriptor.media_type,
-        verified=True,
-        diff_id=state.diff_id,
-    )
+    toc = state.toc(descriptor, stream.read)
+    if store is not None:
+        toc = store.put(toc, state.encoded_checkpoints())
+    return toc
 
 
 class LayerIndexer:
@@ -274,9 +310,10 @@ class LayerIndexer:
                     )
 
                 toc = await read_embedded_toc(self.source, repository, layer, on_bytes=toc_progress)
+                if toc is not None:
+                    self.store.put(toc)
             if toc is None:
-                toc = await self._stream(repository, layer, key, started)
-            self.store.put(toc)
+                toc = await self._stream(repository, layer, key, started)  # stores it
             self._notify(
                 key,
                 IndexProgress(
@@ -314,6 +351,6 @@ class LayerIndexer:
         report(0, 0, 0)
         async with self.source.open_blob(repository, layer.digest) as stream:
             try:
-                return await index_stream(stream, layer, progress=report)
+                return await index_stream(stream, layer, progress=report, store=self.store)
             except LayerFormatError as exc:
                 raise LayerFormatError(f"layer {short_digest(layer.digest)}: {exc}") from None

@@ -8,15 +8,27 @@ directory takes the directory's contents with it.
 
 Each surviving path remembers the layer that last wrote it and whether it ``added`` it,
 ``changed`` it (it existed below) or made it ``opaque``; each deletion remembers who
-deleted what, from which layer. A directory merely repeated by an upper layer (the same
-mode and owner, as every layer lists its parents) is not counted as a change.
+deleted what, from which layer. Within one layer the last copy of a path wins, as in
+extraction.
+
+A directory belongs to the topmost layer that declares it, with that layer's metadata
+(mtime, mode, owner), which is what extraction leaves. One merely repeated (the same
+mode and owner, as every layer lists its parents) is not counted as a change of the
+repeating layer: with a new mtime it shows as that layer's, ``changed``; with the very
+same metadata nothing tells the copies apart and it stays with the layer below, so a
+layer that only lists its parents takes nothing from the layers that made them.
+
+A deletion stays visible while what it removed is absent: when an upper layer creates
+the deleted path again (``a`` whited out, then ``a/`` declared anew), the paths the
+deletion took away below it are still listed as deleted by it
+(:meth:`MergedFilesystem.visible_deletions`).
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from regview.registry.layers.entry import Entry, EntryType
@@ -68,6 +80,9 @@ class Deletion:
     #: Content bytes and regular files removed with it (its whole subtree).
     size: int
     files: int
+    #: Everything removed, the path itself included (what the lists of deleted paths
+    #: show once an upper layer created the path again).
+    removed: tuple[MergedEntry, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -106,11 +121,47 @@ class MergedFilesystem:
         return [self.entries[p] for p in sorted(self.entries)]
 
     def visible_deletions(self) -> list[Deletion]:
-        """Deletions of paths that are still absent at the top (not re-created later)."""
+        """Deletions of paths that are still absent at the top, in path order.
+
+        A deletion whose path an upper layer created again is shown by the paths it
+        removed below it that are still absent: one :class:`Deletion` (same layer and
+        kind) for each topmost such path."""
         last: dict[str, Deletion] = {}
         for d in self.deletions:
             last[d.path] = d
-        return [d for p, d in sorted(last.items()) if p not in self.entries]
+        out: dict[str, Deletion] = {}
+        for p, d in last.items():
+            if p not in self.entries:
+                out[p] = d
+                continue
+            for part in self._still_absent(d):
+                if part.path not in last:
+                    out.setdefault(part.path, part)
+        return [out[p] for p in sorted(out)]
+
+    def _still_absent(self, d: Deletion) -> Iterator[Deletion]:
+        """The topmost paths below ``d.path`` that ``d`` removed and no one re-created."""
+        below = sorted((m for m in d.removed if m.path != d.path), key=lambda m: m.path)
+        tops: list[tuple[MergedEntry, list[MergedEntry]]] = []
+        for m in below:
+            if m.path in self.entries:
+                continue
+            if tops and m.path.startswith(tops[-1][0].path + "/"):
+                tops[-1][1].append(m)
+            else:
+                tops.append((m, [m]))
+        for top, group in tops:
+            files = [g for g in group if g.entry.type is EntryType.FILE]
+            yield Deletion(
+                top.path,
+                d.layer,
+                top.entry,
+                top.layer,
+                d.kind,
+                sum(g.entry.size for g in files),
+                len(files),
+                tuple(group),
+            )
 
     @property
     def total_size(self) -> int:
@@ -160,17 +211,22 @@ class MergedFilesystem:
         """Delete ``path`` and its subtree, recording one :class:`Deletion`."""
         top = self.entries.get(path)
         size = files = 0
+        removed: list[MergedEntry] = []
         stack = [path]
         while stack:
             p = stack.pop()
             m = self.entries.pop(p, None)
-            if m is not None and m.entry.type is EntryType.FILE:
-                size += m.entry.size
-                files += 1
+            if m is not None:
+                removed.append(m)
+                if m.entry.type is EntryType.FILE:
+                    size += m.entry.size
+                    files += 1
             stack.extend(self._children.pop(p, ()))
         self._unlink(path)
         if top is not None:
-            self.deletions.append(Deletion(path, layer, top.entry, top.layer, kind, size, files))
+            self.deletions.append(
+                Deletion(path, layer, top.entry, top.layer, kind, size, files, tuple(removed))
+            )
             stats = self.layers[layer]
             stats.deleted += 1
             stats.removed_bytes += size
@@ -217,7 +273,13 @@ class MergedFilesystem:
                 and e.is_dir
                 and (prev.entry.mode, prev.entry.uid, prev.entry.gid) == (e.mode, e.uid, e.gid)
             ):
-                layer, status, first = prev.layer, prev.status, prev.first_layer
+                if prev.entry.mtime == e.mtime or opaque:
+                    layer, status, first = prev.layer, prev.status, prev.first_layer
+                else:
+                    # Merely repeated, with a new mtime (which extraction sets): this
+                    # layer's now, shown as changed, but not counted as a change.
+                    self.entries[e.path] = MergedEntry(e, index, "changed", prev.first_layer)
+                    return
             else:
                 status, first = "changed", prev.first_layer
                 if prev.entry.is_file:

@@ -8,6 +8,10 @@ and PAX (local and global extended headers: ``path``, ``linkpath``, ``size``, ``
 passes, unless a caller asks for one entry's bytes (``regview cat``). Metadata records
 (PAX headers, GNU long names) are capped at :data:`MAX_META` bytes, so a hostile header
 claiming gigabytes cannot allocate them.
+
+Sparse files (GNU old sparse, PAX 0.0, 0.1 and 1.0) are reported with their real size,
+and a caller that asks for their bytes gets the whole content, holes included, expanded
+as it streams by :class:`~regview.registry.layers.sparse.SparseExpander`.
 """
 
 from __future__ import annotations
@@ -19,11 +23,23 @@ from typing import Final
 
 from regview.registry.errors import LayerFormatError
 from regview.registry.layers.entry import Entry, EntryType, normalize_path
+from regview.registry.layers.sparse import (
+    MAX_OFFSET,
+    SparseExpander,
+    check_map,
+    parse_number_list,
+)
 
-__all__ = ["BLOCK", "MAX_META", "DataSink", "EntryHook", "TarParser"]
+__all__ = ["BLOCK", "MAX_HASHED_SPARSE", "MAX_META", "DataSink", "EntryHook", "TarParser"]
 
 BLOCK: Final = 512
 MAX_META: Final = 1024 * 1024
+#: Content of sparse files hashed per layer at most (holes included): past it, a sparse
+#: file's sha256 is not recorded (a real size of exabytes must not keep the indexer
+#: hashing zeros forever).
+MAX_HASHED_SPARSE: Final = 1 << 30
+#: Where PAX 0.0's repeated ``GNU.sparse.offset``/``numbytes`` records are gathered.
+_PAX00_PAIRS: Final = "\0gnu.sparse.pairs"
 
 #: Receives one entry's data, piece by piece; called with ``b""`` once at its end.
 DataSink = Callable[[bytes], None]
@@ -89,9 +105,26 @@ def _checksum_ok(block: bytes, offset: int) -> bool:
     return stored == unsigned - 256 * sum(1 for b in rest if b > 127)
 
 
+def _gnu_sparse_pairs(block: bytes, count: int, start: int, offset: int) -> list[tuple[int, int]]:
+    """The (offset, length) pairs of an old GNU sparse header or extension block."""
+    pairs: list[tuple[int, int]] = []
+    for i in range(count):
+        at = start + 24 * i
+        if not any(block[at : at + 24]):
+            break  # unused slots are empty
+        pairs.append(
+            (
+                _number(block[at : at + 12], "sparse offset", offset),
+                _number(block[at + 12 : at + 24], "sparse length", offset),
+            )
+        )
+    return pairs
+
+
 def parse_pax(data: bytes, offset: int) -> dict[str, bytes]:
     """Records ``"%d %s=%s\\n"``; a later record of the same key wins."""
     out: dict[str, bytes] = {}
+    pairs: list[bytes] = []
     pos = 0
     n = len(data)
     while pos < n:
@@ -110,8 +143,13 @@ def parse_pax(data: bytes, offset: int) -> dict[str, bytes]:
         key, eq, value = data[space + 1 : end - 1].partition(b"=")
         if not eq:
             raise LayerFormatError(f"PAX record without '=' at offset {offset:,}")
-        out[key.decode("utf-8", "surrogateescape")] = value
+        name = key.decode("utf-8", "surrogateescape")
+        if name in ("GNU.sparse.offset", "GNU.sparse.numbytes"):
+            pairs.append(value)  # PAX sparse 0.0 repeats these two, in order: keep them all
+        out[name] = value
         pos = end
+    if pairs:
+        out[_PAX00_PAIRS] = b",".join(pairs)
     return out
 
 
@@ -120,8 +158,10 @@ class TarParser:
 
     With ``hash_files``, every regular file's content is hashed as it passes (no copy),
     and its entry in :attr:`entries` gets :attr:`Entry.sha256` once its data has ended
-    (``on_entry`` sees the entry before its data, so without it). Sparse files are not
-    hashed: their stored data is not their content.
+    (``on_entry`` sees the entry before its data, so without it). A sparse file's hash
+    is that of its expanded content, holes included (up to :data:`MAX_HASHED_SPARSE`
+    bytes of sparse content per layer; past that its sha256 stays None). A sink given
+    by ``on_entry`` for a sparse file receives the expanded content too.
     """
 
     def __init__(
@@ -149,6 +189,15 @@ class TarParser:
         self._globals: dict[str, bytes] = {}
         self._sparse_entry: Entry | None = None
         self._entry_offset = 0
+        #: The sparse map of the entry being built: pairs from its header(s), or None
+        #: when the map leads the data (PAX 1.0); its real size.
+        self._sparse_map: list[tuple[int, int]] | None = None
+        self._sparse_realsize = 0
+        self._expander: SparseExpander | None = None
+        self._sparse_blocks = 0  # extension blocks of an old GNU sparse map so far
+        self._sparse_hashed = 0
+        self._meta_start: int | None = None  # where the headers before this entry began
+        self._first_offset: int | None = None
 
     # --- feeding -------------------------------------------------------------------------
 
@@ -164,10 +213,13 @@ class TarParser:
             if state in (_DATA, _PAD):
                 take = min(self._remaining, n - pos)
                 if state == _DATA:
-                    if self._hasher is not None:
-                        self._hasher.update(mv[pos : pos + take])
-                    if self._sink is not None:
-                        self._sink(bytes(mv[pos : pos + take]))
+                    if self._expander is not None:
+                        self._expander.feed(mv[pos : pos + take])
+                    else:
+                        if self._hasher is not None:
+                            self._hasher.update(mv[pos : pos + take])
+                        if self._sink is not None:
+                            self._sink(bytes(mv[pos : pos + take]))
                 pos += take
                 self.offset += take
                 self._remaining -= take
@@ -224,9 +276,16 @@ class TarParser:
             last = self.entries[-1]
             self.entries[-1] = dataclasses.replace(last, sha256=hasher.hexdigest())
 
+    def _data_done(self) -> None:
+        """An entry's data ended: the trailing hole of a sparse file, then its hash."""
+        expander, self._expander = self._expander, None
+        if expander is not None:
+            expander.finish()
+        self._hashed()
+
     def _after_chunk(self) -> None:
         if self._state == _DATA:
-            self._hashed()
+            self._data_done()
             if self._sink is not None:
                 sink, self._sink = self._sink, None
                 sink(b"")
@@ -245,7 +304,7 @@ class TarParser:
             self._state = _DATA
             self._remaining = size
         else:
-            self._hashed()
+            self._data_done()
             if sink is not None:
                 sink(b"")
                 self._sink = None
@@ -277,6 +336,8 @@ class TarParser:
                     f"extended tar header of {size:,} bytes at offset {header_offset:,} "
                     f"is larger than the {MAX_META:,} byte limit"
                 )
+            if self._meta_start is None:
+                self._meta_start = header_offset
             self._meta_type = typeflag
             self._meta = bytearray()
             self._pad = -size % BLOCK
@@ -288,13 +349,18 @@ class TarParser:
             return
         if typeflag and typeflag[0] in _IGNORED_TYPES:
             self._pending = {}
+            self._meta_start = None
             self._skip(size, None)
             return
+        first = header_offset if self._meta_start is None else self._meta_start
+        self._meta_start = None
         self._entry_offset = header_offset
+        self._first_offset = None if self._globals else first
         entry, data_size = self._make_entry(block, typeflag, size, header_offset)
         if typeflag == b"S" and block[482]:
             # Old GNU sparse: extension blocks of the sparse map come before the data.
             self._sparse_entry = entry
+            self._sparse_blocks = 0
             self._remaining = data_size
             self._state = _SPARSE_EXT
             return
@@ -305,18 +371,53 @@ class TarParser:
         if entry is not None:
             if self._collect:
                 self.entries.append(entry)
-                if self._hash_files and entry.type is EntryType.FILE and not self._sparse:
+                if self._hash_files and entry.type is EntryType.FILE and self._may_hash(entry):
                     self._hasher = hashlib.sha256()
             if self._on_entry is not None:
                 sink = self._on_entry(entry)
+            if self._sparse:
+                self._expand(entry, data_size, sink)
         self._skip(data_size, sink)
 
+    def _may_hash(self, entry: Entry) -> bool:
+        if not self._sparse:
+            return True
+        if self._sparse_hashed + entry.size > MAX_HASHED_SPARSE:
+            return False
+        self._sparse_hashed += entry.size
+        return True
+
+    def _expand(self, entry: Entry, data_size: int, sink: DataSink | None) -> None:
+        """Route a sparse file's data through an expander, when someone wants its bytes."""
+        hasher = self._hasher
+        if hasher is None and sink is None:
+            return
+
+        def out(piece: bytes) -> None:
+            if hasher is not None:
+                hasher.update(piece)
+            if sink is not None:
+                sink(piece)
+
+        self._expander = SparseExpander(
+            out, entry.size, self._sparse_map, data_size, self._entry_offset
+        )
+
     def _sparse_extension(self, block: bytes) -> None:
+        assert self._sparse_map is not None
+        self._sparse_blocks += 1
+        if self._sparse_blocks > MAX_META // BLOCK:
+            raise LayerFormatError(
+                f"the sparse map of the tar entry at offset {self._entry_offset:,} "
+                "has too many extension blocks"
+            )
+        self._sparse_map += _gnu_sparse_pairs(block, 21, 0, self._entry_offset)
         if block[504]:
             return  # another extension block follows
         entry, self._sparse_entry = self._sparse_entry, None
         data_size = self._remaining
         self._state = _HEADER
+        check_map(self._sparse_map, self._sparse_realsize, data_size, self._entry_offset)
         self._emit(entry, data_size)
 
     def _meta_done(self) -> None:
@@ -351,6 +452,7 @@ class TarParser:
         pax = {**self._globals, **{k: v for k, v in self._pending.items() if v != b""}}
         gnu_name = self._pending.get("\0gnu.longname")
         gnu_link = self._pending.get("\0gnu.longlink")
+        pax00_pairs = self._pending.get(_PAX00_PAIRS)
         self._pending = {}
 
         magic = block[257:265]
@@ -382,18 +484,28 @@ class TarParser:
             link = pax["linkpath"]
         data_size = pax_int("size", size)
         reported = data_size
-        sparse = typeflag == b"S" or any(k.startswith("GNU.sparse.") for k in pax)
-        self._sparse = sparse
-        if typeflag == b"S":
-            reported = _number(block[483:495], "sparse size", offset)
-        if sparse:
-            if "GNU.sparse.name" in pax:
-                name = pax["GNU.sparse.name"]
-            reported = pax_int("GNU.sparse.realsize", pax_int("GNU.sparse.size", reported))
-
         kind = _TYPES.get(typeflag, EntryType.FILE)
         if typeflag == b"\0" and name.endswith(b"/"):
             kind = EntryType.DIR  # pre-POSIX tars mark directories by a trailing slash
+        sparse = kind is EntryType.FILE and (
+            typeflag == b"S" or any(k.startswith("GNU.sparse.") for k in pax)
+        )
+        self._sparse = sparse
+        if sparse:
+            if typeflag == b"S":
+                reported = _number(block[483:495], "sparse size", offset)
+            if "GNU.sparse.name" in pax:
+                name = pax["GNU.sparse.name"]
+            reported = pax_int("GNU.sparse.realsize", pax_int("GNU.sparse.size", reported))
+            self._sparse_map = self._sparse_pairs(block, typeflag, pax, pax00_pairs, offset)
+            self._sparse_realsize = reported
+            if not 0 <= reported <= MAX_OFFSET:
+                raise LayerFormatError(
+                    f"the sparse tar entry at offset {offset:,} has an impossible "
+                    f"real size {reported:,}"
+                )
+            if self._sparse_map is not None and not (typeflag == b"S" and block[482]):
+                check_map(self._sparse_map, reported, data_size, offset)
         if typeflag and typeflag[0] in _HEADER_ONLY:
             data_size = reported = 0
 
@@ -431,7 +543,28 @@ class TarParser:
             devminor=_number(block[337:345], "devminor", offset)
             if kind in (EntryType.CHAR, EntryType.BLOCK)
             else 0,
+            offset=self._first_offset,
         )
         if not path:
             return None, data_size  # the root directory itself ("./")
         return entry, data_size
+
+    def _sparse_pairs(
+        self, block: bytes, typeflag: bytes, pax: dict[str, bytes], pairs: bytes | None, offset: int
+    ) -> list[tuple[int, int]] | None:
+        """A sparse entry's map from its headers; None when it leads the data (PAX 1.0)."""
+        if pax.get("GNU.sparse.major") == b"1":
+            return None
+        if "GNU.sparse.map" in pax:
+            numbers = parse_number_list(pax["GNU.sparse.map"], "GNU.sparse.map", offset)
+        elif pairs is not None:
+            numbers = parse_number_list(pairs, "GNU.sparse.offset/numbytes", offset)
+        elif typeflag == b"S":
+            return _gnu_sparse_pairs(block, 4, 386, offset)
+        else:
+            numbers = []
+        if len(numbers) % 2:
+            raise LayerFormatError(
+                f"the sparse map of the tar entry at offset {offset:,} has an odd count of numbers"
+            )
+        return list(zip(numbers[0::2], numbers[1::2], strict=True))

@@ -37,6 +37,9 @@ class LayerToc:
     #: None for a TOC embedded in the blob (eStargz, zstd:chunked), which never saw the
     #: whole stream, and for TOCs stored before regview recorded it.
     diff_id: str | None = None
+    #: Hex sha256 of the restart points kept next to this TOC (gzip layers read whole,
+    #: :mod:`.gzip_index`), so a damaged or swapped checkpoint file is never used.
+    checkpoints_sha256: str | None = None
     _by_path: dict[str, Entry] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def find(self, path: str) -> Entry | None:
@@ -67,7 +70,7 @@ class LayerToc:
         return FileTree.from_entries(self.entries)
 
 
-_FIELDS = 13
+_FIELDS = 14
 _TYPES = {t.value: t for t in EntryType}  # a dict lookup: EntryType(kind) costs ~10x more
 _HEX = frozenset("0123456789abcdef")
 
@@ -92,26 +95,34 @@ def entry_to_row(e: Entry) -> list[Any]:
         e.devmajor,
         e.devminor,
         e.sha256,
+        e.offset,
     ]
 
 
 def entry_from_row(row: Any) -> Entry:
-    if not isinstance(row, list) or len(row) != _FIELDS:
+    if type(row) is not list or len(row) != _FIELDS:
         raise MalformedContent(f"a TOC row is not a list of {_FIELDS} fields")
-    path, kind, size, mode, uid, gid, mtime, link, uname, gname, major, minor, sha = row
-    if not (
-        isinstance(path, str)
-        and isinstance(kind, str)
-        and all(type(v) is int for v in (size, mode, uid, gid, mtime, major, minor))
-        and (link is None or isinstance(link, str))
-        and isinstance(uname, str)
-        and isinstance(gname, str)
-        and (sha is None or _is_sha256_hex(sha))
+    path, kind, size, mode, uid, gid, mtime, link, uname, gname, major, minor, sha, offset = row
+    # Spelled out, not all(...) over a generator: a warm ``cat`` decodes every row first.
+    if (
+        type(path) is not str
+        or type(uname) is not str
+        or type(gname) is not str
+        or type(size) is not int
+        or type(mode) is not int
+        or type(uid) is not int
+        or type(gid) is not int
+        or type(mtime) is not int
+        or type(major) is not int
+        or type(minor) is not int
+        or not (link is None or type(link) is str)
+        or not (sha is None or _is_sha256_hex(sha))
+        or not (offset is None or (type(offset) is int and offset >= 0))
     ):
         raise MalformedContent("a TOC row has fields of the wrong type")
-    entry_type = _TYPES.get(kind)
+    entry_type = _TYPES.get(kind) if type(kind) is str else None
     if entry_type is None:
         raise MalformedContent(f"unknown entry type {kind!r} in a TOC row")
     return Entry(
-        path, entry_type, size, mode, uid, gid, mtime, link, uname, gname, major, minor, sha
+        path, entry_type, size, mode, uid, gid, mtime, link, uname, gname, major, minor, sha, offset
     )

@@ -29,10 +29,11 @@ from regview.registry import (
     descriptor_json,
 )
 from regview.targets import Opener
-from regview.tui.bindings import MAIN_BINDINGS
+from regview.tui.bindings import MAIN_BINDINGS, MAIN_BLOB_BINDINGS
 from regview.tui.commands import ExplorerCommands, JumpRequest, OpenRequest
 from regview.tui.messages import CopyRequest, SourceOpened
 from regview.tui.node_targets import LayerTarget, copy_of_node, files_target
+from regview.tui.screens.artifact import ArtifactScreen, blob_target, is_artifact_layer
 from regview.tui.screens.confirm_delete import ConfirmDeleteScreen
 from regview.tui.screens.diff import DiffScreen, DiffSide
 from regview.tui.screens.files import FilesScreen
@@ -65,7 +66,7 @@ def pane_window(width: int, level: int) -> range:
 class MainScreen(Screen[None]):
     """The four panes, the breadcrumb header and the status bar."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(MAIN_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS, *MAIN_BLOB_BINDINGS]
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ExplorerCommands}
     AUTO_FOCUS = ""  # we focus a pane ourselves; auto-focus would pick a hidden input
 
@@ -312,6 +313,9 @@ class MainScreen(Screen[None]):
         if node is not None and node.kind == "layer" and self._files_target(node) is not None:
             self.action_files()  # Enter on a layer opens its files
             return
+        if node is not None and is_artifact_layer(node):
+            self.action_blob()  # Enter on an SBOM's (a signature's...) layer opens it
+            return
         self.focus_pane(3)
 
     def on_screen_resume(self) -> None:
@@ -336,6 +340,17 @@ class MainScreen(Screen[None]):
                         severity="warning", markup=False)
             return
         self.app.push_screen(FilesScreen(target, self.indexer, self.source.name))
+
+    # --- blobs ------------------------------------------------------------------------
+
+    def action_blob(self) -> None:
+        node = self._selected_node()
+        target = blob_target(node) if node is not None else None
+        if target is None:
+            self.notify("Choose a referrer, a layer or a config to open its blob",
+                        severity="warning", markup=False)
+            return
+        self.app.push_screen(ArtifactScreen(self.source, target))
 
     # --- diff -------------------------------------------------------------------------
 
@@ -388,6 +403,9 @@ class MainScreen(Screen[None]):
             return self._list_pane() is not None
         if action == "delete":
             return self._deletable() is not None
+        if action == "blob":
+            node = self._selected_node()
+            return node is not None and blob_target(node) is not None
         return True
 
     @on(ManifestTree.Back)
