@@ -47,6 +47,8 @@ SHOTS: list[Shot] = [
     # Mark v1 in the tags pane, then compare v2 with it.
     ("diff", {"repository": "acme/api"}, ("j", "m", "j", "equals_sign")),
     ("tags-by-digest", {"repository": "acme/api"}, ("g",)),
+    # The merged files of acme/api:v2, app/ opened, Enter on app/api.py: the viewer.
+    ("file-viewer", {"repository": "acme/api", "reference": "v2"}, ("f", "enter", "j", "enter")),
 ]
 
 

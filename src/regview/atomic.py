@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["write_atomic"]
+__all__ = ["atomic_file", "write_atomic"]
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -30,3 +32,25 @@ def write_atomic(path: Path, data: bytes) -> bool:
     except OSError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: int | None = None) -> Iterator[BinaryIO]:
+    """A file to stream into, renamed onto ``path`` when the block ends without error.
+
+    ``mode``: the permissions it gets (a temporary file is made ``0600``).
+    The temporary file is made beside ``path`` (same file system, so the rename is
+    atomic); on any error it is removed and ``path`` is left as it was. The rename
+    replaces a symbolic link at ``path`` itself, never the file it points to.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

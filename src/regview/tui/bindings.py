@@ -21,6 +21,9 @@ __all__ = [
     "APP_BINDINGS",
     "ARTIFACT_BINDINGS",
     "CONFIRM_DELETE_BINDINGS",
+    "CONFIRM_OVERWRITE_BINDINGS",
+    "CONTENT_BINDINGS",
+    "CONTENT_VIEW_BINDINGS",
     "DIFF_BINDINGS",
     "DIFF_TREE_BINDINGS",
     "FILES_BINDINGS",
@@ -32,6 +35,7 @@ __all__ = [
     "MAIN_BINDINGS",
     "MAIN_BLOB_BINDINGS",
     "MANIFEST_TREE_BINDINGS",
+    "SAVE_BINDINGS",
     "START_BINDINGS",
     "KeymapError",
     "all_bindings",
@@ -131,6 +135,43 @@ FILES_BINDINGS: list[Binding] = [
     Binding("y", "copy_path", "Copy path", show=False, id="files.copy-path"),
 ]
 
+#: The content viewer (Enter on a file): the screen's keys, then the view's.
+CONTENT_BINDINGS: list[Binding] = [
+    Binding("escape", "back", "Back", id="content.back"),
+    Binding("slash", "find", "Find", tooltip="Find text (in hex: hex bytes, or 'text)",
+            id="content.find"),
+    Binding("n", "find_next", "Next", show=False, tooltip="Next match", id="content.next"),
+    Binding("N", "find_previous", "Previous", show=False, tooltip="Previous match",
+            id="content.previous"),
+    Binding("colon", "goto", "Go to", tooltip="Go to a line (text) or an offset (hex)",
+            id="content.goto"),
+    Binding("x", "toggle_hex", "Hex", tooltip="Hex dump / text", id="content.hex"),
+    Binding("s", "save", "Save", tooltip="Save the file to a local path", id="content.save"),
+    Binding("y", "copy_path", "Copy path", show=False, id="content.copy-path"),
+]
+
+CONTENT_VIEW_BINDINGS: list[Binding] = [
+    Binding("up,k", "scroll_up", "Up", show=False, id="content-view.up"),
+    Binding("down,j", "scroll_down", "Down", show=False, id="content-view.down"),
+    Binding("left,h", "scroll_left", "Left", show=False, id="content-view.left"),
+    Binding("right,l", "scroll_right", "Right", show=False, id="content-view.right"),
+    Binding("pageup,b", "page_up", "Page up", show=False, id="content-view.page-up"),
+    Binding("pagedown,space", "page_down", "Page down", show=False,
+            id="content-view.page-down"),
+    Binding("home,g", "scroll_home", "First", show=False, id="content-view.first"),
+    Binding("end,G", "scroll_end", "Last", show=False, id="content-view.last"),
+]
+
+#: Saving a file of the viewer: the path prompt, then the question if it exists.
+SAVE_BINDINGS: list[Binding] = [
+    Binding("escape", "cancel", "Cancel", id="save.cancel"),
+]
+
+CONFIRM_OVERWRITE_BINDINGS: list[Binding] = [
+    Binding("y", "confirm", "Replace", id="overwrite.confirm"),
+    Binding("n,escape", "cancel", "Keep it", id="overwrite.cancel"),
+]
+
 #: The diff screen (``m`` on an image, ``=`` on another).
 DIFF_BINDINGS: list[Binding] = [
     Binding("escape", "back", "Back", id="diff.back"),
@@ -192,6 +233,10 @@ def all_bindings() -> list[tuple[str, list[Binding]]]:
         ("File tree", FILES_TREE_BINDINGS),
         ("Image diff", DIFF_BINDINGS),
         ("Diff file tree", DIFF_TREE_BINDINGS),
+        ("File viewer", CONTENT_BINDINGS),
+        ("File viewer, moving", CONTENT_VIEW_BINDINGS),
+        ("Save a file", SAVE_BINDINGS),
+        ("Replace a file?", CONFIRM_OVERWRITE_BINDINGS),
         ("Raw JSON", JSON_BINDINGS),
         ("Blob view", ARTIFACT_BINDINGS),
         ("Delete question", CONFIRM_DELETE_BINDINGS),

@@ -18,8 +18,11 @@ class TypeAhead:
     def __init__(self) -> None:
         self._keys: list[str] | None = None
 
-    def feed(self, widget: Widget, event: events.Key) -> None:
-        """Look at a key the widget received; keep it if a filter is opening."""
+    def feed(
+        self, widget: Widget, event: events.Key, actions: tuple[str, ...] = ("filter",)
+    ) -> None:
+        """Look at a key the widget received; keep it if a filter (or another of
+        ``actions`` that opens an input) is opening."""
         if self._keys is not None:
             if event.is_printable and event.character:
                 self._keys.append(event.character)
@@ -27,7 +30,7 @@ class TypeAhead:
                 event.stop()
             return
         active = widget.app.active_bindings.get(event.key)
-        if active is not None and active.binding.action.rsplit(".", 1)[-1] == "filter":
+        if active is not None and active.binding.action.rsplit(".", 1)[-1] in actions:
             self._keys = []
 
     def take(self) -> str:

@@ -13,7 +13,10 @@ nothing partial). A cached TOC opens at once. Then:
   layer shows the tree of only what that layer wrote (Esc: every layer again);
 * ``w`` (merged view) lists dive's inefficient files: bytes wasted, the layers holding
   each copy, who deleted it (:mod:`regview.registry.efficiency`);
-* ``y`` copies the path under the cursor.
+* ``y`` copies the path under the cursor;
+* Enter on a file opens it in the viewer (:mod:`regview.tui.screens.content`), read
+  with :func:`~regview.registry.layers.read_file` into a spool as it streams (Enter on a
+  match of a flat list first shows it in the tree; Enter again opens it).
 
 A layer read whole whose uncompressed content does not match the image config's
 ``rootfs.diff_ids`` is refused: the view shows the error instead of its files.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import ClassVar, Literal
 
 from rich.text import Text
@@ -34,6 +38,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static, Tree
 from textual.worker import Worker, get_current_worker
 
+from regview.content.source import SpooledContent
 from regview.registry import (
     Descriptor,
     Efficiency,
@@ -51,16 +56,19 @@ from regview.registry.layers import (
     display_path,
     image_layers,
     merge_layers,
+    read_file,
     verify_diff_ids,
 )
 from regview.tui.bindings import FILES_BINDINGS
 from regview.tui.messages import CopyRequest
 from regview.tui.node_targets import LayerTarget
+from regview.tui.screens.content import ContentScreen
 from regview.tui.screens.files_progress import image_progress, layer_progress, progress_line
 from regview.tui.text import error_text, human_size, literal, visible
 from regview.tui.widgets.file_info import info_text, layer_summary, merged_summary
 from regview.tui.widgets.file_tree import (
     ColumnHeader,
+    FileChosen,
     FileTreeView,
     FsNode,
     PathList,
@@ -482,6 +490,30 @@ class FilesScreen(Screen[None]):
         self._close_flat()
         self.file_view.reveal(node.path)
         self._show_info(node)
+
+    # --- the viewer -------------------------------------------------------------------
+
+    @on(FileChosen)
+    def _file_chosen(self, event: FileChosen) -> None:
+        event.stop()
+        self.open_file(event.node)
+
+    def open_file(self, node: FsNode) -> None:
+        """Show ``node`` in the viewer, streamed from its layer (the top one, merged)."""
+        t = self.target
+        layers = (t.layer,) if t.layer is not None else self.descriptors
+        if not layers:
+            return
+        source, repository, path = self.indexer.source, t.repository, node.path
+        indexer = self.indexer
+        entry = node.entry
+        size = node.size if entry is not None and entry.is_file else None
+
+        async def produce(write: Callable[[bytes], None]) -> None:
+            await read_file(source, repository, layers, path, write, indexer=indexer)
+
+        content = SpooledContent("/" + display_path(path), size, produce)
+        self.app.push_screen(ContentScreen(content, name_hint=display_path(node.name)))
 
     # --- actions ----------------------------------------------------------------------
 

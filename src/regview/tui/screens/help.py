@@ -22,7 +22,7 @@ _NAMES = {
     "enter": "Enter", "tab": "Tab", "shift+tab": "Shift+Tab", "pageup": "PgUp",
     "pagedown": "PgDn", "home": "Home", "end": "End", "up": "↑", "down": "↓",
     "left": "←", "right": "→", "space": "Space", "ctrl+p": "Ctrl+P", "f1": "F1",
-    "equals_sign": "=",
+    "equals_sign": "=", "colon": ":",
 }
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "MAX_CHILDREN",
     "Column",
     "ColumnHeader",
+    "FileChosen",
     "FileTreeView",
     "FsNode",
     "PathList",
@@ -48,6 +49,7 @@ __all__ = [
     "name_text",
     "row_columns",
     "shown_paths",
+    "viewable",
 ]
 
 #: Children of one directory put in the tree at most (the rest: filter to reach them).
@@ -180,6 +182,23 @@ def fit_row(name: Text, columns: Text, width: int) -> Text:
     name.truncate(room, overflow="ellipsis", pad=True)
     name.append_text(columns)
     return name
+
+
+def viewable(node: FsNode) -> bool:
+    """True for what the viewer can open: a file, or a link that may lead to one (not a
+    directory, a whiteout or a deleted path)."""
+    entry = node.entry
+    if node.is_dir or entry is None or node.is_whiteout or node.status == "deleted":
+        return False
+    return entry.type in (EntryType.FILE, EntryType.HARDLINK, EntryType.SYMLINK)
+
+
+class FileChosen(Message):
+    """Enter on a file: open it in the viewer."""
+
+    def __init__(self, node: FsNode) -> None:
+        super().__init__()
+        self.node = node
 
 
 class Resized(Message):
@@ -325,6 +344,11 @@ class FileTreeView(Tree[FsNode]):
     # --- keys -------------------------------------------------------------------------
 
     def action_open(self) -> None:
+        """Open (or close) a directory; on a file, open it in the viewer."""
+        node = self.cursor_node
+        if node is not None and node.data is not None and viewable(node.data):
+            self.post_message(FileChosen(node.data))
+            return
         open_node(self)
 
     def action_close(self) -> None:
