@@ -15,6 +15,7 @@ from regview.tui.screens.artifact import ArtifactScreen, PackageList
 from regview.tui.screens.files import FilesScreen
 from regview.tui.widgets.manifest_tree import ManifestTree, NodeData
 from tests.support import artifact_layout as al
+from tests.support.artifacts import FIXTURES
 from tests.tui.fakes import FakeSource
 from tests.tui.helpers import screen_text, settle
 
@@ -123,20 +124,28 @@ async def test_the_signature_shows_its_descriptor_annotations(
             assert expected in text, expected
 
 
-async def test_r_shows_the_raw_bytes_and_back(built: tuple[Path, dict[str, str]]) -> None:
+async def test_r_opens_all_the_bytes_in_the_viewer_and_back(
+    built: tuple[Path, dict[str, str]],
+) -> None:
+    from regview.tui.screens.content import ContentScreen
+
     root, digests = built
     async with _app(root).run_test(size=(120, 40)) as pilot:
         screen = await open_referrer(pilot, digests["cyclonedx"])
         assert screen.has_class("-table")
         await pilot.press("r")
         await settle(pilot)
+        viewer = pilot.app.screen
+        assert isinstance(viewer, ContentScreen)
+        # Every byte of the blob, as written in tests/fixtures/artifacts/bom.cdx.json.
+        fixture = (FIXTURES / "bom.cdx.json").read_bytes()
+        assert viewer.source.done and viewer.source.error is None
+        assert await viewer.source.read(0, len(fixture) + 1) == fixture
         text = screen_text(pilot.app)  # type: ignore[arg-type]
-        # The fixture's own first lines, as written in tests/fixtures/artifacts/bom.cdx.json.
         assert '"bomFormat": "CycloneDX",' in text and '"specVersion": "1.5",' in text
-        assert not screen.has_class("-table")
-        await pilot.press("r")
+        await pilot.press("escape")
         await settle(pilot)
-        assert screen.has_class("-table")
+        assert pilot.app.screen is screen and screen.has_class("-table")
 
 
 async def test_enter_on_an_artifact_layer_opens_it_and_on_an_image_layer_the_files(

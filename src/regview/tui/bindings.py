@@ -215,7 +215,7 @@ MAIN_BLOB_BINDINGS: list[Binding] = [
 #: The blob screen.
 ARTIFACT_BINDINGS: list[Binding] = [
     Binding("escape,q", "back", "Back", id="artifact.back"),
-    Binding("r", "raw", "Raw", tooltip="Switch between the decoded view and the raw bytes",
+    Binding("r", "raw", "Raw", tooltip="All of the blob's bytes, in the content viewer",
             id="artifact.raw"),
 ]
 

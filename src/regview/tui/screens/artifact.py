@@ -5,14 +5,18 @@ cap; a layer, or anything bigger, only its start, said so). An SBOM's packages a
 :class:`~regview.tui.widgets.virtual_list.VirtualList` (a hundred thousand rows draw as
 fast as ten); an attestation shows its envelope, subjects and predicate type, then the
 predicate as JSON; a signature its payload and its descriptor's signature material.
-``r`` switches to the raw view: a bounded text or hex preview of the bytes. Every
-string from the blob is drawn as literal text (:func:`regview.tui.text.literal`).
+``r`` opens all of the blob's bytes in the content viewer
+(:class:`~regview.tui.screens.content.ContentScreen`: streamed and spooled, never held
+in memory; highlighted when it is JSON or text, a hex dump otherwise; a digest mismatch
+at the end is shown there). A blob no decoder knows shows a bounded text or hex preview
+here. Every string from the blob is drawn as literal text
+(:func:`regview.tui.text.literal`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -37,12 +41,13 @@ from regview.artifacts import (
     Signature,
     decode_blob,
     pretty,
-    raw_preview,
     read_for_decoding,
 )
+from regview.content.source import SpooledContent
 from regview.registry import Artifact, Descriptor, ImageManifest, RegistryError, Source
 from regview.registry import media_types as mt
 from regview.tui.bindings import ARTIFACT_BINDINGS
+from regview.tui.screens.content import ContentScreen
 from regview.tui.text import error_text, human_size, literal
 from regview.tui.widgets.manifest_tree import NodeData
 from regview.tui.widgets.status import Breadcrumb
@@ -53,11 +58,23 @@ __all__ = [
     "BlobTarget",
     "PackageList",
     "blob_target",
+    "name_hint",
     "package_columns",
     "package_detail",
 ]
 
 MAX_JSON_LINES = 5000
+
+
+def name_hint(media_type: str) -> str | None:
+    """A file name the viewer picks its highlighting from: JSON and text blobs are
+    named so; anything else (a tar, a binary signature) gets no lexer."""
+    base = media_type.partition(";")[0].strip().lower()
+    if base.endswith(("+json", "/json")) or base == mt.OCI_MANIFEST:
+        return "blob.json"
+    if base.startswith("text/"):
+        return "blob.txt"
+    return None
 """Lines of a predicate (or other JSON) drawn; the rest is counted."""
 
 
@@ -261,7 +278,6 @@ class ArtifactScreen(Screen[None]):
         self.artifact_type = target.artifact_type
         self.read: BlobBytes | None = None
         self.decoded: Decoded | None = None
-        self.raw_shown = False
         self.error: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -352,8 +368,6 @@ class ArtifactScreen(Screen[None]):
                 else f"  first {human_size(len(self.read.data))} only, unverified",
                 style="green" if self.read.verified else "yellow",
             )
-        if self.raw_shown:
-            text.append("  raw", style="bold magenta")
         self.query_one("#artifact-summary", Static).update(text)
 
     # --- views ------------------------------------------------------------------------
@@ -364,9 +378,7 @@ class ArtifactScreen(Screen[None]):
             return
         body = self.query_one("#artifact-body", Static)
         table = False
-        if self.raw_shown:
-            body.update(self._raw_view())
-        elif isinstance(decoded, Sbom):
+        if isinstance(decoded, Sbom):
             body.update(self._sbom_header(decoded))
             table = self._table(decoded.packages)
         elif isinstance(decoded, Attestation):
@@ -503,18 +515,23 @@ class ArtifactScreen(Screen[None]):
             )
         return Group(*parts)
 
-    def _raw_view(self) -> RenderableType:
-        assert self.read is not None
-        raw = raw_preview(self.read.data, self.read.size)
-        return self._raw(raw)
-
     # --- actions ----------------------------------------------------------------------
 
     def action_raw(self) -> None:
-        if self.read is None:
+        """All of the blob in the content viewer, streamed (verified at its end)."""
+        d = self.descriptor
+        if d is None:
             return
-        self.raw_shown = not self.raw_shown
-        self._show()
+        source, repository, digest = self.source, self.target.repository, d.digest
+
+        async def produce(write: Callable[[bytes], None]) -> None:
+            async with source.open_blob(repository, digest) as stream:
+                async for chunk in stream.chunks():  # DigestMismatch at the end
+                    write(chunk)
+
+        title = f"{self.target.label} {digest.partition(':')[2][:12]}"
+        content = SpooledContent(title, d.size, produce)
+        self.app.push_screen(ContentScreen(content, name_hint=name_hint(d.media_type)))
 
     def action_back(self) -> None:
         self.dismiss(None)
