@@ -181,3 +181,14 @@ def test_details_say_which_config_fields_are_not_set() -> None:
     assert "not set" not in full
     for value in ("nginx", "app", "/srv", "80/tcp", "/data"):
         assert value in full
+
+
+def test_merged_summary_counts_in_the_singular_too() -> None:
+    from regview.registry.layers import LayerToc, merge_layers
+    from regview.registry.layers.entry import Entry, EntryType
+    from regview.tui.widgets.file_info import merged_summary
+
+    one = LayerToc("sha256:" + "a" * 64, (Entry("f", EntryType.FILE, 3),), 10, 512, "gzip")
+    two = LayerToc("sha256:" + "b" * 64, (Entry("g", EntryType.FILE, 4),), 10, 512, "gzip")
+    assert merged_summary(merge_layers([one]), 0, None).plain == "1 layer · 1 file · 3 B"
+    assert merged_summary(merge_layers([one, two]), 0, None).plain == "2 layers · 2 files · 7 B"

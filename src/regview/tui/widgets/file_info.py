@@ -100,8 +100,9 @@ def merged_summary(merged: MergedFilesystem, deleted: int, only_layer: int | Non
     if only_layer is not None:  # first: at 80 columns the end of the line is cut
         summary.append(f"only what layer {only_layer + 1} wrote", style="bold cyan")
         summary.append(" · Esc: every layer · ", style="dim")
-    summary.append(f"{len(merged.layer_tocs)} layers", style="bold")
-    summary.append(f" · {files:,} files · ")
+    layers = len(merged.layer_tocs)
+    summary.append(f"{layers} layer{'' if layers == 1 else 's'}", style="bold")
+    summary.append(f" · {files:,} file{'' if files == 1 else 's'} · ")
     summary.append(human_size(merged.total_size), style="bold green")
     if deleted:
         summary.append(f" · {deleted:,} deleted", style="red")
