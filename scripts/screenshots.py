@@ -49,6 +49,8 @@ SHOTS: list[Shot] = [
     ("tags-by-digest", {"repository": "acme/api"}, ("g",)),
     # The merged files of acme/api:v2, app/ opened, Enter on app/api.py: the viewer.
     ("file-viewer", {"repository": "acme/api", "reference": "v2"}, ("f", "enter", "j", "enter")),
+    # The SBOM referrer of acme/web (the seventh row of its tree), opened with b.
+    ("blob", {"repository": "acme/web", "reference": "latest"}, ("j",) * 7 + ("b",)),
 ]
 
 

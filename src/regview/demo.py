@@ -33,7 +33,7 @@ from regview.registry.oci_layout import LayoutWriter, descriptor_json
 
 __all__ = ["DEMO_VERSION", "build_demo", "demo_path"]
 
-DEMO_VERSION = "1"
+DEMO_VERSION = "2"
 _EPOCH = 1700000000  # 2023-11-14T22:13:20Z
 _CREATED = "2024-05-01T12:00:00Z"
 
@@ -311,7 +311,7 @@ def _web(root: Path) -> None:
     )
     sbom = b.artifact(
         mt.SPDX_JSON,
-        [(json.dumps({"spdxVersion": "SPDX-2.3", "name": "acme/web"}).encode(), mt.SPDX_JSON, {})],
+        [(json.dumps(_DEMO_SBOM, indent=2).encode(), mt.SPDX_JSON, {})],
         subject=last_index,
         annotations={"org.opencontainers.image.created": _CREATED},
     )
@@ -320,6 +320,41 @@ def _web(root: Path) -> None:
     referrers = b.index([sig, sbom])
     w.tag(referrers, last_index.digest.replace(":", "-"))
     w.close()
+
+
+_DEMO_SBOM = {
+    "spdxVersion": "SPDX-2.3",
+    "dataLicense": "CC0-1.0",
+    "SPDXID": "SPDXRef-DOCUMENT",
+    "name": "acme/web",
+    "documentNamespace": "https://example.com/spdx/acme-web",
+    "creationInfo": {"created": _CREATED, "creators": ["Tool: regview-demo"]},
+    "packages": [
+        {
+            "name": name,
+            "SPDXID": f"SPDXRef-Package-{i}",
+            "versionInfo": version,
+            "downloadLocation": "NOASSERTION",
+            "licenseDeclared": licence,
+            "externalRefs": [
+                {
+                    "referenceCategory": "PACKAGE-MANAGER",
+                    "referenceType": "purl",
+                    "referenceLocator": purl,
+                }
+            ],
+        }
+        for i, (name, version, licence, purl) in enumerate(
+            [
+                ("musl", "1.2.5-r0", "MIT", "pkg:apk/alpine/musl@1.2.5-r0"),
+                ("busybox", "1.36.1-r29", "GPL-2.0-only", "pkg:apk/alpine/busybox@1.36.1-r29"),
+                ("nginx", "1.26.2-r0", "BSD-2-Clause", "pkg:apk/alpine/nginx@1.26.2-r0"),
+                ("openssl", "3.3.2-r0", "Apache-2.0", "pkg:apk/alpine/openssl@3.3.2-r0"),
+            ]
+        )
+    ],
+}
+"""The demo's SBOM: a small SPDX document, so the blob screen has packages to show."""
 
 
 def _api(root: Path) -> None:

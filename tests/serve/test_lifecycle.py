@@ -21,6 +21,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from regview.demo import DEMO_VERSION
 from tests.serve.processes import Served, alive, cmdline, descendants
 
 GUARD = 60.0  # seconds: hang guards only
@@ -79,7 +80,7 @@ async def test_every_tab_gets_its_own_app_with_the_flags_passed_on(
             *["--plain-http", "--cache-dir", str(cache), "--timeout", "7.0", "--", "demo"],
         ]
         assert [cmdline(pid) for pid in apps] == [expected, expected]
-        assert (cache / "demo-v1").is_dir()  # the apps used the cache directory given
+        assert (cache / f"demo-v{DEMO_VERSION}").is_dir()  # the apps used the cache directory given
         await first.close()
         await until(lambda: len(served.apps()) == 1, "the first tab's app ended")
     await until(lambda: served.apps() == [], "the second tab's app ended")
