@@ -137,6 +137,9 @@ def normalize_path(raw: str) -> str:
     """``./usr//bin/`` → ``usr/bin``; ``../../etc`` → ``etc``; the root is ``""``."""
     if not raw:
         return ""
+    name = raw[2:] if raw.startswith("./") else raw
+    if name and name[0] not in "./" and name[-1] != "/" and "//" not in name and "/." not in name:
+        return name  # already normal: no empty, "." or ".." component (most names)
     path = posixpath.normpath("/" + raw)
     # normpath keeps a leading "//" (POSIX allows it to mean something else).
     return path.lstrip("/")

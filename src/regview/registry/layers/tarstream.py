@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Callable
 from typing import Final
 
@@ -97,12 +98,43 @@ def _number(field: bytes, what: str, offset: int) -> int:
 
 def _checksum_ok(block: bytes, offset: int) -> bool:
     stored = _number(block[148:156], "checksum", offset)
-    rest = block[:148] + block[156:]
-    unsigned = sum(rest) + 8 * 32
+    # The checksum field itself counts as eight spaces.
+    unsigned = sum(block) - sum(block[148:156]) + 8 * 32
     if stored == unsigned:
         return True
     # Some historic tars summed signed chars.
+    rest = block[:148] + block[156:]
     return stored == unsigned - 256 * sum(1 for b in rest if b > 127)
+
+
+#: mode, uid, gid, size, mtime and checksum as GNU tar, Python's tarfile and Go write
+#: them (zero-padded octal, NUL-terminated; the checksum then NUL and space).
+_USUAL_NUMBERS: Final = re.compile(
+    rb"([0-7]{7})\0([0-7]{7})\0([0-7]{7})\0([0-7]{11})\0([0-7]{11})\0([0-7]{6})\0 "
+)
+
+
+def _usual_numbers(block: bytes) -> tuple[int, int, int, int, int] | None:
+    """(mode, uid, gid, size, mtime) of a header written the usual way whose checksum
+    is right; None for any other (:func:`_number` and :func:`_checksum_ok` decide)."""
+    m = _USUAL_NUMBERS.match(block, 100)
+    if m is None:
+        return None
+    mode, uid, gid, size, mtime, checksum = m.groups()
+    if int(checksum, 8) != sum(block) - sum(block[148:156]) + 8 * 32:
+        return None
+    return int(mode, 8), int(uid, 8), int(gid, 8), int(size, 8), int(mtime, 8)
+
+
+#: The fields of :class:`Entry`, for :func:`_with_sha256`.
+_ENTRY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Entry))
+
+
+def _with_sha256(entry: Entry, digest: str) -> Entry:
+    """A copy of ``entry`` with its content's sha256 (``dataclasses.replace``, faster)."""
+    fields = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+    fields["sha256"] = digest
+    return Entry(**fields)
 
 
 def _gnu_sparse_pairs(block: bytes, count: int, start: int, offset: int) -> list[tuple[int, int]]:
@@ -209,7 +241,13 @@ class TarParser:
             state = self._state
             if state == _END:
                 self.offset += n - pos
-                return
+                break
+            if state == _HEADER and not self._buf and n - pos >= BLOCK:
+                # A whole header in this piece: no gathering.
+                pos += BLOCK
+                self.offset += BLOCK
+                self._header(data[pos - BLOCK : pos])
+                continue
             if state in (_DATA, _PAD):
                 take = min(self._remaining, n - pos)
                 if state == _DATA:
@@ -219,7 +257,7 @@ class TarParser:
                         if self._hasher is not None:
                             self._hasher.update(mv[pos : pos + take])
                         if self._sink is not None:
-                            self._sink(bytes(mv[pos : pos + take]))
+                            self._sink(bytes(data) if take == n else bytes(mv[pos : pos + take]))
                 pos += take
                 self.offset += take
                 self._remaining -= take
@@ -247,7 +285,6 @@ class TarParser:
                     self._header(block)
                 else:
                     self._sparse_extension(block)
-        return
 
     def finish(self) -> None:
         """The stream ended: complain if it ended inside an entry."""
@@ -272,9 +309,16 @@ class TarParser:
     def _hashed(self) -> None:
         """The data of the last entry ended: record its content's sha256."""
         hasher, self._hasher = self._hasher, None
-        if hasher is not None:
-            last = self.entries[-1]
-            self.entries[-1] = dataclasses.replace(last, sha256=hasher.hexdigest())
+        if hasher is None:
+            return
+        entry = self.entries[-1]
+        if self._on_entry is None:
+            # Nobody but this list has seen the entry yet: complete it where it is (a
+            # copy costs as much as building it). A hook holds the entry as it was, so
+            # with one the list gets a copy.
+            object.__setattr__(entry, "sha256", hasher.hexdigest())
+        else:
+            self.entries[-1] = _with_sha256(entry, hasher.hexdigest())
 
     def _data_done(self) -> None:
         """An entry's data ended: the trailing hole of a sparse file, then its hash."""
@@ -321,13 +365,17 @@ class TarParser:
             self._state = _END
             self.ended = True
             return
-        if not _checksum_ok(block, header_offset):
+        numbers = _usual_numbers(block)
+        if numbers is not None:
+            size = numbers[3]
+        elif not _checksum_ok(block, header_offset):
             raise LayerFormatError(
                 f"tar header checksum mismatch at uncompressed offset {header_offset:,} "
                 "(the layer is not a tar archive, or it is damaged)"
             )
+        else:
+            size = _number(block[124:136], "size", header_offset)
         typeflag = block[156:157]
-        size = _number(block[124:136], "size", header_offset)
         if size < 0:
             raise LayerFormatError(f"negative size in the tar header at offset {header_offset:,}")
         if typeflag and typeflag[0] in _META_TYPES:
@@ -356,7 +404,7 @@ class TarParser:
         self._meta_start = None
         self._entry_offset = header_offset
         self._first_offset = None if self._globals else first
-        entry, data_size = self._make_entry(block, typeflag, size, header_offset)
+        entry, data_size = self._make_entry(block, typeflag, size, header_offset, numbers)
         if typeflag == b"S" and block[482]:
             # Old GNU sparse: extension blocks of the sparse map come before the data.
             self._sparse_entry = entry
@@ -447,8 +495,15 @@ class TarParser:
     # --- building an entry ---------------------------------------------------------------
 
     def _make_entry(
-        self, block: bytes, typeflag: bytes, size: int, offset: int
+        self,
+        block: bytes,
+        typeflag: bytes,
+        size: int,
+        offset: int,
+        numbers: tuple[int, int, int, int, int] | None = None,
     ) -> tuple[Entry | None, int]:
+        if not self._pending and not self._globals and typeflag != b"S":
+            return self._plain_entry(block, typeflag, size, offset, numbers)
         pax = {**self._globals, **{k: v for k, v in self._pending.items() if v != b""}}
         gnu_name = self._pending.get("\0gnu.longname")
         gnu_link = self._pending.get("\0gnu.longlink")
@@ -548,6 +603,64 @@ class TarParser:
         if not path:
             return None, data_size  # the root directory itself ("./")
         return entry, data_size
+
+    def _plain_entry(
+        self,
+        block: bytes,
+        typeflag: bytes,
+        size: int,
+        offset: int,
+        numbers: tuple[int, int, int, int, int] | None,
+    ) -> tuple[Entry | None, int]:
+        """:meth:`_make_entry` for the usual header: no PAX or GNU records before it, not
+        old GNU sparse. The same fields, without the look-ups that cannot apply;
+        ``numbers`` are the header's (mode, uid, gid, size, mtime) if already parsed."""
+        self._sparse = False
+        name = block[0:100].split(b"\0", 1)[0]
+        if block[257:263] == b"ustar\0":
+            prefix = _cstring(block[345:500])
+            if prefix:
+                name = prefix + b"/" + name
+        kind = _TYPES.get(typeflag, EntryType.FILE)
+        if typeflag == b"\0" and name.endswith(b"/"):
+            kind = EntryType.DIR  # pre-POSIX tars mark directories by a trailing slash
+        if typeflag and typeflag[0] in _HEADER_ONLY:
+            size = 0
+        link_text: str | None = None
+        if kind is EntryType.SYMLINK:
+            link_text = _text(_cstring(block[157:257]))
+        elif kind is EntryType.HARDLINK:
+            link_text = normalize_path(_text(_cstring(block[157:257])))
+        device = kind is EntryType.CHAR or kind is EntryType.BLOCK
+        path = normalize_path(_text(name))
+        if numbers is not None:
+            mode, uid, gid, _, mtime = numbers
+            mode &= 0o7777
+        else:
+            mode = _number(block[100:108], "mode", offset) & 0o7777
+            uid = _number(block[108:116], "uid", offset)
+            gid = _number(block[116:124], "gid", offset)
+            mtime = _number(block[136:148], "mtime", offset)
+        devmajor = _number(block[329:337], "devmajor", offset) if device else 0
+        devminor = _number(block[337:345], "devminor", offset) if device else 0
+        if not path:
+            return None, size  # the root directory itself ("./")
+        entry = Entry(
+            path=path,
+            type=kind,
+            size=size,
+            mode=mode,
+            uid=uid,
+            gid=gid,
+            mtime=mtime,
+            link=link_text,
+            uname=block[265:297].split(b"\0", 1)[0].decode("utf-8", "surrogateescape"),
+            gname=block[297:329].split(b"\0", 1)[0].decode("utf-8", "surrogateescape"),
+            devmajor=devmajor,
+            devminor=devminor,
+            offset=self._first_offset,
+        )
+        return entry, size
 
     def _sparse_pairs(
         self, block: bytes, typeflag: bytes, pax: dict[str, bytes], pairs: bytes | None, offset: int
