@@ -7,7 +7,9 @@
 The layers are generated as in ``layer_index.py`` (or given as files). For each codec it
 prints, as the best and the median of ``--rounds`` runs (in alternation, so that load
 from other processes spreads over all rows; the machine may be shared, the figures are
-noisy):
+noisy; so each row also shows the CPU seconds it used, of this process for regview's
+rows and of the child processes for the commands, the figure least disturbed by other
+load):
 
 * decode only, push-style with bounded output (pieces of at most ``OUT_CHUNK``) and the
   blob fed in 1 MiB pieces, as the indexer does: for zstd regview's
@@ -28,6 +30,7 @@ Not a test: numbers vary by machine.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -186,7 +189,14 @@ def command(argv: str) -> Callable[[list[bytes]], int]:
         subprocess.run(argv, shell=True, check=True, stdout=subprocess.DEVNULL)
         return 0
 
+    run.children = True  # type: ignore[attr-defined]  # its CPU time is the children's
     return run
+
+
+def cpu_seconds(children: bool) -> float:
+    """User + system CPU seconds so far, of this process or of its waited-for children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 # --- measuring ------------------------------------------------------------------------
@@ -202,24 +212,31 @@ def measure(
     listings' medians as a ratio to the ``reference`` row's."""
     chunks = pieces(blob)
     times: dict[str, list[float]] = {name: [] for name in rows}
+    cpu: dict[str, list[float]] = {name: [] for name in rows}
     sizes: dict[str, int] = {}
     for _ in range(rounds):
         for name, fn in rows.items():
+            children = getattr(fn, "children", False)
+            cpu_start = cpu_seconds(children)
             start = time.perf_counter()
             sizes[name] = fn(chunks)
             times[name].append(time.perf_counter() - start)
+            cpu[name].append(cpu_seconds(children) - cpu_start)
     expected = {n for n in sizes.values() if n}
     if len(expected) > 1:
         print(f"  WARNING: the decoders disagree on the size: {sorted(expected)}")
     for name, ts in times.items():
         best, median = min(ts), statistics.median(ts)
-        print(f"  {name:<44} best {best:6.3f} s  median {median:6.3f} s")
+        used = min(cpu[name])
+        print(f"  {name:<44} best {best:6.3f} s  median {median:6.3f} s  cpu best {used:6.3f} s")
     if reference is not None:
         base = statistics.median(times[reference])
-        print(f"  (median / median of {reference!r}; {rounds} rounds)")
+        base_cpu = min(cpu[reference])
+        print(f"  (median / median of {reference!r}, and best CPU / its best CPU; {rounds} rounds)")
         for name, ts in times.items():
             if name != reference:
-                print(f"  {name:<44} {statistics.median(ts) / base:5.2f}x")
+                ratio = statistics.median(ts) / base
+                print(f"  {name:<44} {ratio:5.2f}x  cpu {min(cpu[name]) / base_cpu:5.2f}x")
 
 
 def run_zstd(path: Path, rounds: int) -> None:
