@@ -24,6 +24,7 @@ from regview.registry.errors import LayerFormatError
 from regview.registry.layers.decompress import Decompressor
 from regview.registry.layers.frame_index import encode_frames
 from regview.registry.layers.gzip_index import SPACING, encode_checkpoints
+from regview.registry.layers.hash_thread import HashThread
 from regview.registry.layers.store import TocStore
 from regview.registry.layers.tarstream import EntryHook, TarParser
 from regview.registry.layers.toc import LayerToc
@@ -88,6 +89,10 @@ class StreamState:
     ``checkpoints`` a gzip layer is inflated by :class:`~.gzip_index.GzipInflater`, which
     keeps restart points every :data:`~.gzip_index.SPACING` compressed bytes
     (:meth:`encoded_checkpoints`), so that a file can later be read with one Range GET.
+    With ``hash_files`` (indexing), the diff_id is computed by a
+    :class:`~.hash_thread.HashThread` worker, which can run on another core than the
+    inflating and parsing; :meth:`finish` waits for it, and :meth:`close` stops it (call
+    it when the state is abandoned).
     """
 
     def __init__(
@@ -99,6 +104,7 @@ class StreamState:
         hash_files: bool = True,
         checkpoints: bool = False,
     ) -> None:
+        self._hashing = HashThread() if hash_files else None
         self.parser = TarParser(on_entry, hash_files=hash_files)
         self.decompressor = Decompressor(
             self._take,
@@ -112,15 +118,32 @@ class StreamState:
 
     def _take(self, piece: bytes) -> None:
         if self._blob_digest is None or self.decompressor.compression != "none":
-            self._hash.update(piece)
+            if self._hashing is None:
+                self._hash.update(piece)
+            else:
+                if type(piece) is not bytes:
+                    piece = bytes(piece)  # the worker hashes it later: it must not change
+                self._hashing.update(self._hash, piece)
         self.parser.feed(piece)
+        if self._hashing is not None:
+            self._hashing.flush()  # one batch per piece: a bounded backlog
 
     def feed(self, chunk: bytes) -> None:
         self.decompressor.feed(chunk)
 
     def finish(self) -> None:
-        self.decompressor.finish()
-        self.parser.finish()
+        try:
+            self.decompressor.finish()
+            self.parser.finish()
+            if self._hashing is not None:
+                self._hashing.drain()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the hash worker (the hashes of what was not finished are not wanted)."""
+        if self._hashing is not None:
+            self._hashing.close()
 
     def encoded_checkpoints(self) -> bytes | None:
         """The restart points recorded, encoded for the store: gzip checkpoints, or the
@@ -153,6 +176,8 @@ class StreamState:
         whole blob went through (and, for a plain tar, once its digest was verified)."""
         if self._blob_digest is not None and self.decompressor.compression == "none":
             return self._blob_digest
+        if self._hashing is not None and not self._hashing.closed:
+            self._hashing.drain()
         return "sha256:" + self._hash.hexdigest()
 
 
@@ -181,12 +206,15 @@ async def index_stream(
         blob_digest=None if stream.ranged else stream.digest,
         checkpoints=store is not None,
     )
-    async for chunk in stream.chunks():
-        # Inflate and parse off the event loop; one chunk at a time keeps memory bounded.
-        await asyncio.to_thread(state.feed, chunk)
-        if progress is not None:
-            progress(stream.read, state.decompressor.bytes_out, len(state.parser.entries))
-    await asyncio.to_thread(state.finish)
+    try:
+        async for chunk in stream.chunks():
+            # Inflate and parse off the event loop; one chunk at a time keeps memory bounded.
+            await asyncio.to_thread(state.feed, chunk)
+            if progress is not None:
+                progress(stream.read, state.decompressor.bytes_out, len(state.parser.entries))
+        await asyncio.to_thread(state.finish)
+    finally:
+        state.close()
     if stream.ranged:
         raise LayerFormatError("a byte range of a layer cannot be indexed on its own")
     toc = state.toc(descriptor, stream.read)
