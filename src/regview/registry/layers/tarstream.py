@@ -190,7 +190,9 @@ class TarParser:
 
     With ``hash_files``, every regular file's content is hashed as it passes (no copy),
     and its entry in :attr:`entries` gets :attr:`Entry.sha256` once its data has ended
-    (``on_entry`` sees the entry before its data, so without it). A sparse file's hash
+    (``on_entry`` sees the entry before its data, so without it; then the list gets a
+    copy with the sha256, and without a hook the entry, seen by no one else yet, is
+    completed in place). A sparse file's hash
     is that of its expanded content, holes included (up to :data:`MAX_HASHED_SPARSE`
     bytes of sparse content per layer; past that its sha256 stays None). A sink given
     by ``on_entry`` for a sparse file receives the expanded content too.
