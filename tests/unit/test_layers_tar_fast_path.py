@@ -166,3 +166,14 @@ def test_file_sha256_without_a_hook_and_with_one() -> None:
     # What the hook was handed stays as it was, before the data was read.
     assert [e.sha256 for e in seen] == [None, None, None]
     assert [e.path for e in seen] == ["f0", "f1", "f2"]
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_pieces_of_any_bytes_type_give_the_same_entries(kind: type) -> None:
+    blob = _tar(*_members())
+    parser = TarParser(hash_files=True)
+    parser.feed(kind(blob))
+    parser.finish()
+    assert parser.entries == _parse(blob, hash_files=True)
+    bash = next(e for e in parser.entries if e.path == "usr/bin/bash")
+    assert bash.sha256 == hashlib.sha256(b"#!" * 3000).hexdigest()

@@ -248,7 +248,7 @@ class TarParser:
                 # A whole header in this piece: no gathering.
                 pos += BLOCK
                 self.offset += BLOCK
-                self._header(data[pos - BLOCK : pos])
+                self._header(bytes(mv[pos - BLOCK : pos]))
                 continue
             if state in (_DATA, _PAD):
                 take = min(self._remaining, n - pos)
