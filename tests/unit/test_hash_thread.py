@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from regview.registry import media_types as mt
+from regview.registry.layers.entry import Entry
 from regview.registry.layers.hash_thread import HashThread
 from regview.registry.layers.indexer import StreamState
 from tests.support.layer_builders import gz, zst
@@ -115,7 +116,8 @@ def _layer(tmp_path: Path) -> tuple[bytes, dict[str, str]]:
     """A tar of files of many sizes, and the sha256 of each as GNU tar extracts it."""
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for i, size in enumerate((0, 1, 511, 512, 513, 2048, 70_000, 300_000, 1_000_000)):
+        sizes = (0, 1, 511, 512, 513, 2048, 65_535, 65_536, 70_000, 300_000, 1_000_000)
+        for i, size in enumerate(sizes):
             info = tarfile.TarInfo(f"d/f{i}")
             info.size = size
             tar.addfile(info, io.BytesIO(bytes((i * 7 + k) % 251 for k in range(size))))
@@ -143,3 +145,18 @@ def test_index_hashes_match_the_command_line_tools(tmp_path: Path, codec: str) -
     assert state.diff_id == "sha256:" + hashlib.sha256(stream).hexdigest()
     assert {e.path: e.sha256 for e in state.parser.entries} == digests
     assert not [t for t in _workers() if t.is_alive()]
+
+
+def test_files_hashed_by_the_worker_get_their_digest_with_a_hook_too(tmp_path: Path) -> None:
+    # Files from 64 KiB up are hashed on the worker and filled in at the end; a hook that
+    # keeps the entries it saw keeps them as they were (before their data: no digest).
+    raw, digests = _layer(tmp_path)
+    seen: list[Entry] = []
+    state = StreamState(mt.OCI_LAYER_GZIP, lambda e: seen.append(e) or None)
+    blob = gz(raw)
+    for i in range(0, len(blob), 1000):
+        state.feed(blob[i : i + 1000])
+    state.finish()
+    assert {e.path: e.sha256 for e in state.parser.entries} == digests
+    assert len(seen) == len(digests)
+    assert all(e.sha256 is None for e in seen)

@@ -105,7 +105,7 @@ class StreamState:
         checkpoints: bool = False,
     ) -> None:
         self._hashing = HashThread() if hash_files else None
-        self.parser = TarParser(on_entry, hash_files=hash_files)
+        self.parser = TarParser(on_entry, hash_files=hash_files, hash_thread=self._hashing)
         self.decompressor = Decompressor(
             self._take,
             declared=mt.layer_compression(media_type),
@@ -137,6 +137,7 @@ class StreamState:
             self.parser.finish()
             if self._hashing is not None:
                 self._hashing.drain()
+                self.parser.complete_hashes()  # the big files the worker hashed
         finally:
             self.close()
 

@@ -20,7 +20,7 @@ import dataclasses
 import hashlib
 import re
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from regview.registry.errors import LayerFormatError
 from regview.registry.layers.entry import Entry, EntryType, normalize_path
@@ -31,7 +31,18 @@ from regview.registry.layers.sparse import (
     parse_number_list,
 )
 
-__all__ = ["BLOCK", "MAX_HASHED_SPARSE", "MAX_META", "DataSink", "EntryHook", "TarParser"]
+if TYPE_CHECKING:
+    from regview.registry.layers.hash_thread import HashThread
+
+__all__ = [
+    "BLOCK",
+    "MAX_HASHED_SPARSE",
+    "MAX_META",
+    "OFFLOAD_MIN",
+    "DataSink",
+    "EntryHook",
+    "TarParser",
+]
 
 BLOCK: Final = 512
 MAX_META: Final = 1024 * 1024
@@ -39,6 +50,8 @@ MAX_META: Final = 1024 * 1024
 #: file's sha256 is not recorded (a real size of exabytes must not keep the indexer
 #: hashing zeros forever).
 MAX_HASHED_SPARSE: Final = 1 << 30
+#: Regular files this big or bigger are hashed by the hash thread, when there is one.
+OFFLOAD_MIN: Final = 64 * 1024
 #: Where PAX 0.0's repeated ``GNU.sparse.offset``/``numbytes`` records are gathered.
 _PAX00_PAIRS: Final = "\0gnu.sparse.pairs"
 
@@ -196,12 +209,28 @@ class TarParser:
     is that of its expanded content, holes included (up to :data:`MAX_HASHED_SPARSE`
     bytes of sparse content per layer; past that its sha256 stays None). A sink given
     by ``on_entry`` for a sparse file receives the expanded content too.
+
+    Given a ``hash_thread`` (:class:`~.hash_thread.HashThread`), a regular file of at
+    least :data:`OFFLOAD_MIN` bytes is hashed by its worker, on another core, while
+    parsing goes on (small files stay here: a short update on another thread costs more
+    than it saves); its sha256 is then filled in by :meth:`complete_hashes`, once the
+    worker has drained. The pieces fed must then be ``bytes`` (the worker reads them
+    later); others are copied.
     """
 
     def __init__(
-        self, on_entry: EntryHook | None = None, *, collect: bool = True, hash_files: bool = False
+        self,
+        on_entry: EntryHook | None = None,
+        *,
+        collect: bool = True,
+        hash_files: bool = False,
+        hash_thread: HashThread | None = None,
     ) -> None:
         self._on_entry = on_entry
+        self._hash_thread = hash_thread if hash_files and collect else None
+        #: The current file is hashed by the worker; files whose digest it still owes.
+        self._offloaded = False
+        self._deferred: list[tuple[int, hashlib._Hash]] = []
         self._collect = collect
         self._hash_files = hash_files and collect
         self._hasher: hashlib._Hash | None = None
@@ -236,6 +265,8 @@ class TarParser:
     # --- feeding -------------------------------------------------------------------------
 
     def feed(self, data: bytes) -> None:
+        if self._hash_thread is not None and type(data) is not bytes:
+            data = bytes(data)  # the worker hashes it later: it must not change
         mv = memoryview(data)
         pos = 0
         n = len(data)
@@ -257,7 +288,11 @@ class TarParser:
                         self._expander.feed(mv[pos : pos + take])
                     else:
                         if self._hasher is not None:
-                            self._hasher.update(mv[pos : pos + take])
+                            if self._offloaded:
+                                assert self._hash_thread is not None
+                                self._hash_thread.update(self._hasher, mv[pos : pos + take])
+                            else:
+                                self._hasher.update(mv[pos : pos + take])
                         if self._sink is not None:
                             self._sink(bytes(data) if take == n else bytes(mv[pos : pos + take]))
                 pos += take
@@ -313,6 +348,10 @@ class TarParser:
         hasher, self._hasher = self._hasher, None
         if hasher is None:
             return
+        if self._offloaded:  # the worker still hashes it: filled in by complete_hashes
+            self._offloaded = False
+            self._deferred.append((len(self.entries) - 1, hasher))
+            return
         entry = self.entries[-1]
         if self._on_entry is None:
             # Nobody but this list has seen the entry yet: complete it where it is (a
@@ -321,6 +360,12 @@ class TarParser:
             object.__setattr__(entry, "sha256", hasher.hexdigest())
         else:
             self.entries[-1] = _with_sha256(entry, hasher.hexdigest())
+
+    def complete_hashes(self) -> None:
+        """Record the sha256 of the files the hash thread hashed; call once it drained."""
+        deferred, self._deferred = self._deferred, []
+        for index, hasher in deferred:
+            self.entries[index] = _with_sha256(self.entries[index], hasher.hexdigest())
 
     def _data_done(self) -> None:
         """An entry's data ended: the trailing hole of a sparse file, then its hash."""
@@ -423,6 +468,11 @@ class TarParser:
                 self.entries.append(entry)
                 if self._hash_files and entry.type is EntryType.FILE and self._may_hash(entry):
                     self._hasher = hashlib.sha256()
+                    self._offloaded = (
+                        self._hash_thread is not None
+                        and not self._sparse
+                        and entry.size >= OFFLOAD_MIN
+                    )
             if self._on_entry is not None:
                 sink = self._on_entry(entry)
             if self._sparse:
