@@ -17,6 +17,7 @@ from regview.cli.common import (
     UsageError,
     add_json_flag,
     add_platform_flag,
+    fail,
     parse_ref,
     print_json,
     print_lines,
@@ -103,7 +104,8 @@ async def _files(pool: ClientPool, args: argparse.Namespace) -> int:
         _check_layer_number(args.layer)
     ref, source, layers, fetched = await _image_for_layers(pool, args)
     digest = fetched.digest
-    indexer = LayerIndexer(source, store=_toc_store(pool))
+    indexer = LayerIndexer(source, store=_toc_store(pool), on_note=lambda t: fail(f"note: {t}"))
+    indexer.add_image(digest, layers)  # a SOCI index of the image may serve
     progress = _ProgressLine(len(layers))
     try:
         if args.layer is not None:
@@ -188,7 +190,8 @@ async def _cat(pool: ClientPool, args: argparse.Namespace) -> int:
 
     ref, source, layers, fetched = await _image_for_layers(pool, args)
     diff_ids = await image_diff_ids(source, ref.repository, fetched)
-    indexer = LayerIndexer(source, store=_toc_store(pool))
+    indexer = LayerIndexer(source, store=_toc_store(pool), on_note=lambda t: fail(f"note: {t}"))
+    indexer.add_image(fetched.digest, layers)  # a SOCI index of the image may serve
     out = TerminalOutput(force=args.force)
     await read_file(
         source,

@@ -52,7 +52,7 @@ from regview.registry.layers.entry import (
 from regview.registry.layers.image import check_diff_id
 from regview.registry.layers.indexer import LayerIndexer, StreamState
 from regview.registry.layers.ranged_read import read_ranged
-from regview.registry.layers.store import TocStore
+from regview.registry.layers.soci import SociMismatch, read_soci_file
 from regview.registry.layers.tarstream import DataSink
 from regview.registry.layers.toc import LayerToc
 from regview.registry.models import Descriptor
@@ -266,7 +266,7 @@ async def read_file(
                 via,
                 verify,
                 toc,
-                indexer.store,
+                indexer,
             )
             if toc.origin != "tar":  # an embedded TOC: the stream, if whole, tells
                 check(i, diff_id)
@@ -339,14 +339,24 @@ async def _extract(
     via: list[str],
     verify: bool,
     toc: LayerToc,
-    store: TocStore,
+    indexer: LayerIndexer,
 ) -> tuple[FoundFile, str | None]:
     """Write out copy number ``copy`` of ``entry.path``: with one Range GET when the TOC
-    allows it (:mod:`.ranged_read`), else by streaming the layer.
+    allows it (:mod:`.ranged_read`; from a SOCI zTOC, :mod:`.soci`), else by streaming
+    the layer. A zTOC that does not describe the layer (seen before any byte is
+    written) is noted, and the layer streamed.
 
     Returns the file, and the layer's diff_id when it was read whole (``verify``)."""
-    if not verify:
-        ranged = await read_ranged(source, repository, toc, entry, write, store)
+    if not verify and toc.origin == "soci":
+        try:
+            read = await read_soci_file(source, repository, toc, entry, write, indexer.store)
+            if read is not None:
+                return FoundFile(entry, index, layer.digest, tuple(via), False), None
+        except SociMismatch as exc:
+            indexer.soci.refuse(layer.digest)
+            indexer.note(f"{exc}: the layer is read instead")
+    elif not verify:
+        ranged = await read_ranged(source, repository, toc, entry, write, indexer.store)
         if ranged is not None:
             return FoundFile(entry, index, layer.digest, tuple(via), False), None
     job = _Extraction(entry.path, copy)

@@ -1,5 +1,7 @@
-"""Index layers: the TOC from the cache, from an embedded eStargz/zstd:chunked TOC, or by
-streaming the whole blob through the decompressor and the tar parser.
+"""Index layers: the TOC from the cache, from an embedded eStargz/zstd:chunked TOC, from
+the zTOC of the image's SOCI index (:mod:`.soci`, once told the image with
+:meth:`LayerIndexer.add_image`), or by streaming the whole blob through the decompressor
+and the tar parser.
 
 Made for a UI: :meth:`LayerIndexer.index` reports :class:`IndexProgress` (bytes read of
 total, rate) through a callback, and cancelling the awaiting task stops the work (when
@@ -25,6 +27,7 @@ from regview.registry.layers.decompress import Decompressor
 from regview.registry.layers.frame_index import encode_frames
 from regview.registry.layers.gzip_index import SPACING, encode_checkpoints
 from regview.registry.layers.hash_thread import HashThread
+from regview.registry.layers.soci import SociLookup
 from regview.registry.layers.store import TocStore
 from regview.registry.layers.tarstream import EntryHook, TarParser
 from regview.registry.layers.toc import LayerToc
@@ -234,14 +237,30 @@ class LayerIndexer:
         store: TocStore | None = None,
         use_embedded_toc: bool = True,
         progress_interval: float = 0.1,
+        on_note: Callable[[str], None] | None = None,
     ) -> None:
         self.source = source
         self.store = store if store is not None else TocStore(None)
         self.use_embedded_toc = use_embedded_toc
+        #: One-line notes (a SOCI zTOC refused, say), also given to ``on_note``.
+        self.notes: list[str] = []
+        self._on_note = on_note
+        self.soci = SociLookup(source, self.note)
         self.progress_interval = progress_interval
         self._flights: SingleFlight[LayerToc] = SingleFlight()
         self._listeners: dict[tuple[str, bool], list[ProgressCallback]] = {}
         self._last: dict[tuple[str, bool], IndexProgress] = {}
+
+    def note(self, text: str) -> None:
+        """Keep a one-line note for the user (and pass it to ``on_note``)."""
+        self.notes.append(text)
+        if self._on_note is not None:
+            self._on_note(text)
+
+    def add_image(self, image_digest: str, layers: Sequence[Descriptor]) -> None:
+        """Tell that ``layers`` are those of the image manifest ``image_digest``, so a
+        layer without a TOC yet can take one from the image's SOCI index."""
+        self.soci.add_image(image_digest, layers)
 
     def cached(self, digest: str, *, full: bool = False) -> LayerToc | None:
         """The TOC if it is known already (memory or disk); never touches the network."""
@@ -341,6 +360,10 @@ class LayerIndexer:
                 toc = await read_embedded_toc(self.source, repository, layer, on_bytes=toc_progress)
                 if toc is not None:
                     self.store.put(toc)
+                else:
+                    found = await self.soci.toc(repository, layer)
+                    if found is not None:
+                        toc = self.store.put(*found)
             if toc is None:
                 toc = await self._stream(repository, layer, key, started)  # stores it
             self._notify(

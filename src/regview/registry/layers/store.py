@@ -52,7 +52,7 @@ class DamagedCheckpoints(LayerFormatError):
     """The checkpoint file of a layer does not match its TOC; both were deleted."""
 
 
-_ORIGINS = ("tar", "estargz", "zstd:chunked")
+_ORIGINS = ("tar", "estargz", "zstd:chunked", "soci")
 
 
 class TocStore:

@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 
 __all__ = ["LayerToc", "Origin", "entry_from_row", "entry_to_row"]
 
-#: Where the entries came from: the whole tar stream, or the TOC a lazy-pull format embeds.
-Origin = Literal["tar", "estargz", "zstd:chunked"]
+#: Where the entries came from: the whole tar stream, the TOC a lazy-pull format embeds,
+#: or the zTOC of the image's SOCI index (:mod:`.soci`).
+Origin = Literal["tar", "estargz", "zstd:chunked", "soci"]
 
 
 @dataclass(frozen=True, slots=True)

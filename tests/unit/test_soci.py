@@ -1,0 +1,165 @@
+"""The SOCI zTOC reader against zTOCs written independently (tests/support/soci_builders.py:
+the flatbuffers package's Builder, zran points from full-flush positions and windows
+inflated by Python's zlib), and against hostile ones.
+
+Expected values come from Python's tarfile (names, data offsets, sizes) and from the
+tar bytes themselves; nothing expected is computed by regview.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import tarfile
+
+import pytest
+
+from regview.registry.layers.entry import Entry, EntryType
+from regview.registry.layers.gzip_index import GzipInflater, available
+from regview.registry.layers.soci import header_matches, plan_soci_range
+from regview.registry.layers.soci_ztoc import ZtocError, parse_mod_time, parse_zinfo, parse_ztoc
+from regview.registry.layers.toc import LayerToc
+from tests.support import soci_builders as sb
+
+KiB = 1024
+
+
+def _tar() -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
+        for name, data in (
+            ("etc/hostname", b"soci\n"),
+            ("opt/" + "long-" * 30 + "name.txt", bytes(range(256)) * 40),
+            ("opt/blob.bin", bytes((i * 7) % 251 for i in range(300 * KiB))),
+            ("opt/last.txt", b"the end\n" * 1000),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 1_700_000_000
+            tf.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("opt/link")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "last.txt"
+        tf.addfile(link)
+    return buf.getvalue()
+
+
+TAR = _tar()
+with tarfile.open(fileobj=io.BytesIO(TAR)) as _tf:
+    MEMBERS = {m.name: m for m in _tf.getmembers()}
+
+
+def test_a_ztoc_written_by_the_flatbuffers_builder_parses_to_what_tarfile_says() -> None:
+    blob, _info, _records, doc = sb.layer_ztoc(TAR, 64 * KiB)
+    z = parse_ztoc(doc)
+    assert z.version == "0.9"
+    assert (z.compressed_size, z.uncompressed_size) == (len(blob), len(TAR))
+    assert [f.name for f in z.files] == list(MEMBERS)
+    for f in z.files:
+        m = MEMBERS[f.name]
+        assert (f.offset, f.size, f.linkname) == (m.offset_data, m.size, m.linkname)
+    assert {f.name: f.type for f in z.files}["opt/link"] == "symlink"
+    assert parse_mod_time(z.files[0].mod_time) == 1_700_000_000
+
+
+def test_zinfo_points_become_checkpoints_that_resume_to_the_tar_bytes() -> None:
+    if not available():
+        pytest.skip("no system libz")
+    blob, info, _records, _doc = sb.layer_ztoc(TAR, 64 * KiB)
+    points = parse_zinfo(info)
+    assert len(points) > 4
+    assert (points[0].compressed, points[0].uncompressed) == (10, 0)
+    for p in points:
+        out: list[bytes] = []
+        inflater = GzipInflater.resume(p, out.append)
+        inflater.feed(blob[p.compressed : p.compressed + 40 * KiB])
+        got = b"".join(out)
+        assert got and TAR[p.uncompressed : p.uncompressed + len(got)] == got
+
+
+def test_version_1_zinfo_leaves_point_0_out_and_bits_move_the_offset_back() -> None:
+    window = bytes(range(256)) * 128
+    pts = [sb.Point(10, 0, bytes(sb.WINDOW)), sb.Point(5000, 70000, window, bits=3)]
+    v1 = parse_zinfo(sb.zinfo(pts, 65536, version=1))
+    v2 = parse_zinfo(sb.zinfo(pts, 65536, version=2))
+    assert [(p.compressed, p.uncompressed, p.bits) for p in v1] == [(10, 0, 0), (4999, 70000, 3)]
+    assert [(p.compressed, p.uncompressed, p.bits) for p in v2] == [(10, 0, 0), (4999, 70000, 3)]
+    assert v2[1].window == window
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d[: len(d) // 2],  # truncated
+        lambda d: d[:6],
+        lambda d: struct.pack("<I", len(d) + 100) + d[4:],  # root points past the end
+        lambda d: b"\xff\xff\xff\x7f" + d[4:],
+    ],
+)
+def test_a_damaged_ztoc_is_one_ztoc_error(damage: object) -> None:
+    *_, doc = sb.layer_ztoc(TAR, 64 * KiB)
+    with pytest.raises(ZtocError):
+        parse_ztoc(damage(doc))  # type: ignore[operator]
+
+
+def test_a_ztoc_claiming_millions_of_files_is_refused_before_walking_them() -> None:
+    *_, doc = sb.layer_ztoc(TAR, 64 * KiB)
+    z = bytearray(doc)
+    # The metadata vector's count is 5 (5 members): find it after the TOC table and lie.
+    count = struct.pack("<I", len(MEMBERS))
+    at = z.find(count)
+    while at >= 0:
+        trial = bytearray(z)
+        trial[at : at + 4] = struct.pack("<I", 0x7FFFFFFF)
+        try:
+            parse_ztoc(bytes(trial))
+        except ZtocError as exc:
+            if "claims" in str(exc) or "outside" in str(exc):
+                return
+        at = z.find(count, at + 1)
+    raise AssertionError("no count was refused")
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"",
+        struct.pack("<iQ", 0, 1),
+        struct.pack("<iQ", 100_000, 1),
+        struct.pack("<iQ", 2, 1) + b"\0" * 10,  # not as long as two points
+    ],
+)
+def test_a_damaged_zinfo_is_one_ztoc_error(blob: bytes) -> None:
+    with pytest.raises(ZtocError):
+        parse_zinfo(blob)
+
+
+def test_points_out_of_order_are_refused() -> None:
+    w = bytes(sb.WINDOW)
+    pts = [sb.Point(10, 0, w), sb.Point(900, 5000, w), sb.Point(800, 9000, w)]
+    with pytest.raises(ZtocError, match="out of order"):
+        parse_zinfo(sb.zinfo(pts, 1))
+
+
+def test_the_header_before_a_files_data_is_checked_against_tarfiles_header() -> None:
+    m = MEMBERS["opt/blob.bin"]
+    header = TAR[m.offset_data - 512 : m.offset_data]
+    assert header_matches(header, m.size)
+    assert not header_matches(header, m.size + 1)
+    assert not header_matches(TAR[m.offset_data : m.offset_data + 512], m.size)  # its data
+    long = MEMBERS["opt/" + "long-" * 30 + "name.txt"]  # after a GNU long-name header
+    assert header_matches(TAR[long.offset_data - 512 : long.offset_data], long.size)
+
+
+def test_a_range_starts_at_the_point_before_the_header_and_ends_past_the_data() -> None:
+    blob, info, _r, _d = sb.layer_ztoc(TAR, 64 * KiB)
+    points = parse_zinfo(info)
+    toc = LayerToc("sha256:" + "0" * 64, (), len(blob), len(TAR), "gzip", origin="soci")
+    m = MEMBERS["opt/last.txt"]
+    entry = Entry("opt/last.txt", EntryType.FILE, m.size, offset=m.offset_data)
+    plan = plan_soci_range(toc, entry, points)
+    assert plan is not None
+    start = [p for p in points if p.uncompressed <= m.offset_data - 512][-1]
+    assert plan.resume == start and plan.start == start.compressed
+    assert plan.skip == m.offset_data - 512 - start.uncompressed
+    assert plan.length is None or plan.start + plan.length <= len(blob)
