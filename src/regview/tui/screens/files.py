@@ -188,6 +188,8 @@ class FilesScreen(Screen[None]):
         t = self.target
         try:
             if t.layer is not None:
+                if t.reference.startswith("sha256:"):  # the image's: its SOCI index may serve
+                    self.indexer.add_image(t.reference, (t.layer,))
                 toc = await self.indexer.index(t.repository, t.layer, progress=self._on_progress)
                 await self._verify_layer(toc)
                 self.descriptors = (t.layer,)
@@ -198,6 +200,7 @@ class FilesScreen(Screen[None]):
                     self.indexer.source, t.repository, t.reference
                 )
                 self.descriptors = layers
+                self.indexer.add_image(fetched.digest, layers)  # a SOCI index may serve
                 self._show_progress()
                 tocs = await self.indexer.index_all(
                     t.repository, layers, progress=self._on_progress, concurrency=2
