@@ -55,7 +55,12 @@ def _gnu_tar(work: Path) -> bytes:
 
 @pytest.fixture(scope="module")
 def soci_images(registry: RegistryServer, tmp_path_factory: pytest.TempPathFactory) -> str:
-    work = tmp_path_factory.mktemp("soci")
+    return publish_soci(registry, tmp_path_factory.mktemp("soci"))
+
+
+def publish_soci(registry: RegistryServer, work: Path) -> str:
+    """Push ``soci/good``, ``soci/shifted`` and ``soci/truncated``; a reference with a
+    ``{}`` for the name."""
     tar = _gnu_tar(work)
     blob, info, records, good = sb.layer_ztoc(tar, EVERY)
     shifted = sb.ztoc(

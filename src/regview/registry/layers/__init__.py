@@ -12,8 +12,11 @@ The pieces, bottom up:
   path to the layer that added, changed or deleted it;
 * :mod:`.gzip_index`: gzip inflated through libz with restart points (checkpoints) every
   few MiB, kept by :mod:`.store` next to the TOC;
+* :mod:`.soci` (with :mod:`.soci_ztoc`): a gzip layer that the image's SOCI index
+  describes gets its TOC and checkpoints from its zTOC, without reading the layer;
 * :mod:`.extract`: :func:`read_file` streams one file of the merged filesystem, or, once
-  its layer was read whole, reads it with one Range GET (:mod:`.ranged_read`);
+  its layer was read whole (or has a zTOC), reads it with one Range GET
+  (:mod:`.ranged_read`, :mod:`.soci`);
 * :mod:`.image`: :func:`image_layers` finds an image's layers, and
   :func:`verify_diff_ids` checks layers read whole against the config's ``diff_ids``.
 
