@@ -8,18 +8,23 @@ tar bytes themselves; nothing expected is computed by regview.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import struct
 import tarfile
+from pathlib import Path
 
 import pytest
 
+from regview.registry.layers import LayerIndexer, TocStore, image_layers, read_file
 from regview.registry.layers.entry import Entry, EntryType
 from regview.registry.layers.gzip_index import GzipInflater, available
 from regview.registry.layers.soci import header_matches, plan_soci_range
 from regview.registry.layers.soci_ztoc import ZtocError, parse_mod_time, parse_zinfo, parse_ztoc
 from regview.registry.layers.toc import LayerToc
+from tests.support import images
 from tests.support import soci_builders as sb
+from tests.unit.test_layers_checkpoints import RecordingSource
 
 KiB = 1024
 
@@ -163,3 +168,73 @@ def test_a_range_starts_at_the_point_before_the_header_and_ends_past_the_data() 
     assert plan.resume == start and plan.start == start.compressed
     assert plan.skip == m.offset_data - 512 - start.uncompressed
     assert plan.length is None or plan.start + plan.length <= len(blob)
+
+
+# --- through a real OCI layout (its referrers are the manifests whose subject is the image)
+
+
+Reads = list[tuple[int, int | None, int]]
+
+
+async def _cat(
+    tmp_path: Path, doc: bytes, blob: bytes, path: str
+) -> tuple[bytes, list[str], Reads]:
+    """``cat`` of ``path`` from an image whose SOCI index holds ``doc``: the bytes, the
+    indexer's notes, and the blob reads (offset, length asked, bytes delivered)."""
+    image = sb.image_with_layer(blob, TAR)
+    images.write_layout(tmp_path / "img", {"latest": image, "soci": sb.soci_index(image, doc)})
+    source = RecordingSource(tmp_path / "img")
+    fetched, layers = await image_layers(source, "img", "latest")
+    indexer = LayerIndexer(source, store=TocStore(tmp_path / "cache"))
+    indexer.add_image(fetched.digest, layers)
+    out = bytearray()
+    source.reads.clear()
+    await read_file(source, "img", layers, path, out.extend, indexer=indexer)
+    return bytes(out), indexer.notes, source.reads
+
+
+async def test_a_file_is_read_from_the_ztoc_with_one_range(tmp_path: Path) -> None:
+    if not available():
+        pytest.skip("no system libz")
+    blob, _info, _records, doc = sb.layer_ztoc(TAR, 64 * KiB)
+    m = MEMBERS["opt/last.txt"]
+    out, notes, reads = await _cat(tmp_path, doc, blob, "/opt/last.txt")
+    assert out == TAR[m.offset_data : m.offset_data + m.size]
+    assert notes == []
+    # The zTOC whole, then one range of the layer: from a point after its start to its
+    # end (no point follows the last file), never the whole layer.
+    assert reads[0] == (0, None, len(doc))
+    ((offset, length, got),) = reads[1:]
+    assert 0 < offset < len(blob) and length is None and got == len(blob) - offset
+    first = MEMBERS["etc/hostname"]
+    out, _, reads = await _cat(tmp_path / "again", doc, blob, "/etc/hostname")
+    assert out == TAR[first.offset_data : first.offset_data + first.size]
+    ((offset, length, got),) = reads[1:]
+    assert offset == 10 and length is not None and got == length < len(blob)
+
+
+def _bad(records: list[sb.FileRecord], info: bytes, blob: bytes, **kw: int) -> bytes:
+    sizes = {"compressed_size": len(blob), "uncompressed_size": len(TAR), "max_span_id": 0}
+    return sb.ztoc(records, info, **{**sizes, **kw})
+
+
+@pytest.mark.parametrize("how", ["size", "outside", "point", "count"])
+async def test_a_hostile_ztoc_is_noted_and_the_layer_read_instead(tmp_path: Path, how: str) -> None:
+    blob, info, records, _doc = sb.layer_ztoc(TAR, 64 * KiB)
+    if how == "size":
+        doc = _bad(records, info, blob, compressed_size=len(blob) + 1)
+    elif how == "outside":
+        far = [dataclasses.replace(records[2], offset=len(TAR) * 4), *records[3:]]
+        doc = _bad(records[:2] + far, info, blob)
+    elif how == "point":
+        points = sb.points_for(blob, sb.gzip_with_points(TAR, 64 * KiB)[1])
+        points[-1] = dataclasses.replace(points[-1], compressed=len(blob) * 3)
+        doc = _bad(records, sb.zinfo(points, 1), blob)
+    else:
+        doc = _bad(records, struct.pack("<iQ", 1 << 30, 1) + info[12:], blob)
+    m = MEMBERS["opt/blob.bin"]
+    out, notes, reads = await _cat(tmp_path, doc, blob, "/opt/blob.bin")
+    assert out == TAR[m.offset_data : m.offset_data + m.size]
+    (note,) = notes
+    assert "zTOC" in note and "read instead" in note and "\n" not in note
+    assert (0, None, len(blob)) in reads  # the layer, read whole
