@@ -27,7 +27,9 @@ What is verified, and what is not:
   blob and in order; and, before a single byte of a file is written, that the 512 bytes
   before the file's data are a tar header (valid checksum, a regular file's type flag,
   the size the zTOC records). A zTOC that fails any of these gives a one-line note and
-  the layer is read (streamed) instead;
+  the layer is read (streamed) instead. Sparse files fail the header check (a GNU
+  sparse type flag, or a PAX sparse header's stored size), so they are streamed too,
+  and come back whole with their holes;
 * a zTOC records no sha256 per file, so the bytes of a file read by range are checked for
   their size only: :attr:`~.extract.FoundFile.verified` stays False, as for an eStargz
   read without digests. ``cat --verify`` reads the whole layer, checked by its digest;
