@@ -60,6 +60,9 @@ _TYPES = {
     tarfile.CHRTYPE: "char",
     tarfile.BLKTYPE: "block",
     tarfile.FIFOTYPE: "fifo",
+    # A GNU sparse file: a regular file of its logical size, as a tar reader that
+    # expands sparse files (Go's archive/tar, which soci uses) presents it.
+    tarfile.GNUTYPE_SPARSE: "reg",
 }
 
 

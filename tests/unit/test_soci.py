@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import struct
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -238,3 +239,41 @@ async def test_a_hostile_ztoc_is_noted_and_the_layer_read_instead(tmp_path: Path
     (note,) = notes
     assert "zTOC" in note and "read instead" in note and "\n" not in note
     assert (0, None, len(blob)) in reads  # the layer, read whole
+
+
+async def test_a_sparse_file_is_listed_from_the_ztoc_but_streamed_whole(tmp_path: Path) -> None:
+    if not available():
+        pytest.skip("no system libz")
+    root = tmp_path / "root"
+    root.mkdir()
+    with (root / "sparse").open("wb") as f:  # 2 MiB: a hole, 8 KiB of data, a hole
+        f.seek(1024 * KiB)
+        f.write(b"x" * 8 * KiB)
+        f.truncate(2048 * KiB)
+    expected = (root / "sparse").read_bytes()
+    tar_path = tmp_path / "s.tar"
+    subprocess.run(
+        ["tar", "--sparse", "--format=gnu", "-C", str(root), "-cf", str(tar_path), "sparse"],
+        check=True,
+    )
+    tar = tar_path.read_bytes()
+    blob, positions = sb.gzip_with_points(tar, 64 * KiB)
+    info = sb.zinfo(sb.points_for(blob, positions), 64 * KiB)
+    records = sb.records_from_tar(tar)
+    assert records[0].size == len(expected)  # tarfile's logical size, as SOCI records it
+    doc = sb.ztoc(
+        records, info, compressed_size=len(blob), uncompressed_size=len(tar), max_span_id=0
+    )
+    image = sb.image_with_layer(blob, tar)
+    images.write_layout(tmp_path / "img", {"latest": image, "soci": sb.soci_index(image, doc)})
+    source = RecordingSource(tmp_path / "img")
+    fetched, layers = await image_layers(source, "img", "latest")
+    indexer = LayerIndexer(source, store=TocStore(tmp_path / "cache"))
+    indexer.add_image(fetched.digest, layers)
+    out = bytearray()
+    await read_file(source, "img", layers, "/sparse", out.extend, indexer=indexer)
+    assert bytes(out) == expected
+    # Listed from the zTOC, but not read by range: its data would run past the archive.
+    toc = indexer.store.get(layers[0].digest)
+    assert toc is not None and toc.origin == "soci"
+    assert (0, None, len(blob)) in source.reads

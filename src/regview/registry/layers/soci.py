@@ -27,9 +27,10 @@ What is verified, and what is not:
   blob and in order; and, before a single byte of a file is written, that the 512 bytes
   before the file's data are a tar header (valid checksum, a regular file's type flag,
   the size the zTOC records). A zTOC that fails any of these gives a one-line note and
-  the layer is read (streamed) instead. Sparse files fail the header check (a GNU
-  sparse type flag, or a PAX sparse header's stored size), so they are streamed too,
-  and come back whole with their holes;
+  the layer is read (streamed) instead. Sparse files are never read by range: their
+  recorded (logical) size runs past the archive, or they fail the header check (a GNU
+  sparse type flag, a PAX sparse header's stored size); they are streamed, and come
+  back whole with their holes;
 * a zTOC records no sha256 per file, so the bytes of a file read by range are checked for
   their size only: :attr:`~.extract.FoundFile.verified` stays False, as for an eStargz
   read without digests. ``cat --verify`` reads the whole layer, checked by its digest;
@@ -213,8 +214,11 @@ async def soci_toc(
         kind = _TYPES.get(f.type)
         if kind is None:
             raise ZtocError(f"a zTOC file record has the unknown type {f.type[:20]!r}")
-        if f.offset + f.size > total or (kind is EntryType.FILE and f.offset < BLOCK):
+        if f.offset > total:
             raise ZtocError("a zTOC file record lies outside the uncompressed archive")
+        # A file whose data would run past the archive is sparse (its logical size is
+        # recorded) or wrong: listed, but streamed, never read by range.
+        rangeable = f.offset >= BLOCK and f.offset + f.size <= total
         link = None
         if kind is EntryType.SYMLINK:
             link = f.linkname
@@ -237,7 +241,7 @@ async def soci_toc(
                 devminor=f.devminor if is_device else 0,
                 sha256=None,  # a zTOC records none
                 # Where the file's data starts in the uncompressed tar (not its header).
-                offset=f.offset if kind is EntryType.FILE else None,
+                offset=f.offset if kind is EntryType.FILE and rangeable else None,
             )
         )
     toc = LayerToc(
