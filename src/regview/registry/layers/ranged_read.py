@@ -37,6 +37,7 @@ import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from regview.registry.digests import short_digest
 from regview.registry.errors import DigestMismatch, LayerFormatError, RangeNotServed
@@ -50,7 +51,7 @@ from regview.registry.layers.tarstream import DataSink, TarParser
 from regview.registry.layers.toc import LayerToc
 from regview.registry.source import Source
 
-__all__ = ["ByteRange", "RangedRead", "plan_range", "read_ranged"]
+__all__ = ["ByteRange", "RangeReader", "RangedRead", "feed_range", "plan_range", "read_ranged"]
 
 _BLOB_START = GzipCheckpoint(0, 0, 0, b"", member_start=True)
 
@@ -255,6 +256,38 @@ class _Mismatch(LayerFormatError):
     """The blob's bytes are not what the cached TOC describes."""
 
 
+class RangeReader(Protocol):
+    """What :func:`feed_range` feeds: it decodes pieces, and says when it has enough."""
+
+    @property
+    def done(self) -> bool: ...
+
+    def feed(self, chunk: bytes) -> None: ...
+
+
+async def feed_range(
+    source: Source,
+    repository: str,
+    digest: str,
+    start: int,
+    length: int | None,
+    reader: RangeReader,
+) -> int | None:
+    """Feed ``length`` bytes of the blob from ``start`` (None: to its end) to ``reader``,
+    in a worker thread one chunk at a time, until it is done or the range ends; the
+    blob bytes received, or None when the registry does not serve byte ranges (nothing
+    of its answer is read)."""
+    try:
+        async with source.open_blob(repository, digest, offset=start, length=length) as stream:
+            async for chunk in stream.chunks():
+                await asyncio.to_thread(reader.feed, chunk)
+                if reader.done:
+                    break
+            return stream.read
+    except RangeNotServed:
+        return None
+
+
 async def read_ranged(
     source: Source,
     repository: str,
@@ -276,16 +309,7 @@ async def read_ranged(
     what = f"{display_path(entry.path)} in layer {short_digest(toc.digest)}"
     reader = _EntryReader(plan, entry, write, toc.digest)
     try:
-        async with source.open_blob(
-            repository, toc.digest, offset=plan.start, length=plan.length
-        ) as stream:
-            async for chunk in stream.chunks():
-                await asyncio.to_thread(reader.feed, chunk)
-                if reader.done:
-                    break
-            received = stream.read
-    except RangeNotServed:
-        return None
+        received = await feed_range(source, repository, toc.digest, plan.start, plan.length, reader)
     except _Mismatch:
         store.forget(toc.digest)
         raise
@@ -295,6 +319,8 @@ async def read_ranged(
             f"{what}: the range its cached index points to does not decode ({exc}); "
             "the index was deleted: run the command again"
         ) from None
+    if received is None:  # the registry does not serve ranges: the caller streams
+        return None
     if not reader.done:
         store.forget(toc.digest)
         raise LayerFormatError(

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from regview.registry import media_types as mt
 from regview.registry.digests import short_digest
-from regview.registry.errors import LayerFormatError, RangeNotServed, RegistryError
+from regview.registry.errors import LayerFormatError, RegistryError
 from regview.registry.layers.entry import Entry, EntryType, display_path, normalize_path
 from regview.registry.layers.gzip_index import (
     GzipCheckpoint,
@@ -54,6 +54,7 @@ from regview.registry.layers.gzip_index import (
     decode_checkpoints,
     encode_checkpoints,
 )
+from regview.registry.layers.ranged_read import feed_range
 from regview.registry.layers.soci_ztoc import (
     GZIP,
     ZtocError,
@@ -398,16 +399,7 @@ async def read_soci_file(
     what = f"{display_path(entry.path)} in layer {short_digest(toc.digest)}"
     reader = _FileReader(plan, entry, write)
     try:
-        async with source.open_blob(
-            repository, toc.digest, offset=plan.start, length=plan.length
-        ) as stream:
-            async for chunk in stream.chunks():
-                await asyncio.to_thread(reader.feed, chunk)
-                if reader.done:
-                    break
-            received = stream.read
-    except RangeNotServed:
-        return None
+        received = await feed_range(source, repository, toc.digest, plan.start, plan.length, reader)
     except SociMismatch as exc:
         store.forget(toc.digest)
         raise SociMismatch(f"{what}: {exc}") from exc
@@ -419,6 +411,8 @@ async def read_soci_file(
             f"{what}: the range its SOCI zTOC points to does not decode ({_first_line(exc)}); "
             "run the command again with --verify to read the layer whole"
         ) from None
+    if received is None:  # the registry does not serve ranges: the caller streams
+        return None
     if not reader.done:
         store.forget(toc.digest)
         if not reader.checked:
