@@ -37,7 +37,7 @@ from regview.registry.errors import (
     ProtocolError,
 )
 from regview.registry.layers.decompress import Decompressor
-from regview.registry.layers.entry import Entry, EntryType, normalize_path
+from regview.registry.layers.entry import TOC_TYPE_NAMES, Entry, EntryType, normalize_path
 from regview.registry.layers.tarstream import TarParser
 from regview.registry.layers.toc import LayerToc, Origin
 from regview.registry.models import Descriptor
@@ -71,15 +71,7 @@ ESTARGZ_TOC_NAME = "stargz.index.json"
 MAX_TOC_COMPRESSED = 64 * 1024 * 1024
 MAX_TOC_JSON = 512 * 1024 * 1024
 
-_TOC_TYPES = {
-    "reg": EntryType.FILE,
-    "dir": EntryType.DIR,
-    "symlink": EntryType.SYMLINK,
-    "hardlink": EntryType.HARDLINK,
-    "char": EntryType.CHAR,
-    "block": EntryType.BLOCK,
-    "fifo": EntryType.FIFO,
-}
+_TOC_TYPES = TOC_TYPE_NAMES
 
 OnBytes = Callable[[int], None]
 

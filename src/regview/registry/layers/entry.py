@@ -15,6 +15,7 @@ from enum import StrEnum
 
 __all__ = [
     "OPAQUE_MARKER",
+    "TOC_TYPE_NAMES",
     "WHITEOUT_PREFIX",
     "Entry",
     "EntryType",
@@ -55,6 +56,19 @@ _LETTERS = {
     EntryType.CHAR: "c",
     EntryType.BLOCK: "b",
     EntryType.FIFO: "p",
+}
+
+
+#: Entry types as the tables of contents of lazy-pull formats name them (eStargz,
+#: zstd:chunked and SOCI zTOCs, all after Go's ``archive/tar``).
+TOC_TYPE_NAMES: dict[str, EntryType] = {
+    "reg": EntryType.FILE,
+    "dir": EntryType.DIR,
+    "symlink": EntryType.SYMLINK,
+    "hardlink": EntryType.HARDLINK,
+    "char": EntryType.CHAR,
+    "block": EntryType.BLOCK,
+    "fifo": EntryType.FIFO,
 }
 
 

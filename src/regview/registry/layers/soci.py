@@ -46,7 +46,13 @@ from dataclasses import dataclass
 from regview.registry import media_types as mt
 from regview.registry.digests import short_digest
 from regview.registry.errors import LayerFormatError, RegistryError
-from regview.registry.layers.entry import Entry, EntryType, display_path, normalize_path
+from regview.registry.layers.entry import (
+    TOC_TYPE_NAMES,
+    Entry,
+    EntryType,
+    display_path,
+    normalize_path,
+)
 from regview.registry.layers.gzip_index import (
     GzipCheckpoint,
     GzipInflater,
@@ -89,15 +95,7 @@ LAYER_MEDIA_TYPE = "com.amazon.soci.image-layer-mediatype"
 MAX_ZTOC = 128 * 1024 * 1024
 BLOCK = 512
 
-_TYPES = {
-    "reg": EntryType.FILE,
-    "dir": EntryType.DIR,
-    "symlink": EntryType.SYMLINK,
-    "hardlink": EntryType.HARDLINK,
-    "char": EntryType.CHAR,
-    "block": EntryType.BLOCK,
-    "fifo": EntryType.FIFO,
-}
+_TYPES = TOC_TYPE_NAMES
 
 Note = Callable[[str], None]
 
