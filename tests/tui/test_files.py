@@ -558,3 +558,21 @@ async def test_w_lists_the_inefficient_files_with_their_layers(file_source: Fake
         await pilot.press("escape")
         await settle(pilot)
         assert screen.flat is None
+
+
+async def test_a_layer_indexer_note_is_shown_as_text(file_source: FakeSource) -> None:
+    # A note (a SOCI zTOC the indexer could not use) from the loop and from a thread:
+    # both reach the user as a warning, its brackets shown, not taken for markup.
+    import asyncio
+
+    app = create_app(file_source, settings=Settings(use_cache=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        indexer = app.indexer_for(file_source)
+        indexer.note("the SOCI zTOC of layer [b]x[/b] is not usable")
+        await asyncio.to_thread(indexer.note, "from a thread \x1b[2J")
+        await pilot.pause()
+        warnings = [str(n.message) for n in app._notifications if n.severity == "warning"]
+        assert warnings == [
+            "the SOCI zTOC of layer [b]x[/b] is not usable",
+            "from a thread ␛[2J",  # the escape shown as a control picture
+        ]

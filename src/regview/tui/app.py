@@ -7,6 +7,7 @@ are made, and send requests back up as messages (:mod:`regview.tui.messages`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -102,9 +103,17 @@ class RegviewApp(App[int]):
             self._toc_store = TocStore(self.settings.cache_root())
         indexer = self._indexers.get(id(source))
         if indexer is None or indexer.source is not source:
-            indexer = LayerIndexer(source, store=self._toc_store)
+            indexer = LayerIndexer(source, store=self._toc_store, on_note=self._layer_note)
             self._indexers[id(source)] = indexer
         return indexer
+
+    def _layer_note(self, text: str) -> None:
+        """A note of the layer indexer (a SOCI zTOC it could not use, say), shown as a
+        warning; from a worker thread too."""
+        if threading.get_ident() == self._thread_id:
+            self.notify(visible(text), severity="warning", markup=False)
+        else:
+            self.call_from_thread(self._layer_note, text)
 
     def _explorer(self, source: Source, repository: str | None,
                   reference: str | None) -> MainScreen:
