@@ -26,7 +26,10 @@ exit 0
 """
 RECORDER = '#!/bin/sh\necho "$(basename "$0") $*" >>"$LOG"\n'
 SYSTEM_TOOLS = ("sh", "bash", "dirname", "sha256sum", "cat", "id", "rm", "mkdir", "cp", "basename")
-DEBIAN_TOOLS = ("docker-registry", "skopeo", "htpasswd", "tmux", "chromium", "chromedriver")
+DEBIAN_TOOLS = (
+    "docker-registry", "skopeo", "htpasswd", "tmux", "zstd", "gzip", "tar", "chromium",
+    "chromedriver",
+)
 
 
 def _executable(path: Path, text: str) -> None:
