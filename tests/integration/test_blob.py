@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import shlex
 import sys
-import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +19,7 @@ from tests.support import artifact_layout, artifacts
 from tests.support.cli import Regview, base_env
 from tests.support.quiet_handler import QuietHandler
 from tests.support.registry import RegistryServer
+from tests.support.serving import serving
 from tests.support.terminal import Terminal
 
 pytestmark = pytest.mark.integration
@@ -203,14 +203,8 @@ class _WrongBytes(QuietHandler):
 
 @pytest.fixture
 def liar() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _WrongBytes)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _WrongBytes)) as host:
+        yield host
 
 
 def test_o_leaves_nothing_behind_when_the_bytes_do_not_match(

@@ -12,7 +12,6 @@ import http.client
 import http.server
 import random
 import subprocess
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +20,7 @@ from tests.support.cli import Regview
 from tests.support.layer_builders import Layer, estargz_chunked, write_image
 from tests.support.publish import run_parallel, skopeo_copy_args
 from tests.support.registry import AccessLogEntry, RegistryServer
+from tests.support.serving import serving
 
 pytestmark = pytest.mark.integration
 
@@ -168,14 +168,8 @@ def range_ignoring(registry: RegistryServer) -> Iterator[str]:
     host, _, port = registry.host.partition(":")
     _RangeDroppingProxy.target = (host, int(port))
     handler = _RangeDroppingProxy
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as host:
+        yield host
 
 
 def test_a_registry_that_ignores_range_gets_streaming(

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import json
 import secrets
-import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -26,6 +25,7 @@ from tests.notebook.conftest import Kernel
 from tests.support.cli import Credentials
 from tests.support.quiet_handler import QuietHandler
 from tests.support.registry import RegistryServer
+from tests.support.serving import serving
 
 USER = "echo-user"
 PASSWORD = f"pw-{secrets.token_urlsafe(16)}"
@@ -125,14 +125,8 @@ class EchoServer(ThreadingHTTPServer):
 
 @pytest.fixture(scope="module")
 def echo() -> Iterator[str]:
-    server = EchoServer(("127.0.0.1", 0), EchoHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(EchoServer(("127.0.0.1", 0), EchoHandler)) as host:
+        yield host
 
 
 def auth_file(tmp: Path, auths: dict[str, str]) -> Path:
