@@ -65,6 +65,15 @@ class Problems:
             return str(value)
         return ""
 
+    def object(self, key: str, value: Any) -> dict[str, Any]:
+        """An optional object field: itself, or {} when absent (or, counted as a problem,
+        when it is not an object)."""
+        if isinstance(value, dict):
+            return value
+        if value is not None:
+            self.add(f"{key} is not an object")
+        return {}
+
     def result(self) -> tuple[str, ...]:
         return tuple(
             message if n == 1 else f"{message} ({n:,} times)" for message, n in self._counts.items()

@@ -39,11 +39,7 @@ def _purl_type(purl: str) -> str:
 def decode_spdx(doc: Any) -> Sbom:
     doc = mapping(doc, "the SPDX document")
     problems = Problems()
-    info = doc.get("creationInfo")
-    if info is not None and not isinstance(info, dict):
-        problems.add("creationInfo is not an object")
-        info = None
-    info = info or {}
+    info = problems.object("creationInfo", doc.get("creationInfo"))
     creators = tuple(
         problems.text("creationInfo", "a creator", c)
         for c in sequence(info.get("creators"), "creationInfo.creators", problems)
@@ -143,11 +139,7 @@ def _cdx_tools(tools: Any, problems: Problems) -> tuple[str, ...]:
 def decode_cyclonedx(doc: Any) -> Sbom:
     doc = mapping(doc, "the CycloneDX document")
     problems = Problems()
-    metadata = doc.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        problems.add("metadata is not an object")
-        metadata = None
-    metadata = metadata or {}
+    metadata = problems.object("metadata", doc.get("metadata"))
     component = metadata.get("component")
     name = ""
     if isinstance(component, dict):
