@@ -571,7 +571,9 @@ async def test_a_layer_indexer_note_is_shown_as_text(file_source: FakeSource) ->
         indexer.note("the SOCI zTOC of layer [b]x[/b] is not usable")
         await asyncio.to_thread(indexer.note, "from a thread \x1b[2J")
         await pilot.pause()
-        warnings = [str(n.message) for n in app._notifications if n.severity == "warning"]
+        shown = [n for n in app._notifications if n.severity == "warning"]
+        assert not any(n.markup for n in shown)  # rendered as text, brackets and all
+        warnings = [str(n.message) for n in shown]
         assert warnings == [
             "the SOCI zTOC of layer [b]x[/b] is not usable",
             "from a thread ␛[2J",  # the escape shown as a control picture
