@@ -160,3 +160,67 @@ def test_files_hashed_by_the_worker_get_their_digest_with_a_hook_too(tmp_path: P
     assert {e.path: e.sha256 for e in state.parser.entries} == digests
     assert len(seen) == len(digests)
     assert all(e.sha256 is None for e in seen)
+
+
+def _wait_until_queued(hashing: HashThread, batches: int) -> None:
+    """Until the worker took the first batch and ``batches`` wait behind it."""
+    for _ in range(3000):
+        if hashing._steps.qsize() == batches:
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("hang guard: the worker never took its first batch")
+
+
+def test_busy_while_batches_wait_for_the_worker() -> None:
+    gate = _Gate()
+    hashing = HashThread(max_batches=4)
+    assert not hashing.busy
+    for _ in range(3):  # one taken by the worker (blocked on the gate), two waiting
+        hashing.update(gate, b"x")
+        hashing.flush()
+    _wait_until_queued(hashing, 2)
+    assert hashing.busy
+    gate.release.set()
+    hashing.drain()
+    assert not hashing.busy
+    hashing.close()
+
+
+def _one_big_file() -> tuple[bytes, str]:
+    data = bytes(range(256)) * 1024  # 256 KiB: over OFFLOAD_MIN
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        info = tarfile.TarInfo("big")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return out.getvalue(), hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("clogged", [False, True])
+def test_a_big_file_is_hashed_by_the_parser_when_the_worker_is_behind(clogged: bool) -> None:
+    from regview.registry.layers.tarstream import TarParser
+
+    raw, expected = _one_big_file()
+    gate = _Gate()
+    hashing = HashThread(max_batches=4)
+    if clogged:
+        for _ in range(3):
+            hashing.update(gate, b"x")
+            hashing.flush()
+        _wait_until_queued(hashing, 2)
+    parser = TarParser(hash_files=True, hash_thread=hashing)
+    parser.feed(raw[:1024])  # the header and the first bytes: who hashes it is decided
+    for i in range(1024, len(raw), 512):
+        parser.feed(raw[i : i + 512])
+        if clogged:
+            assert hashing._steps.qsize() <= 2  # nothing more was given to the worker
+    parser.finish()
+    (entry,) = parser.entries
+    # Hashed by the parser: known as soon as its data ended; by the worker: after drain.
+    assert entry.sha256 == (expected if clogged else None)
+    gate.release.set()
+    hashing.drain()
+    parser.complete_hashes()
+    assert parser.entries[0].sha256 == expected
+    hashing.close()
+

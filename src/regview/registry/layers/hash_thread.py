@@ -5,10 +5,12 @@ and each regular file's content for the TOC), while decompressing and parsing in
 same thread. ``hashlib`` releases the GIL while it hashes a large buffer, so a second
 thread can hash while the first one parses, on another core. The indexer gives it the
 diff_id: one update per decompressed piece (up to 256 KiB), so the worker needs the GIL
-once per piece. The per-file hashes stay with the parser: a layer of small files would
-make one short update per file, and a thread that takes the GIL back after every short
-update waits for the parser to let go of it each time (measured: slower than hashing in
-the parser's own thread).
+once per piece; and the content of large files, while it keeps up (:attr:`busy` says
+when it does not: the parser then hashes the next large file itself, so that neither
+thread waits for the other). Small files stay with the parser: a layer of small files
+would make one short update per file, and a thread that takes the GIL back after every
+short update waits for the parser to let go of it each time (measured: slower than
+hashing in the parser's own thread).
 
 :class:`HashThread` takes updates (``hasher``, piece of data) with :meth:`update`,
 gathers them in a batch, and hands each batch to its worker with :meth:`flush`. The
@@ -98,6 +100,11 @@ class HashThread:
             self._steps.join()
         if self._failed:
             raise self._failed[0]
+
+    @property
+    def busy(self) -> bool:
+        """True when the worker is behind: more than one batch waits for it."""
+        return self._steps.qsize() > 1
 
     @property
     def closed(self) -> bool:

@@ -212,10 +212,11 @@ class TarParser:
 
     Given a ``hash_thread`` (:class:`~.hash_thread.HashThread`), a regular file of at
     least :data:`OFFLOAD_MIN` bytes is hashed by its worker, on another core, while
-    parsing goes on (small files stay here: a short update on another thread costs more
-    than it saves); its sha256 is then filled in by :meth:`complete_hashes`, once the
-    worker has drained. The pieces fed must then be ``bytes`` (the worker reads them
-    later); others are copied.
+    parsing goes on, unless the worker is behind when the file starts
+    (:attr:`~.hash_thread.HashThread.busy`); small files stay here (a short update on
+    another thread costs more than it saves). The sha256 of what the worker hashed is
+    filled in by :meth:`complete_hashes`, once the worker has drained. The pieces fed
+    must then be ``bytes`` (the worker reads them later); others are copied.
     """
 
     def __init__(
@@ -472,6 +473,7 @@ class TarParser:
                         self._hash_thread is not None
                         and not self._sparse
                         and entry.size >= OFFLOAD_MIN
+                        and not self._hash_thread.busy
                     )
             if self._on_entry is not None:
                 sink = self._on_entry(entry)
