@@ -224,3 +224,27 @@ def test_a_big_file_is_hashed_by_the_parser_when_the_worker_is_behind(clogged: b
     assert parser.entries[0].sha256 == expected
     hashing.close()
 
+
+def test_reading_without_file_hashes_still_gets_the_diff_id_from_the_worker() -> None:
+    raw, _ = _one_big_file()
+    raw += bytes(10 * 1024)  # two end blocks, and more
+    blob = zst(raw, frames=2)
+    before = len([t for t in _workers() if t.is_alive()])
+    state = StreamState(mt.OCI_LAYER_ZSTD, hash_files=False)
+    for i in range(0, len(blob), 4096):
+        state.feed(blob[i : i + 4096])
+    assert len([t for t in _workers() if t.is_alive()]) == before + 1
+    state.finish()
+    assert state.diff_id == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert state.parser.entries[0].sha256 is None
+    assert len([t for t in _workers() if t.is_alive()]) == before
+
+
+def test_an_abandoned_read_stops_its_worker() -> None:
+    raw, _ = _one_big_file()
+    blob = zst(raw + bytes(1024))
+    before = len([t for t in _workers() if t.is_alive()])
+    state = StreamState(mt.OCI_LAYER_ZSTD, hash_files=False)
+    state.feed(blob[: len(blob) // 2])
+    state.close()
+    assert len([t for t in _workers() if t.is_alive()]) == before

@@ -386,14 +386,17 @@ async def _extract(
     try:
         async with source.open_blob(repository, layer.digest) as stream:
             state = StreamState(layer.media_type, hook, blob_digest=stream.digest, hash_files=False)
-            async for chunk in stream.chunks():
-                await asyncio.to_thread(state.feed, chunk)
-                if job.stop:
-                    break
-            else:
-                await asyncio.to_thread(state.finish)
-                if not stream.ranged:
-                    diff_id = state.diff_id
+            try:
+                async for chunk in stream.chunks():
+                    await asyncio.to_thread(state.feed, chunk)
+                    if job.stop:
+                        break
+                else:
+                    await asyncio.to_thread(state.finish)
+                    if not stream.ranged:
+                        diff_id = state.diff_id
+            finally:
+                state.close()  # stops the diff_id's worker when the read stopped early
     except asyncio.CancelledError:
         job.abandoned = True  # a worker still expanding a huge sparse hole stops
         raise

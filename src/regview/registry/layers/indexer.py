@@ -83,8 +83,8 @@ ProgressCallback = Callable[[IndexProgress], None]
 class StreamState:
     """Decompressor + tar parser over one blob stream; fed from the event loop.
 
-    The uncompressed bytes the parser sees are hashed on the way (in the thread that
-    inflates them), so a layer read whole also yields its :attr:`diff_id`. For a plain
+    The uncompressed bytes the parser sees are hashed on the way, so a layer read whole
+    also yields its :attr:`diff_id`. For a plain
     tar the uncompressed bytes are the blob itself: when ``blob_digest`` is a sha256
     digest (which the blob stream verifies), it is the diff_id and nothing is hashed twice.
     With ``hash_files`` (the default) each regular file's content is hashed too
@@ -92,10 +92,10 @@ class StreamState:
     ``checkpoints`` a gzip layer is inflated by :class:`~.gzip_index.GzipInflater`, which
     keeps restart points every :data:`~.gzip_index.SPACING` compressed bytes
     (:meth:`encoded_checkpoints`), so that a file can later be read with one Range GET.
-    With ``hash_files`` (indexing), the diff_id is computed by a
-    :class:`~.hash_thread.HashThread` worker, which can run on another core than the
-    inflating and parsing; :meth:`finish` waits for it, and :meth:`close` stops it (call
-    it when the state is abandoned).
+    The diff_id is computed by a :class:`~.hash_thread.HashThread` worker, which can run
+    on another core than the inflating and parsing (also for a ``cat`` that reads the
+    layer to its end to verify it); :meth:`finish` waits for it, and :meth:`close` stops
+    it (call it when the state is abandoned).
     """
 
     def __init__(
@@ -107,7 +107,9 @@ class StreamState:
         hash_files: bool = True,
         checkpoints: bool = False,
     ) -> None:
-        self._hashing = HashThread() if hash_files else None
+        # The worker starts on the first piece it is given: never for a plain tar whose
+        # digest is its diff_id, and not at all when nothing is fed.
+        self._hashing = HashThread()
         self.parser = TarParser(on_entry, hash_files=hash_files, hash_thread=self._hashing)
         self.decompressor = Decompressor(
             self._take,
@@ -121,15 +123,11 @@ class StreamState:
 
     def _take(self, piece: bytes) -> None:
         if self._blob_digest is None or self.decompressor.compression != "none":
-            if self._hashing is None:
-                self._hash.update(piece)
-            else:
-                if type(piece) is not bytes:
-                    piece = bytes(piece)  # the worker hashes it later: it must not change
-                self._hashing.update(self._hash, piece)
+            if type(piece) is not bytes:
+                piece = bytes(piece)  # the worker hashes it later: it must not change
+            self._hashing.update(self._hash, piece)
         self.parser.feed(piece)
-        if self._hashing is not None:
-            self._hashing.flush()  # one batch per piece: a bounded backlog
+        self._hashing.flush()  # one batch per piece: a bounded backlog
 
     def feed(self, chunk: bytes) -> None:
         self.decompressor.feed(chunk)
@@ -138,16 +136,14 @@ class StreamState:
         try:
             self.decompressor.finish()
             self.parser.finish()
-            if self._hashing is not None:
-                self._hashing.drain()
-                self.parser.complete_hashes()  # the big files the worker hashed
+            self._hashing.drain()
+            self.parser.complete_hashes()  # the big files the worker hashed
         finally:
             self.close()
 
     def close(self) -> None:
         """Stop the hash worker (the hashes of what was not finished are not wanted)."""
-        if self._hashing is not None:
-            self._hashing.close()
+        self._hashing.close()
 
     def encoded_checkpoints(self) -> bytes | None:
         """The restart points recorded, encoded for the store: gzip checkpoints, or the
@@ -180,7 +176,7 @@ class StreamState:
         whole blob went through (and, for a plain tar, once its digest was verified)."""
         if self._blob_digest is not None and self.decompressor.compression == "none":
             return self._blob_digest
-        if self._hashing is not None and not self._hashing.closed:
+        if not self._hashing.closed:
             self._hashing.drain()
         return "sha256:" + self._hash.hexdigest()
 
