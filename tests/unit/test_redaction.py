@@ -151,6 +151,10 @@ def test_registry_errors_never_carry_a_known_secret() -> None:
     redactor.register(late)
     assert str(error) == "x not found: <hidden>"
     assert "password: <hidden>" in str(AuthError("echo password: s3cr3t-pw"))
+    # A short password is hidden where it stands as a word (no letter here is hex: a
+    # short digest in another test's message cannot hold it).
+    redactor.register_credential(Credential("user", "Qw9x", source="test"))
+    assert str(Denied("no: user user, password Qw9x")) == "no: user user, password <hidden>"
 
 
 def test_an_oci_error_body_is_redacted_before_it_is_clipped() -> None:
@@ -218,3 +222,40 @@ def test_cli_output_functions_hide_known_secrets(
     monkeypatch.setattr(common.sys.stdout, "isatty", lambda: True)
     common.write_raw(f'{{"a": "{token}"}}'.encode())
     assert capsys.readouterr().out == '{"a": "<hidden>"}\n'
+
+
+def test_a_short_password_is_hidden_in_messages_as_a_word_of_its_own(r: Redactor) -> None:
+    r.register_credential(Credential("carol", "Xy7", source="test"))
+    # Echoed as a word, in any case, quoted or after punctuation: hidden.
+    assert r.redact_message("denied: user carol, password Xy7") == (
+        "denied: user carol, password <hidden>"
+    )
+    assert r.redact_message("bad secret 'xy7' (try again)") == "bad secret '<hidden>' (try again)"
+    assert r.redact_message("pw=Xy7&user=carol") == "pw=<hidden>&user=carol"
+    # Inside another word it is not the password, and content is left alone.
+    assert r.redact_message("Xy7a bXy7 Xy7_z") == "Xy7a bXy7 Xy7_z"
+    assert r.redact("password Xy7") == "password Xy7"
+    # Its Basic form is long enough to be hidden anywhere.
+    assert r.redact("x" + b64("carol:Xy7") + "x") == "x<hidden>x"
+
+
+def test_a_one_or_two_character_secret_is_not_taken_for_words(r: Redactor) -> None:
+    r.register("ab")
+    assert r.redact_message("ab cd") == "ab cd"
+
+
+def test_forget_all_forgets_short_secrets_too(r: Redactor) -> None:
+    r.register("q9z")
+    assert r.redact_message("q9z") == "<hidden>"
+    r.forget_all()
+    assert r.redact_message("q9z") == "q9z"
+
+
+@pytest.mark.parametrize("name", ["httpcore.connection", "httpcore.http11", "httpcore.http2"])
+def test_httpcore_debug_records_are_redacted(name: str, caplog: pytest.LogCaptureFixture) -> None:
+    token = fresh("bearer")
+    redactor.register(token)
+    with caplog.at_level(logging.DEBUG, logger=name):
+        logging.getLogger(name).debug("send_request_headers.started request=%s", token)
+    [record] = caplog.records
+    assert record.getMessage() == "send_request_headers.started request=<hidden>"

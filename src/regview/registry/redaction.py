@@ -15,9 +15,11 @@ it is learned, and everything shown or logged passes through :data:`redactor` fi
   registry content included: content is changed only where it holds a known secret (a
   signature annotation full of base64 is left alone);
 * :meth:`Redactor.redact_message` also hides what is *shaped* like a credential (a JWT,
-  ``token=…``, ``password: …``). It is for messages and logs, never for content:
-  every :class:`~regview.registry.errors.RegistryError` is redacted this way, and so is
-  every ``-v`` record.
+  ``token=…``, ``password: …``), and a short secret (:data:`MIN_SHORT` to
+  :data:`MIN_LENGTH` - 1 characters) where it stands as a word of its own. It is for
+  messages and logs, never for content: every
+  :class:`~regview.registry.errors.RegistryError` is redacted this way, and so is every
+  ``-v`` record.
 
 The data a source returns (manifests, configs, tag lists) stays as the registry sent it.
 """
@@ -35,14 +37,19 @@ from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from regview.registry.credential import Credential
 
-__all__ = ["HIDDEN", "MIN_LENGTH", "RedactingFilter", "Redactor", "redactor"]
+__all__ = ["HIDDEN", "MIN_LENGTH", "MIN_SHORT", "RedactingFilter", "Redactor", "redactor"]
 
 HIDDEN = "<hidden>"
 """What a secret is replaced with, wherever it would be shown or logged."""
 
 MIN_LENGTH = 6
-"""Shorter secrets are not hidden on their own: they would blank out ordinary words (their
-base64 ``user:password`` form, which Basic auth sends, is still hidden)."""
+"""Shorter secrets are not hidden inside other text, nor in content at all: they would
+blank out ordinary words (their base64 ``user:password`` form, which Basic auth sends, is
+still hidden everywhere). Messages and logs hide them as whole words."""
+
+MIN_SHORT = 3
+"""The shortest secret a message hides as a word of its own (a password of one or two
+characters is no word that can be told from the message's own)."""
 
 _AUTHORIZATION = re.compile(
     # An Authorization header value: a token or base64 has a digit somewhere, so that
@@ -94,6 +101,8 @@ class Redactor:
         self._finder: re.Pattern[str] | None = None  # lower-cased secrets, case-sensitive
         self._lowered: tuple[str, ...] = ()
         self._windows: frozenset[str] = frozenset()  # every MIN_LENGTH-long piece of one
+        self._short: set[str] = set()  # MIN_SHORT to MIN_LENGTH - 1 characters
+        self._short_pattern: re.Pattern[str] | None = None  # as whole words
 
     # --- learning ------------------------------------------------------------------------
 
@@ -146,8 +155,18 @@ class Redactor:
             self._finder = None
             self._lowered = ()
             self._windows = frozenset()
+            self._short.clear()
+            self._short_pattern = None
 
     def _add(self, secrets: Iterable[str]) -> None:
+        secrets = set(secrets)
+        short = {s for s in secrets if MIN_SHORT <= len(s) < MIN_LENGTH} - self._short
+        if short:
+            with self._lock:
+                self._short |= short
+                words = "|".join(map(re.escape, sorted(self._short, key=len, reverse=True)))
+                # A word of its own: no letter, digit or ``_`` right before or after it.
+                self._short_pattern = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
         fresh = {s for s in secrets if len(s) >= MIN_LENGTH and s not in self._known}
         if not fresh:
             return
@@ -223,7 +242,11 @@ class Redactor:
         if "eyJ" in text:
             text = _JWT.sub(HIDDEN, text)
         text = _KEYED.sub(lambda m: f"{m.group(1)}{m.group(2)}{HIDDEN}", text)
-        return self.redact(text)
+        text = self.redact(text)
+        short = self._short_pattern
+        if short is not None:
+            text = short.sub(HIDDEN, text)
+        return text
 
     def redact_json(self, value: Any) -> Any:
         """A JSON-ready value with :meth:`redact` applied to every string (keys too)."""
@@ -261,8 +284,8 @@ class RedactingFilter(logging.Filter):
     """A :mod:`logging` filter that redacts every record's message like an error message.
 
     :data:`redactor` installs one on the ``regview``, ``regview.notebook`` and ``httpx``
-    loggers (httpx logs every request's URL at INFO); add it to a handler to cover other
-    loggers too.
+    loggers (httpx logs every request's URL at INFO) and on httpcore's (DEBUG); add it to
+    a handler to cover other loggers too.
     """
 
     def __init__(self, redactor: Redactor) -> None:
@@ -289,5 +312,15 @@ redactor = Redactor()
 applied to everything shown, ``redactor.redact_message(text)`` to messages and logs."""
 
 # A logger's filters see only the records logged on it (not its children's): name each.
-for _name in ("regview", "regview.notebook", "httpx"):
+# httpcore logs its connections and streams at DEBUG, each part on a logger of its own.
+for _name in (
+    "regview",
+    "regview.notebook",
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+):
     logging.getLogger(_name).addFilter(RedactingFilter(redactor))
