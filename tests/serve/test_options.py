@@ -50,6 +50,8 @@ def test_the_global_flags_become_the_apps_argv(
         "--proxy", "http://u:p@proxy.test:3128"
     ]
     assert settings_argv(parse("--proxy", "")) == ["--proxy", ""]  # direct, not unset
+    mirrors = ["--endpoint", "docker.io=http://127.0.0.1:5000", "--endpoint", "quay.io=https://m"]
+    assert settings_argv(parse(*mirrors)) == mirrors
 
 
 def test_the_app_command_is_python_m_regview_with_the_target_last() -> None:
@@ -83,6 +85,8 @@ def test_allow_delete_reaches_each_tabs_explorer() -> None:
         (["--password-stdin"], "--password-stdin"),
         (["--timeout", "0"], "--timeout must be positive"),
         (["--concurrency", "-1"], "--concurrency must be positive"),
+        (["--endpoint", "docker.io"], "--endpoint: 'docker.io' is not HOST=URL"),
+        (["--endpoint", "docker.io=ftp://x"], "--endpoint: endpoint for docker.io:"),
         (["--proxy", "socks5://u:hunter2@p:1"], "--proxy names a socks5 proxy"),
     ],
 )

@@ -227,3 +227,33 @@ def test_an_unusable_endpoint_override_is_a_usage_error(regview: Regview) -> Non
     result = run_with_endpoints(regview, "docker.io=ftp://127.0.0.1:1", "ratelimit", "alpine")
     assert result.failed().returncode == 2
     assert result.stderr.startswith("regview: $REGVIEW_ENDPOINTS: endpoint for docker.io:")
+
+
+def test_endpoint_flags_do_what_the_variable_does(hub: DockerHub, regview: Regview) -> None:
+    flags = [f"--endpoint={host}={url}" for host, url in hub.endpoints().items()]
+    result = regview(*flags, "tags", "--json", "alpine", plain_http=False).ok()
+    assert json.loads(result.stdout)["tags"] == ["latest", "3.20"]
+
+
+def test_an_endpoint_flag_wins_over_the_variable_for_its_host(
+    hub: DockerHub, regview: Regview
+) -> None:
+    # The variable sends docker.io nowhere useful; the flag puts it right, and the
+    # variable's auth.docker.io entry is kept.
+    env = f"docker.io=http://127.0.0.1:9,auth.docker.io={hub.endpoints()['auth.docker.io']}"
+    flag = f"docker.io={hub.endpoints()['docker.io']}"
+    result = run_with_endpoints(regview, env, "--endpoint", flag, "tags", "--json", "alpine")
+    assert json.loads(result.ok().stdout)["tags"] == ["latest", "3.20"]
+
+
+@pytest.mark.parametrize(
+    ("flag", "said"),
+    [
+        ("docker.io", "regview: --endpoint 'docker.io' is not HOST=URL"),
+        ("docker.io=ftp://127.0.0.1:1", "regview: --endpoint: endpoint for docker.io:"),
+    ],
+)
+def test_an_unusable_endpoint_flag_is_a_usage_error(regview: Regview, flag: str, said: str) -> None:
+    result = regview("--endpoint", flag, "ratelimit", "alpine", plain_http=False)
+    assert result.failed().returncode == 2
+    assert result.stderr.startswith(said), result.stderr

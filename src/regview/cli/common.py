@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
@@ -121,6 +122,14 @@ def add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="send requests through this http:// proxy, http://[USER:PASSWORD@]HOST:PORT "
         "(default: $HTTPS_PROXY, $HTTP_PROXY, $ALL_PROXY; $NO_PROXY and loopback go "
         "direct; '' for none)",
+    )
+    g.add_argument(
+        "--endpoint",
+        action="append",
+        default=d,
+        metavar="HOST=URL",
+        help="send what is meant for HOST (and its token realms' hosts, if given too) to "
+        "URL: a mirror, another address (repeatable; added to $REGVIEW_ENDPOINTS)",
     )
     g.add_argument(
         "--no-cache",
@@ -237,6 +246,7 @@ def settings_from_flags(args: argparse.Namespace) -> Settings:
         "auth_files": tuple(args.auth_file) if getattr(args, "auth_file", None) else None,
         "keymap_path": getattr(args, "keymap", None),
         "logger": log_request if args.verbose else None,
+        "endpoints": endpoints_from_flags(getattr(args, "endpoint", None)),
     }
     for flag, field in (
         ("concurrency", "concurrency"),
@@ -255,6 +265,32 @@ def settings_from_flags(args: argparse.Namespace) -> Settings:
         return Settings.from_environment(**values)
     except ValueError as exc:  # a bad proxy URL (InvalidProxy), or $REGVIEW_ENDPOINTS
         raise UsageError(str(exc)) from None
+
+
+def endpoints_from_flags(
+    flags: list[str] | None, environ: Mapping[str, str] | None = None
+) -> dict[str, str] | None:
+    """``--endpoint HOST=URL`` flags over ``$REGVIEW_ENDPOINTS`` (a flag wins for its
+    host); None without flags (the settings then read the variable themselves)."""
+    if not flags:
+        return None
+    from regview.registry.endpoints import ENDPOINTS_ENV, parse_endpoints
+
+    env = os.environ if environ is None else environ
+    try:
+        pairs = parse_endpoints(env.get(ENDPOINTS_ENV, ""))
+    except ValueError as exc:
+        raise UsageError(f"${ENDPOINTS_ENV}: {exc}") from None
+    for flag in flags:
+        if "=" not in flag:
+            raise UsageError(
+                f"--endpoint {flag!r} is not HOST=URL (e.g. docker.io=http://127.0.0.1:5000)"
+            )
+        try:
+            pairs.update(parse_endpoints(flag))
+        except ValueError as exc:
+            raise UsageError(f"--endpoint: {exc}") from None
+    return pairs
 
 
 def log_request(record: RequestRecord) -> None:

@@ -38,7 +38,7 @@ class Flag:
     flag: str
     dest: str
     kind: str  # "switch", "path", "paths" (repeatable), "count" (int > 0), "seconds" (> 0),
-    # "proxy" (a proxy URL, checked here)
+    # "proxy" (a proxy URL, checked here), "endpoints" (repeatable HOST=URL, checked here)
     help: str
 
 
@@ -46,6 +46,7 @@ PASSED_ON: tuple[Flag, ...] = (
     Flag("--plain-http", "plain_http", "switch", "use http:// only"),
     Flag("--insecure", "insecure", "switch", "skip TLS certificate verification"),
     Flag("--proxy", "proxy", "proxy", "send requests through this http:// proxy"),
+    Flag("--endpoint", "endpoint", "endpoints", "send what is meant for HOST to URL"),
     Flag("--no-cache", "no_cache", "switch", "neither read nor write the on-disk cache"),
     Flag("--cache-dir", "cache_dir", "path", "cache directory"),
     Flag("--concurrency", "concurrency", "count", "requests in flight per registry"),
@@ -114,6 +115,10 @@ def add_passthrough_flags(parser: argparse.ArgumentParser) -> None:
             group.add_argument(*names, dest=flag.dest, type=Path, help=flag.help)
         elif flag.kind == "proxy":
             group.add_argument(*names, dest=flag.dest, metavar="URL", help=flag.help)
+        elif flag.kind == "endpoints":
+            group.add_argument(
+                *names, dest=flag.dest, action="append", metavar="HOST=URL", help=flag.help
+            )
         else:
             number = int if flag.kind == "count" else float
             group.add_argument(*names, dest=flag.dest, type=number, help=flag.help)
@@ -146,6 +151,10 @@ def settings_argv(args: argparse.Namespace) -> list[str]:
         elif flag.kind == "proxy":
             _check_proxy(value)
             argv += [flag.flag, value]
+        elif flag.kind == "endpoints":
+            for pair in value:
+                _check_endpoint(pair)
+                argv += [flag.flag, pair]
         else:
             if value <= 0:
                 raise ServeUsageError(f"{flag.flag} must be positive")
@@ -160,6 +169,17 @@ def _check_proxy(url: str) -> None:
         ProxyRules.from_environment({}, url)
     except InvalidProxy as exc:
         raise ServeUsageError(str(exc)) from None
+
+
+def _check_endpoint(pair: str) -> None:
+    from regview.registry.endpoints import parse_endpoints
+
+    try:
+        if "=" not in pair:
+            raise ValueError(f"{pair!r} is not HOST=URL (e.g. docker.io=http://127.0.0.1:5000)")
+        parse_endpoints(pair)
+    except ValueError as exc:
+        raise ServeUsageError(f"--endpoint: {exc}") from None
 
 
 def check_passable(args: argparse.Namespace) -> None:
