@@ -1,8 +1,9 @@
 """The httpx client one registry (and its token realms) is spoken to with.
 
 Plain http goes through our own HTTP/1.1 pool (:mod:`regview.registry.http11`), https
-through httpx's transport with HTTP/2 when offered; TLS is verified against the system's
-trust store (``truststore``) unless ``--insecure``. Every request asks for
+through httpx's transport with HTTP/2 when offered, whose new connections send a first
+burst of requests at once (:mod:`regview.registry.h2_connection`); TLS is verified
+against the system's trust store (``truststore``) unless ``--insecure``. Every request asks for
 ``Accept-Encoding: identity``: a compressed answer is inflated by the transport, with
 the body cap applied to what comes out.
 
@@ -18,6 +19,7 @@ import ssl
 
 import httpx
 
+from regview.registry.h2_connection import fast_start_transport
 from regview.registry.http11 import DeferredTransport, Http11Transport, ProtocolRouter
 from regview.registry.proxies import Proxy
 from regview.registry.proxy_transport import ByProxy, ProxyErrors, tunnelling_transport
@@ -35,7 +37,7 @@ def _ssl_context(insecure: bool) -> ssl.SSLContext | bool:
 
 
 def _tls_context(insecure: bool) -> ssl.SSLContext:
-    """A context of our own for the HTTP/1.1 pool (httpcore sets ALPN on the one it gets)."""
+    """A context of our own for each pool (httpcore sets ALPN on the one it gets)."""
     context = _ssl_context(insecure)
     if isinstance(context, ssl.SSLContext):
         return context
@@ -70,8 +72,8 @@ def make_http_client(
     def httpx_transport(proxy: Proxy | None) -> httpx.AsyncBaseTransport:
         def build() -> httpx.AsyncBaseTransport:
             if proxy is None:
-                return httpx.AsyncHTTPTransport(
-                    verify=_ssl_context(settings.insecure), http2=_has_h2(), limits=limits
+                return fast_start_transport(
+                    _tls_context(settings.insecure), http2=_has_h2(), limits=limits
                 )
             return tunnelling_transport(
                 proxy, _tls_context(settings.insecure), http2=_has_h2(), limits=limits

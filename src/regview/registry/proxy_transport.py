@@ -24,6 +24,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from regview.registry.h2_connection import fast_start_transport
 from regview.registry.proxies import InvalidProxy, Proxy, ProxyRules
 
 __all__ = [
@@ -162,18 +163,9 @@ def tunnelling_transport(
     proxy: Proxy, ssl_context: ssl.SSLContext, *, http2: bool, limits: httpx.Limits
 ) -> httpx.AsyncHTTPTransport:
     """httpx's transport (HTTP/2 when offered) whose connections are tunnels via ``proxy``."""
-    transport = httpx.AsyncHTTPTransport(verify=ssl_context, http2=http2, limits=limits)
-    # httpx builds its pool without a network backend; ours is the one change needed.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=ssl_context,
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        http1=True,
-        http2=http2,
-        network_backend=_TunnelBackend(proxy),
+    return fast_start_transport(
+        ssl_context, http2=http2, limits=limits, network_backend=_TunnelBackend(proxy)
     )
-    return transport
 
 
 class ByProxy(httpx.AsyncBaseTransport):
@@ -234,9 +226,7 @@ class ProxyErrors(httpx.AsyncBaseTransport):
         except ProxyFailure:
             raise
         except httpx.ProxyError as exc:
-            raise ProxyFailure(
-                _refusal(proxy, target, _status_of(exc)), request=request
-            ) from None
+            raise ProxyFailure(_refusal(proxy, target, _status_of(exc)), request=request) from None
         except httpx.ConnectTimeout:
             raise ProxyFailure(
                 f"no connection to {target} through {proxy.named} in time: is the proxy "
