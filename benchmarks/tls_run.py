@@ -9,6 +9,12 @@ fixed ports (``--proxy-port`` and the next one: regview's cache is keyed by host
 Then it times ``regview inspect --json`` of every image (manifest + config each) cold,
 process included, ``--runs`` times each, alternating plain and TLS.
 
+Two TLS rows: "TLS, HTTP/2" addresses the loopback registry as a user would, so regview
+first tries it over plain http and switches to https (a connection and a request: 2
+round trips that a remote TLS registry never pays); "TLS, HTTP/2, https known" says
+the host is https with ``$REGVIEW_ENDPOINTS`` (``HOST=https://HOST``), so nothing is
+probed. Both have the same floor.
+
 Each cold run is followed by a warm one (the same command on the cache it left, no
 request): what regview costs besides the network. The floor of each is what no client
 can beat on one connection per request (plain) or one HTTP/2 connection (TLS): process
@@ -47,13 +53,15 @@ from tests.support.tls import make_certificate  # noqa: E402
 PY = sys.executable
 DEFAULT_PROXY_PORT = 15050
 #: Round trips on the floor: (connection handshake, TLS 1.3, manifests, configs).
-FLOOR_TRIPS = {"plain http": 3, "TLS, HTTP/2": 4}
+FLOOR_TRIPS = {"plain http": 3, "TLS, HTTP/2": 4, "TLS, HTTP/2, https known": 4}
 
 
 @dataclass
 class Run:
     label: str
     flags: list[str]
+    #: The registry is named as https in ``$REGVIEW_ENDPOINTS``: no plain-http probe.
+    https_known: bool = False
     seconds: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
     cpu_direct: list[float] = field(default_factory=list)
@@ -82,16 +90,19 @@ def tls_twin(plain: RegistryServer, workdir: Path) -> Iterator[RegistryServer]:
 
 
 def inspect_once(
-    host: str, refs_of: list[str], flags: list[str], cache_dir: Path
+    host: str, refs_of: list[str], flags: list[str], cache_dir: Path, https_known: bool = False
 ) -> tuple[float, float]:
     """One cold ``regview inspect --json``: (wall seconds, CPU seconds of the process)."""
     refs = [f"{host}/{content.IMAGES_REPO}:{t}" for t in refs_of]
+    env = peers.isolated_env()
+    if https_known:
+        env["REGVIEW_ENDPOINTS"] = f"{host}=https://{host}"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(
         [PY, "-m", "regview", *flags, "inspect", "--json", *refs, "--cache-dir", str(cache_dir)],
         capture_output=True,
-        env=peers.isolated_env(),
+        env=env,
         stdin=subprocess.DEVNULL,
         timeout=300,
     )
@@ -125,37 +136,47 @@ def measure(
 ) -> list[str]:
     """The report lines for plain http and TLS at ``rtt_ms``."""
     work = Path(tempfile.mkdtemp(prefix="regview-bench-tls-"))
-    rows = [Run("plain http", []), Run("TLS, HTTP/2", ["--insecure"])]
-    targets = {"plain http": plain, "TLS, HTTP/2": tls}
+    rows = [
+        Run("plain http", []),
+        Run("TLS, HTTP/2", ["--insecure"]),
+        Run("TLS, HTTP/2, https known", ["--insecure"], https_known=True),
+    ]
+    targets = {row.label: plain if row.label == "plain http" else tls for row in rows}
     try:
         start = startup()
         with (
             LatencyProxy(plain.host, rtt_ms, port=proxy_port) as plain_proxy,
             LatencyProxy(tls.host, rtt_ms, port=proxy_port + 1) as tls_proxy,
         ):
-            proxies = {"plain http": plain_proxy, "TLS, HTTP/2": tls_proxy}
+            proxies = {
+                row.label: plain_proxy if row.label == "plain http" else tls_proxy for row in rows
+            }
             for i in range(runs):
                 for row in rows:
                     server = targets[row.label]
                     cache_dir = work / f"{row.label}-{i}"
                     host = proxies[row.label].host
                     mark = server.mark()
-                    seconds, cpu = inspect_once(host, image_tags, row.flags, cache_dir)
+                    seconds, cpu = inspect_once(
+                        host, image_tags, row.flags, cache_dir, row.https_known
+                    )
                     row.requests.append(len(server.requests_since(mark)))
                     row.seconds.append(seconds)
                     row.cpu.append(cpu)
                     # The same again on the cache it left: no request, all the rest.
                     mark = server.mark()
-                    seconds, _cpu = inspect_once(host, image_tags, row.flags, cache_dir)
+                    seconds, _cpu = inspect_once(
+                        host, image_tags, row.flags, cache_dir, row.https_known
+                    )
                     row.warm_requests.append(len(server.requests_since(mark)))
                     row.warm.append(seconds)
         for i in range(runs):
             for row in rows:
                 cache_dir = work / f"direct-{row.label}-{i}"
                 host = targets[row.label].host
-                _, cpu = inspect_once(host, image_tags, row.flags, cache_dir)
+                _, cpu = inspect_once(host, image_tags, row.flags, cache_dir, row.https_known)
                 row.cpu_direct.append(cpu)
-                _, cpu = inspect_once(host, image_tags, row.flags, cache_dir)
+                _, cpu = inspect_once(host, image_tags, row.flags, cache_dir, row.https_known)
                 row.cpu_direct_warm.append(cpu)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -165,9 +186,10 @@ def measure(
         f"(median of {runs}; proxies on fixed ports {proxy_port}, {proxy_port + 1}; "
         f"load {load()}):"
     ]
-    for label, proxy in proxies.items():
+    for proxy in dict.fromkeys(proxies.values()):
         # Cold runs only open connections: a warm run sends nothing.
-        out.append(f"  {label:<12} latency proxy over {runs} cold runs: {proxy.stats}")
+        labels = " + ".join(label for label, p in proxies.items() if p is proxy)
+        out.append(f"  {labels} latency proxy over {runs} cold runs each: {proxy.stats}")
     for row in rows:
         trips = FLOOR_TRIPS[row.label]
         floor = start + trips * rtt_ms / 1000
