@@ -6,6 +6,10 @@ terminal before it sends ``DELETE /v2/REPO/manifests/DIGEST``. ``--yes`` skips t
 question (for scripts), ``--dry-run`` only says what would go. Without a terminal to ask
 on, and without either flag, it refuses before sending anything.
 
+Before it asks it also says what stays behind (:mod:`regview.delete_text`): the artifacts
+that refer to the digest (signatures, SBOMs, attestations), which are not deleted and
+are left without their image, and an index's child manifests.
+
 The question is written to standard error and the answer read from standard input when
 that is a terminal, else from ``/dev/tty`` (standard input may hold the password).
 """
@@ -94,7 +98,8 @@ def _target(text: str) -> tuple[str, str, str]:
 
 
 def describe(plan: DeletePlan) -> list[str]:
-    """What the plan deletes, in lines for a person (terminal-safe once printed)."""
+    """What the plan deletes and leaves behind, in lines for a person (terminal-safe)."""
+    from regview.delete_text import left_behind
     from regview.textsafe import visible
 
     lines = [
@@ -109,7 +114,24 @@ def describe(plan: DeletePlan) -> list[str]:
         lines.append("no other tag points to this digest")
     else:
         lines.append("no tag points to this digest")
+    lines.extend(visible(line, limit=4000) for line in left_behind(plan))
     return lines
+
+
+def _referrers_json(plan: DeletePlan) -> list[dict[str, Any]] | None:
+    """What refers to the digest and stays; None: it could not be looked up."""
+    if plan.referrers is None:
+        return None
+    return [
+        {
+            "digest": r.descriptor.digest,
+            "mediaType": r.descriptor.media_type,
+            "artifactType": r.descriptor.artifact_type,
+            "foundBy": r.found_by,
+            "tag": r.tag,
+        }
+        for r in plan.referrers
+    ]
 
 
 def plan_json(plan: DeletePlan, *, deleted: bool) -> dict[str, Any]:
@@ -123,6 +145,17 @@ def plan_json(plan: DeletePlan, *, deleted: bool) -> dict[str, Any]:
         "size": plan.size,
         "tags": list(plan.tags),
         "otherTags": list(plan.other_tags),
+        "referrers": _referrers_json(plan),
+        "referrersError": plan.referrers_error,
+        "childManifests": [
+            {
+                "digest": d.digest,
+                "mediaType": d.media_type,
+                "platform": str(d.platform) if d.platform is not None else None,
+            }
+            for d in plan.children
+        ],
+        "childManifestsError": plan.children_error,
         "deleted": deleted,
     }
 
@@ -149,9 +182,15 @@ async def _delete(pool: ClientPool, args: argparse.Namespace) -> int:
 
 def _prompt(plan: DeletePlan) -> str:
     n = len(plan.tags)
-    if n == 0:
-        return "Delete this untagged manifest? [y/N] "
-    return f"Delete this manifest and its {n:,} tag{'s' if n != 1 else ''}? [y/N] "
+    what = (
+        "this untagged manifest"
+        if n == 0
+        else f"this manifest and its {n:,} tag{'s' if n != 1 else ''}"
+    )
+    left = len(plan.referrers or ())
+    if left:
+        what += f", leaving {left:,} artifact{'s' if left != 1 else ''} without their image"
+    return f"Delete {what}? [y/N] "
 
 
 def _report(plan: DeletePlan, args: argparse.Namespace, *, deleted: bool) -> int:

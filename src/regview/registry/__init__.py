@@ -17,8 +17,10 @@ here; the submodules are the implementation. Nothing here imports Textual or Jup
   platforms and date), :func:`diff_images` (two :class:`ImageSnapshot` compared, as
   :func:`read_image_snapshot` reads them), and the layer listing in :mod:`regview.registry.layers`
   (:class:`LayerIndexer`, :func:`merge_layers`, :func:`read_file`).
-* **Delete**: :meth:`RegistryClient.plan_delete` says which digest and tags would go (a
-  :class:`DeletePlan`), :meth:`RegistryClient.delete` deletes that manifest by digest.
+* **Delete**: :meth:`RegistryClient.plan_delete` says which digest and tags would go, and
+  what stays behind (the :class:`FoundReferrer` artifacts that refer to it, an index's
+  children), in a :class:`DeletePlan`; :meth:`RegistryClient.delete` deletes that manifest
+  by digest.
 * **Errors**: every failure is a :class:`RegistryError` whose message says what went wrong
   and what to do; the hierarchy is documented in :mod:`regview.registry.errors`.
 * **Secrets**: :data:`redactor` (a :class:`Redactor`) knows every credential and token the
@@ -117,6 +119,7 @@ from regview.registry.reference import (
     parse_target,
     repository_name,
 )
+from regview.registry.referrers import FoundReferrer
 from regview.registry.settings import RequestRecord, Settings
 from regview.registry.source import FetchedConfig, FetchedManifest, RateLimit, Source, Stats
 from regview.registry.tag_info import (
@@ -164,6 +167,7 @@ __all__ = [
     "FetchedManifest",
     "FileChange",
     "FileCopy",
+    "FoundReferrer",
     "HistoryEntry",
     "ImageConfig",
     "ImageDiff",

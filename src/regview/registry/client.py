@@ -89,7 +89,7 @@ class RegistryClient:
         self._manifests = Manifests(self._session)
         self._blobs = Blobs(self._session)
         self._referrers = Referrers(self._session, self._manifests)
-        self._deletes = Deletes(self._session, self._manifests)
+        self._deletes = Deletes(self._session, self._manifests, self._referrers)
 
     # --- Source properties -------------------------------------------------------------
 
@@ -234,14 +234,14 @@ class RegistryClient:
         """Referrers API when offered, else the ``sha256-<hex>`` tag schema, plus cosign tags."""
         return await self._referrers.find(repository, digest)
 
-
     # --- delete ------------------------------------------------------------------------
 
     async def plan_delete(
         self, repository: str, reference: str, *, concurrency: int = PLAN_CONCURRENCY
     ) -> DeletePlan:
         """What deleting a tag or digest would remove: its digest (a HEAD, not the cache)
-        and every tag of the repository on that digest. Nothing is deleted."""
+        and every tag of the repository on that digest; and what it would leave behind:
+        the artifacts that refer to it, an index's child manifests. Nothing is deleted."""
         return await self._deletes.plan(repository, reference, concurrency=concurrency)
 
     async def delete(self, plan: DeletePlan) -> None:

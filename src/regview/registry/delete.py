@@ -7,7 +7,12 @@ goes before anything does:
    ``Accept`` types, whatever the cache holds), reads the repository's tag list anew and
    resolves each tag in it, at most ``concurrency`` at a time, through the cache (an
    answer younger than ``tag_ttl``, else a HEAD), and returns a :class:`DeletePlan`: the
-   digest, and every tag that points at it and will go with it.
+   digest, and every tag that points at it and will go with it. It also says what the
+   delete leaves behind: the artifacts that refer to the digest (signatures, SBOMs,
+   attestations, found as :class:`~regview.registry.referrers.Referrers` finds them, the
+   tag list at hand sparing probes for tags that do not exist), which stay without their
+   image; and, for an index, its child manifests, which stay too. A failure to find
+   those out does not stop the plan: it is written in it, and the person decides.
 2. :meth:`Deletes.delete` sends ``DELETE`` for the plan's digest. Distribution deletes a
    manifest by digest only, and removes every tag on it; deleting "a tag" is deleting
    that manifest.
@@ -26,17 +31,21 @@ import asyncio
 from dataclasses import dataclass
 
 from regview.natural import sort_tags
+from regview.registry import media_types as mt
 from regview.registry import tag_list
 from regview.registry.digests import is_digest, short_digest
 from regview.registry.errors import (
     AuthError,
     Denied,
     NotFound,
+    RegistryError,
     ServerError,
     Unsupported,
 )
 from regview.registry.manifests import Manifests
+from regview.registry.models import Descriptor, ImageIndex
 from regview.registry.reference import validate_tag
+from regview.registry.referrers import FoundReferrer, Referrers
 from regview.registry.session import Session
 from regview.registry.urls import repo_path
 
@@ -53,6 +62,13 @@ class DeletePlan:
     ``tags`` holds every tag of the repository that pointed at ``digest`` when the plan
     was made (the tag asked for among them), in natural order; ``other_tags`` those
     besides the one asked for. ``listed`` is every tag the repository had then.
+
+    ``referrers`` are the manifests whose ``subject`` is ``digest`` (signatures, SBOMs,
+    attestations): the delete leaves them, and the tags that hold them, in place, without
+    their image. None when they could not be looked up; ``referrers_error`` then says why.
+    ``children`` are the manifests an index lists (its platform images, attestations): the
+    delete removes the index only, and they stay; ``children_error`` says why they are
+    not known when the index could not be read.
     """
 
     registry: str
@@ -63,6 +79,15 @@ class DeletePlan:
     size: int
     tags: tuple[str, ...]
     listed: tuple[str, ...] = ()
+    referrers: tuple[FoundReferrer, ...] | None = None
+    referrers_error: str | None = None
+    children: tuple[Descriptor, ...] = ()
+    children_error: str | None = None
+
+    @property
+    def is_index(self) -> bool:
+        """The manifest is an image index (or a Docker manifest list)."""
+        return mt.is_index(self.media_type)
 
     @property
     def other_tags(self) -> tuple[str, ...]:
@@ -78,17 +103,19 @@ class DeletePlan:
 class Deletes:
     """Plans and sends manifest deletes for one registry's session."""
 
-    def __init__(self, session: Session, manifests: Manifests) -> None:
+    def __init__(self, session: Session, manifests: Manifests, referrers: Referrers) -> None:
         self._session = session
         self._manifests = manifests
+        self._referrers = referrers
 
     async def plan(
         self, repository: str, reference: str, *, concurrency: int = PLAN_CONCURRENCY
     ) -> DeletePlan:
-        """The digest ``reference`` names now, and every tag that goes with it.
+        """The digest ``reference`` names now, every tag that goes with it, and what stays.
 
         Raises :class:`NotFound` when the reference does not exist, and the registry's
         error when a tag cannot be resolved (nothing is deleted without knowing what goes).
+        Referrers and an index's children that cannot be read are written in the plan.
         """
         if not is_digest(reference):
             validate_tag(reference)
@@ -112,7 +139,11 @@ class Deletes:
                     return False  # deleted since the list was read
             return found.digest == target.digest
 
-        found = await asyncio.gather(*(points_here(t) for t in listed))
+        found, (referrers, referrers_error), (children, children_error) = await asyncio.gather(
+            asyncio.gather(*(points_here(t) for t in listed)),
+            self._referrers_of(repository, target.digest, set(listed)),
+            self._children_of(repository, target),
+        )
         tags = [t for t, here in zip(listed, found, strict=True) if here]
         if not is_digest(reference) and reference not in tags:
             tags.append(reference)  # a tag the list did not show yet
@@ -125,7 +156,36 @@ class Deletes:
             size=target.size,
             tags=tuple(sort_tags(set(tags))),
             listed=tuple(listed),
+            referrers=referrers,
+            referrers_error=referrers_error,
+            children=children,
+            children_error=children_error,
         )
+
+    async def _referrers_of(
+        self, repository: str, digest: str, listed: set[str]
+    ) -> tuple[tuple[FoundReferrer, ...] | None, str | None]:
+        """What refers to ``digest``; or None and why it could not be found out."""
+        try:
+            found = await self._referrers.find_where(repository, digest, tags=listed)
+        except RegistryError as exc:
+            return None, str(exc)
+        return tuple(found), None
+
+    async def _children_of(
+        self, repository: str, target: Descriptor
+    ) -> tuple[tuple[Descriptor, ...], str | None]:
+        """The manifests an index lists (cached by digest, else one GET); () for an image."""
+        if not mt.is_index(target.media_type):
+            return (), None
+        try:
+            fetched = await self._manifests.manifest(repository, target.digest)
+        except RegistryError as exc:
+            return (), str(exc)
+        index = fetched.manifest
+        if not isinstance(index, ImageIndex):
+            return (), f"{short_digest(target.digest)} is not an index as its type says"
+        return index.manifests, None
 
     async def _listed(self, repository: str) -> list[str]:
         tags: list[str] = []

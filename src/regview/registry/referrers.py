@@ -5,12 +5,18 @@ Found three ways, merged by digest: the OCI 1.1 referrers API
 "referrers tag schema" (an index tagged ``sha256-<hex>``); plus cosign's tags
 (``sha256-<hex>.sig``, ``.att``, ``.sbom``). Where a listing leaves ``artifactType``
 out, it is read from the referrer's own manifest (not on registries that meter pulls).
+
+:meth:`Referrers.find_where` also says how each was found and which tag holds it, for
+those (a guarded delete) that must say what a deleted image leaves behind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Literal
 
 from regview.registry import media_types as mt
 from regview.registry.digests import parse_digest
@@ -22,7 +28,7 @@ from regview.registry.responses import content_type, error_for
 from regview.registry.session import Session
 from regview.registry.urls import repo_path, segment
 
-__all__ = ["Referrers"]
+__all__ = ["FoundReferrer", "Referrers"]
 
 _COSIGN_SUFFIXES = {
     ".sig": mt.COSIGN_SIGNATURE,
@@ -31,6 +37,24 @@ _COSIGN_SUFFIXES = {
 }
 #: Longest tag a registry accepts.
 _TAG_MAX = 128
+
+
+#: How a referrer was found: the referrers API, the ``sha256-<hex>`` tag schema index,
+#: or a cosign ``sha256-<hex>.sig``/``.att``/``.sbom`` tag.
+FoundBy = Literal["referrers-api", "referrers-tag", "cosign-tag"]
+
+
+@dataclass(frozen=True, slots=True)
+class FoundReferrer:
+    """A referrer, how it was found, and the tag that holds it (None: the API lists it).
+
+    ``tag`` is the tag schema's index tag (``sha256-<hex>``, which lists the referrer)
+    or cosign's tag (``sha256-<hex>.sig``, which names it).
+    """
+
+    descriptor: Descriptor
+    found_by: FoundBy
+    tag: str | None = None
 
 
 class Referrers:
@@ -43,16 +67,34 @@ class Referrers:
 
     async def find(self, repository: str, digest: str) -> list[Descriptor]:
         """Referrers API when offered, else the ``sha256-<hex>`` tag schema, plus cosign tags."""
+        return [f.descriptor for f in await self.find_where(repository, digest)]
+
+    async def find_where(
+        self, repository: str, digest: str, *, tags: Collection[str] | None = None
+    ) -> list[FoundReferrer]:
+        """As :meth:`find`, saying for each referrer how it was found and which tag holds it.
+
+        ``tags``, when given, is the repository's tag list, read just before: a tag-schema
+        or cosign tag not in it is not asked for (most images have none, and each probe is
+        a request).
+        """
         parse_digest(digest)
-        found: dict[str, Descriptor] = {}
+        found: dict[str, FoundReferrer] = {}
         listed = await self._via_api(repository, digest)
-        if listed is None:
-            listed = await self._via_tag(repository, digest)
-        for d in listed:
-            found.setdefault(d.digest, d)
-        for d in await self._cosign_tags(repository, digest):
-            found.setdefault(d.digest, d)
-        return await self._with_artifact_types(repository, list(found.values()))
+        if listed is not None:
+            for d in listed:
+                found.setdefault(d.digest, FoundReferrer(d, "referrers-api"))
+        else:
+            tag = digest.replace(":", "-")
+            if tags is None or tag in tags:
+                for d in await self._via_tag(repository, tag):
+                    found.setdefault(d.digest, FoundReferrer(d, "referrers-tag", tag))
+        for d in await self._cosign_tags(repository, digest, tags):
+            found.setdefault(d.digest, FoundReferrer(d, "cosign-tag", d.annotations["regview.tag"]))
+        typed = await self._with_artifact_types(repository, [f.descriptor for f in found.values()])
+        return [
+            dataclasses.replace(f, descriptor=d) for f, d in zip(found.values(), typed, strict=True)
+        ]
 
     async def _with_artifact_types(
         self, repository: str, referrers: list[Descriptor]
@@ -101,8 +143,7 @@ class Referrers:
             return None
         raise error_for(response, "referrers")
 
-    async def _via_tag(self, repository: str, digest: str) -> list[Descriptor]:
-        tag = digest.replace(":", "-")
+    async def _via_tag(self, repository: str, tag: str) -> list[Descriptor]:
         try:
             if self._session.meters_pulls:
                 # Most images have no referrers: find out with a HEAD, which is not a pull.
@@ -116,11 +157,15 @@ class Referrers:
             return []
         return list(fetched.manifest.manifests)
 
-    async def _cosign_tags(self, repository: str, digest: str) -> list[Descriptor]:
+    async def _cosign_tags(
+        self, repository: str, digest: str, tags: Collection[str] | None = None
+    ) -> list[Descriptor]:
         base = digest.replace(":", "-")
 
         async def probe(suffix: str, artifact_type: str) -> Descriptor | None:
             tag = base + suffix
+            if tags is not None and tag not in tags:
+                return None
             try:
                 d = await self._manifests.resolve(repository, tag)
             except NotFound:

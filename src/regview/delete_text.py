@@ -1,0 +1,106 @@
+"""What a delete leaves behind, in lines for a person: ``regview delete`` prints them
+before it asks, and the explorer's delete question shows them.
+
+A registry deletes one manifest: the artifacts that refer to it (signatures, SBOMs,
+attestations) stay, without their image, and so do the tags that hold them; an index's
+child manifests stay too. Lines hold the registry's text (artifact types, tags) as is:
+make them terminal-safe (:func:`regview.textsafe.visible`) or escape them before showing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from regview.registry import DeletePlan, Descriptor, FoundReferrer, media_types, short_digest
+
+__all__ = ["SHOWN", "artifact_label", "left_behind", "short_tag"]
+
+#: Referrers (and child manifests) named one by one; the rest are counted.
+SHOWN = 10
+#: Characters of an artifact type shown (it comes from the registry).
+_TYPE_LIMIT = 100
+_DIGEST_TAG = re.compile(r"(sha256|sha512)-([0-9a-f]{64,128})(.*)", re.DOTALL)
+
+
+def _short(digest: str) -> str:
+    return short_digest(digest) + "…"
+
+
+def short_tag(tag: str) -> str:
+    """``sha256-0123456789ab….sig`` for a tag named after a digest; other tags as they are."""
+    m = _DIGEST_TAG.fullmatch(tag)
+    if m is None:
+        return tag[:_TYPE_LIMIT]
+    return f"{m.group(1)}-{m.group(2)[:12]}…{m.group(3)[:_TYPE_LIMIT]}"
+
+
+def _article(name: str) -> str:
+    return "an" if name[:1].lower() in "aeiou" or name.startswith(("SPDX", "SBOM")) else "a"
+
+
+def artifact_label(artifact_type: str | None) -> str:
+    """``a cosign signature``, ``an SPDX SBOM``; ``a signature of type T`` for a type
+    without a name of its own; ``an artifact of unknown type`` without one."""
+    if not artifact_type:
+        return "an artifact of unknown type"
+    name = media_types.short_name(artifact_type)
+    if name != artifact_type:
+        return f"{_article(name)} {name}"
+    kind = media_types.referrer_kind(artifact_type)
+    kind = "SBOM" if kind == "sbom" else kind
+    return f"{_article(kind)} {kind} of type {artifact_type[:_TYPE_LIMIT]}"
+
+
+def _referrer(found: FoundReferrer) -> str:
+    label = artifact_label(found.descriptor.artifact_type)
+    where = f"referrer {_short(found.descriptor.digest)}"
+    if found.found_by == "cosign-tag" and found.tag is not None:
+        where = f"tag {short_tag(found.tag)}"
+    elif found.found_by == "referrers-tag" and found.tag is not None:
+        where += f", listed in tag {short_tag(found.tag)}"
+    return f"{label} ({where})"
+
+
+def _child(d: Descriptor) -> str:
+    if d.is_attestation:  # buildx's, listed as unknown/unknown
+        name = "an attestation"
+    elif d.platform is not None:
+        name = str(d.platform)
+    else:
+        name = media_types.short_name(d.media_type)[:_TYPE_LIMIT]
+    return f"{name} ({_short(d.digest)})"
+
+
+def _listed(items: list[str], total: int) -> str:
+    more = f" and {total - SHOWN:,} more" if total > SHOWN else ""
+    return ", ".join(items[:SHOWN]) + more
+
+
+def left_behind(plan: DeletePlan) -> list[str]:
+    """Lines on what deleting ``plan`` leaves in place: referrers, an index's children."""
+    lines: list[str] = []
+    subject = _short(plan.digest)
+    if plan.referrers is None:
+        why = plan.referrers_error or "not looked up"
+        lines.append(f"could not check for artifacts that refer to it ({why})")
+    elif plan.referrers:
+        n = len(plan.referrers)
+        verb = "refers" if n == 1 else "refer"
+        noun = "artifact" if n == 1 else "artifacts"
+        items = [_referrer(r) for r in plan.referrers[:SHOWN]]
+        lines.append(
+            f"{n:,} {noun} {verb} to {subject} and will be left without their image: "
+            + _listed(items, n)
+        )
+        indexes = sorted({r.tag for r in plan.referrers if r.found_by == "referrers-tag" and r.tag})
+        for tag in indexes:
+            lines.append(f"tag {short_tag(tag)} stays, listing the referrers of a deleted image")
+    if plan.is_index:
+        if plan.children_error is not None:
+            lines.append(f"could not read the child manifests of the index ({plan.children_error})")
+        elif plan.children:
+            n = len(plan.children)
+            noun = "child manifest stays" if n == 1 else "child manifests stay"
+            items = [_child(d) for d in plan.children[:SHOWN]]
+            lines.append(f"only the index is deleted: its {n:,} {noun}: " + _listed(items, n))
+    return lines
