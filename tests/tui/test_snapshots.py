@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from regview.registry import DeletePlan
+from regview.registry import DeletePlan, Descriptor, FoundReferrer, Platform
 from regview.registry.errors import Denied, ServerError
 from regview.registry.settings import Settings
 from regview.tui.app import RegviewApp, create_app
@@ -125,20 +125,55 @@ def test_hostile(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]
     _check(snap_compare, create_app(source), size, quiet=True)
 
 
+_SUBJECT = "sha256:" + "3f" * 32
+_TAG_SCHEMA = "sha256-" + "3f" * 32
+_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 _PLAN = DeletePlan(
     registry="registry.test",
     repository="team/app",
     reference="v1.2",
-    digest="sha256:" + "3f" * 32,
+    digest=_SUBJECT,
     media_type="application/vnd.oci.image.index.v1+json",
     size=1_234,
     tags=("[bold]x[/]", "latest", "stable", "v1.2"),
+    referrers=(
+        FoundReferrer(
+            Descriptor(
+                _OCI_MANIFEST,
+                "sha256:" + "a1" * 32,
+                700,
+                artifact_type="application/vnd.dev.cosign.simplesigning.v1+json",
+            ),
+            "cosign-tag",
+            _TAG_SCHEMA + ".sig",
+        ),
+        FoundReferrer(
+            Descriptor(
+                _OCI_MANIFEST, "sha256:" + "b2" * 32, 800, artifact_type="application/spdx+json"
+            ),
+            "referrers-tag",
+            _TAG_SCHEMA,
+        ),
+        FoundReferrer(
+            Descriptor(_OCI_MANIFEST, "sha256:" + "c3" * 32, 900, artifact_type="[red]evil[/]"),
+            "referrers-tag",
+            _TAG_SCHEMA,
+        ),
+    ),
+    children=(
+        Descriptor(_OCI_MANIFEST, "sha256:" + "d4" * 32, 500, platform=Platform("linux", "amd64")),
+        Descriptor(
+            _OCI_MANIFEST, "sha256:" + "e5" * 32, 500, platform=Platform("linux", "arm64", "v8")
+        ),
+    ),
 )
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_confirm_delete(snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]) -> None:
-    """The question names the digest and every tag that goes (a hostile one as text)."""
+    """The question names the digest, every tag that goes (a hostile one as text), the
+    artifacts that refer to it and the index's children, which stay (a hostile artifact
+    type as text)."""
     from regview.tui.screens.confirm_delete import ConfirmDeleteScreen
 
     app = create_app(FakeSource(layouts), repository="team/app")

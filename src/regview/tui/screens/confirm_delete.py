@@ -1,8 +1,10 @@
-"""``D`` (with ``--allow-delete``): are you sure? Names the digest and every tag that goes.
+"""``D`` (with ``--allow-delete``): are you sure? Names the digest and every tag that goes,
+and what stays behind: the artifacts that refer to it, an index's child manifests (the
+lines ``regview delete`` prints, from :mod:`regview.delete_text`).
 
 The screen only asks: it dismisses with True (``y``) or False (``n``, Esc), and the
-explorer deletes. Names and tags come from the registry, so they are shown as text,
-never read as markup.
+explorer deletes; a question too long for the terminal scrolls. Names, tags and artifact
+types come from the registry, so they are shown as text, never read as markup.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from regview.delete_text import left_behind
 from regview.registry import DeletePlan
 from regview.tui.bindings import CONFIRM_DELETE_BINDINGS
 from regview.tui.text import human_size, literal
@@ -47,8 +50,10 @@ def plan_text(plan: DeletePlan) -> Text:
     else:
         others = plan.other_tags
         if others:
-            text.append(f"These {len(tags):,} tags all point to it and are deleted with it:\n",
-                        style="bold red")
+            text.append(
+                f"These {len(tags):,} tags all point to it and are deleted with it:\n",
+                style="bold red",
+            )
         else:
             text.append("This tag points to it and is deleted with it:\n", style="bold")
         for i, tag in enumerate(tags[:SHOWN_TAGS]):
@@ -57,8 +62,12 @@ def plan_text(plan: DeletePlan) -> Text:
             text.append_text(literal(tag, limit=100, style="yellow"))
         if len(tags) > SHOWN_TAGS:
             text.append(f" and {len(tags) - SHOWN_TAGS:,} more")
-    text.append("\n\nThe registry deletes the manifest by digest; this cannot be undone.",
-                style="dim")
+    for i, line in enumerate(left_behind(plan)):
+        text.append("\n" if i else "\n\n")
+        text.append_text(literal(line, limit=0, style="yellow"))
+    text.append(
+        "\n\nThe registry deletes the manifest by digest; this cannot be undone.", style="dim"
+    )
     return text
 
 
@@ -72,7 +81,8 @@ class ConfirmDeleteScreen(ModalScreen[bool]):
         self.plan = plan
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="delete-body") as body:
+        # Scrolls (arrows, PgUp/PgDn) when what is left behind does not fit.
+        with VerticalScroll(id="delete-body") as body:
             body.border_title = "Delete?"
             body.border_subtitle = "y deletes · n or Esc keeps it"
             yield Static(plan_text(self.plan), id="delete-text")
