@@ -19,15 +19,18 @@ from typing import Any
 
 import httpx
 import pytest
+from rich.text import Text
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from regview.registry import NotFound, RegistryClient, Settings
 from regview.tui.app import RegviewApp, create_app
 from regview.tui.screens.confirm_delete import ConfirmDeleteScreen
-from tests.support import images
+from tests.support import artifacts, images
 from tests.support.cli import CliResult, Credentials, Regview, base_env
 from tests.support.publish import (
     SKOPEO,
+    HttpPusher,
     run_parallel,
     skopeo_copy_args,
     skopeo_env,
@@ -41,6 +44,12 @@ pytestmark = pytest.mark.integration
 
 ONE = images.small_image("delete-one")
 TWO = images.small_image("delete-two")
+# An image with what refers to it (tests/fixtures/artifacts): an SPDX SBOM and an in-toto
+# attestation listed by the referrers tag schema, a cosign signature under its .sig tag.
+SIGNED = images.small_image("delete-signed")
+BY_SIGNED = artifacts.build(SIGNED)
+SCHEMA_TAG = "sha256-" + SIGNED.digest.removeprefix("sha256:")
+INDEX = images.oci_index("delete-index")
 MANIFEST_ACCEPT = ", ".join(
     [
         "application/vnd.oci.image.manifest.v1+json",
@@ -76,7 +85,9 @@ def refusing_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Regi
 
 @pytest.fixture(scope="module")
 def layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return images.write_layout(tmp_path_factory.mktemp("delete-layout"), {"one": ONE, "two": TWO})
+    tagged = {"one": ONE, "two": TWO, "signed": SIGNED, "index": INDEX}
+    tagged |= {name: m for name, m in BY_SIGNED.items() if name != "cyclonedx"}
+    return images.write_layout(tmp_path_factory.mktemp("delete-layout"), tagged)
 
 
 def publish(server: RegistryServer, layout: Path, tagged: Mapping[str, str]) -> str:
@@ -86,6 +97,26 @@ def publish(server: RegistryServer, layout: Path, tagged: Mapping[str, str]) -> 
         [skopeo_copy_args(f"oci:{layout}:{image}", server.ref(repo, tag)) for tag, image in
          tagged.items()]
     )
+    return repo
+
+
+def publish_signed(server: RegistryServer, layout: Path) -> str:
+    """A new repository: SIGNED as ``latest`` and ``v1``, the SBOM and the attestation by
+    digest plus the ``sha256-<hex>`` index listing them (as oras does on a registry
+    without the referrers API), the signature as ``sha256-<hex>.sig`` (as cosign does)."""
+    repo = publish(server, layout, {"latest": "signed", "v1": "signed"})
+    run_parallel(
+        [
+            skopeo_copy_args(f"oci:{layout}:spdx", server.ref(repo, BY_SIGNED["spdx"].digest)),
+            skopeo_copy_args(
+                f"oci:{layout}:attestation", server.ref(repo, BY_SIGNED["attestation"].digest)
+            ),
+            skopeo_copy_args(f"oci:{layout}:signature", server.ref(repo, SCHEMA_TAG + ".sig")),
+        ]
+    )
+    index = images.referrers_index(SIGNED, [BY_SIGNED["spdx"], BY_SIGNED["attestation"]])
+    with HttpPusher(server.url) as pusher:
+        pusher.put_manifest(repo, SCHEMA_TAG, index.raw, index.media_type)
     return repo
 
 
@@ -168,7 +199,8 @@ def test_the_plan_heads_the_named_tag_reads_the_list_anew_and_caches_the_rest(
             assert entry.status == 200
     assert not [e for e in sent if e.method == "DELETE"]
     assert skopeo_tags(delete_registry, repo) == ["a", "b"]
-    # Asked again at once: b comes from the cache; a (named) and the list are asked anew.
+    # Asked again at once: b comes from the cache; a (named) and the list are asked anew,
+    # and what refers to a: the referrers API (404 here), no tag (none is listed).
     mark = delete_registry.mark()
     again = regview("delete", "--dry-run", "--json", delete_registry.ref(repo, "a")).ok().json()
     assert again["tags"] == ["a", "b"]
@@ -176,6 +208,7 @@ def test_the_plan_heads_the_named_tag_reads_the_list_anew_and_caches_the_rest(
     assert [(e.method, e.path) for e in sent] == [
         ("HEAD", f"/v2/{repo}/manifests/a"),
         ("GET", f"/v2/{repo}/tags/list"),
+        ("GET", f"/v2/{repo}/referrers/{ONE.digest}"),
     ]
 
 
@@ -287,6 +320,124 @@ def test_a_user_without_delete_rights_is_told(
     assert skopeo_inspect(ref, creds=token_credentials.pair) == before
 
 
+# --------------------------------------------------------------------------- what stays
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+def _short(digest: str) -> str:
+    return digest[: len("sha256:") + 12] + "…"
+
+
+SHORT_SCHEMA_TAG = SCHEMA_TAG[: len("sha256-") + 12] + "…"
+SIGNED_REFERRERS = [
+    {
+        "digest": BY_SIGNED["spdx"].digest,
+        "mediaType": OCI_MANIFEST,
+        "artifactType": "application/spdx+json",
+        "foundBy": "referrers-tag",
+        "tag": SCHEMA_TAG,
+    },
+    {
+        "digest": BY_SIGNED["attestation"].digest,
+        "mediaType": OCI_MANIFEST,
+        "artifactType": "application/vnd.in-toto+json",
+        "foundBy": "referrers-tag",
+        "tag": SCHEMA_TAG,
+    },
+    {
+        # cosign's .sig tag names a simple-signing signature, whatever the manifest says.
+        "digest": BY_SIGNED["signature"].digest,
+        "mediaType": OCI_MANIFEST,
+        "artifactType": "application/vnd.dev.cosign.simplesigning.v1+json",
+        "foundBy": "cosign-tag",
+        "tag": SCHEMA_TAG + ".sig",
+    },
+]
+SIGNED_LINE = (
+    f"3 artifacts refer to {_short(SIGNED.digest)} and will be left without their image: "
+    f"an SPDX SBOM (referrer {_short(BY_SIGNED['spdx'].digest)}, listed in tag "
+    f"{SHORT_SCHEMA_TAG}), an in-toto attestation (referrer "
+    f"{_short(BY_SIGNED['attestation'].digest)}, listed in tag {SHORT_SCHEMA_TAG}), "
+    f"a cosign signature (tag {SHORT_SCHEMA_TAG}.sig)"
+)
+
+
+def test_the_plan_names_what_refers_to_the_image_and_the_delete_leaves_it(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish_signed(delete_registry, layout)
+    mark = delete_registry.mark()
+    dry = regview("delete", "--dry-run", "--json", delete_registry.ref(repo, "latest")).ok()
+    doc = dry.json()
+    assert (doc["digest"], doc["tags"]) == (SIGNED.digest, ["latest", "v1"])
+    assert doc["referrers"] == SIGNED_REFERRERS
+    assert doc["referrersError"] is None
+    assert doc["childManifests"] == []
+    assert SIGNED_LINE in dry.stderr.splitlines()
+    assert f"tag {SHORT_SCHEMA_TAG} stays, listing the referrers of a deleted image" in dry.stderr
+    # distribution 2.8 has no referrers API: it answered 404, and the tag schema was read.
+    api = [e for e in delete_registry.requests_since(mark) if "/referrers/" in e.path]
+    assert [(e.method, e.path, e.status) for e in api] == [
+        ("GET", f"/v2/{repo}/referrers/{SIGNED.digest}", 404)
+    ]
+    assert deletes_sent(delete_registry, mark) == []
+
+    mark = delete_registry.mark()
+    done = regview("delete", "--yes", "--json", delete_registry.ref(repo, "latest")).ok().json()
+    assert done["deleted"] is True
+    assert done["referrers"] == SIGNED_REFERRERS
+    # Only the image: its referrers are not deleted with it, nor the tags that hold them.
+    assert deletes_sent(delete_registry, mark) == [f"/v2/{repo}/manifests/{SIGNED.digest}"]
+    for gone in (SIGNED.digest, "latest", "v1"):
+        assert manifest_status(delete_registry, repo, gone) == 404
+    for name in ("spdx", "attestation", "signature"):
+        assert manifest_status(delete_registry, repo, BY_SIGNED[name].digest) == 200
+    assert skopeo_tags(delete_registry, repo) == [SCHEMA_TAG, SCHEMA_TAG + ".sig"]
+    left = delete_registry.client.get(
+        f"/v2/{repo}/manifests/{SCHEMA_TAG}", headers={"Accept": MANIFEST_ACCEPT}
+    ).json()
+    assert [m["digest"] for m in left["manifests"]] == [
+        BY_SIGNED["spdx"].digest,
+        BY_SIGNED["attestation"].digest,
+    ]
+
+
+def test_an_image_nothing_refers_to_says_nothing_more(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one"})
+    result = regview("delete", "--dry-run", "--json", delete_registry.ref(repo, "a")).ok()
+    assert result.json()["referrers"] == []
+    assert "refer" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.strip()]) == 2
+
+
+def test_deleting_an_index_says_its_children_stay_and_they_do(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"multi": "index"})
+    amd64, arm64, att_amd64, att_arm64 = INDEX.children
+    dry = regview("delete", "--dry-run", "--json", delete_registry.ref(repo, "multi")).ok()
+    assert dry.json()["childManifests"] == [
+        {"digest": amd64.digest, "mediaType": OCI_MANIFEST, "platform": "linux/amd64"},
+        {"digest": arm64.digest, "mediaType": OCI_MANIFEST, "platform": "linux/arm64/v8"},
+        {"digest": att_amd64.digest, "mediaType": OCI_MANIFEST, "platform": "unknown/unknown"},
+        {"digest": att_arm64.digest, "mediaType": OCI_MANIFEST, "platform": "unknown/unknown"},
+    ]
+    assert (
+        "only the index is deleted: its 4 child manifests stay: "
+        f"linux/amd64 ({_short(amd64.digest)}), linux/arm64/v8 ({_short(arm64.digest)}), "
+        f"an attestation ({_short(att_amd64.digest)}), an attestation ({_short(att_arm64.digest)})"
+    ) in dry.stderr.splitlines()
+    mark = delete_registry.mark()
+    regview("delete", "--yes", delete_registry.ref(repo, "multi")).ok()
+    assert deletes_sent(delete_registry, mark) == [f"/v2/{repo}/manifests/{INDEX.digest}"]
+    assert manifest_status(delete_registry, repo, INDEX.digest) == 404
+    for child in INDEX.children:
+        assert manifest_status(delete_registry, repo, child.digest) == 200
+
+
 # --------------------------------------------------------------------------- the question
 
 
@@ -319,6 +470,16 @@ def test_asks_on_the_terminal_and_yes_deletes(
     assert status == 0, text
     assert "Delete this manifest and its 2 tags?" in text
     assert skopeo_tags(delete_registry, repo) == ["c"]
+
+
+def test_the_question_says_how_many_artifacts_are_left_without_their_image(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish_signed(delete_registry, layout)
+    status, text = _in_terminal(regview, delete_registry.ref(repo, "v1"), "n")
+    assert status == 1
+    assert "Delete this manifest and its 2 tags, leaving 3 artifacts without their image?" in text
+    assert skopeo_tags(delete_registry, repo) == ["latest", SCHEMA_TAG, SCHEMA_TAG + ".sig", "v1"]
 
 
 # --------------------------------------------------------------------------- the client
@@ -403,6 +564,28 @@ async def test_the_explorer_deletes_only_when_allowed_and_after_asking(
         assert deletes_sent(delete_registry, mark) == [f"/v2/{repo}/manifests/{ONE.digest}"]
         assert list(app.main.tags.list.items) == ["c"]  # the tags pane refreshed
     assert skopeo_tags(delete_registry, repo) == ["c"]
+
+
+async def test_the_explorer_question_names_what_refers_to_the_image(
+    delete_registry: RegistryServer, layout: Path, tmp_path: Path
+) -> None:
+    repo = publish_signed(delete_registry, layout)
+    app = _explorer(delete_registry, tmp_path, repo, allow_delete=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _on_tag(pilot, app, "latest")
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDeleteScreen)
+        shown = app.screen.query_one("#delete-text", Static).content
+        assert isinstance(shown, Text)
+        assert SIGNED_LINE in shown.plain.splitlines()
+        assert "3 artifacts refer to" in screen_text(app)  # on the screen, not only in it
+        mark = delete_registry.mark()
+        await pilot.press("y")
+        await settle(pilot, rounds=4)
+        assert deletes_sent(delete_registry, mark) == [f"/v2/{repo}/manifests/{SIGNED.digest}"]
+    for name in ("spdx", "attestation", "signature"):
+        assert manifest_status(delete_registry, repo, BY_SIGNED[name].digest) == 200
 
 
 async def test_the_explorer_tells_when_the_registry_refuses(
