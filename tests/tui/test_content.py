@@ -187,9 +187,21 @@ async def test_find_next_previous_and_go_to_in_a_large_file(view_source: FakeSou
         await pilot.press("n", "N")
         await settle(pilot)
         assert view.match == (hits[1], 6)
+        assert "search wrapped" not in screen_text(app)
+        # Back past the top: wraps to the last one in the file.
+        await pilot.press("N", "N")
+        await settle(pilot)
+        last = BIG.rfind(b"000 of")
+        assert view.match == (last, 6)
+        last_line = BIG.count(b"\n", 0, last) + 1
+        assert f"at line {last_line:,} · search wrapped" in screen_text(app)
+        await pilot.press("n")  # and forward past the end: to the first again
+        await settle(pilot)
+        assert view.match == (hits[0], 6)
+        assert "at line 1 · search wrapped" in screen_text(app)
         await pilot.press("slash", *"NOT THERE", "enter")
         await settle(pilot)
-        assert "not found below" in screen_text(app)
+        assert "NOT THERE not found" in screen_text(app)
         await pilot.press("colon", *"99999", "enter")
         await settle(pilot)
         text = screen_text(app)
@@ -423,3 +435,49 @@ async def test_a_failed_read_says_why_in_one_line(view_source: FakeSource) -> No
         assert "/etc/x is not in the image (deleted by layer 2)" in text
         assert "   1 some bytes" in text
         assert "Traceback" not in text
+
+
+async def test_search_waits_for_the_stream_wraps_and_escape_stops_it(
+    view_source: FakeSource,
+) -> None:
+    gate = asyncio.Event()
+    head = b"".join(b"early %d\n" % i for i in range(50))
+    tail = b"".join(b"later %d\n" % i for i in range(50)) + b"the needle\n" + b"end\n"
+
+    async def produce(write: Write) -> None:
+        write(head)
+        await gate.wait()
+        write(tail)
+
+    app = create_app(view_source, repository="view/app", reference="v1")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        source = SpooledContent("stream.txt", len(head) + len(tail), produce)
+        screen = ContentScreen(source, name_hint="stream.txt")
+        await app.push_screen(screen)
+        await pilot.pause(0.3)
+        # A search for what has not come waits for it, saying so (not "not found").
+        await pilot.press("slash", *"nothing", "enter")
+        await pilot.pause(0.3)
+        assert "searching for nothing…" in screen_text(app)
+        assert "not found" not in screen_text(app)
+        await pilot.press("escape")  # stops the search, stays in the viewer
+        await pilot.pause(0.2)
+        assert app.screen is screen
+        assert "search stopped" in screen_text(app)
+        await pilot.press("slash", *"needle", "enter")
+        await pilot.pause(0.1)
+        await pilot.press("N")  # backward from the top: must wrap to the end
+        await pilot.pause(0.3)
+        assert "searching for needle…" in screen_text(app)
+        assert "Esc stops" in screen_text(app)
+        gate.set()
+        await settle(pilot)
+        at = (head + tail).index(b"needle")
+        assert screen.view.match == (at, 6)
+        line = (head + tail).count(b"\n", 0, at) + 1
+        assert line == 101  # by hand: 50 early, 50 later, then the needle
+        assert "needle at line 101 · search wrapped" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ContentScreen)

@@ -1,5 +1,5 @@
-"""Snapshots of the content viewer: the text view, the hex view and the save prompt, at
-120x40 and 80x24 (look at each SVG as a PNG before accepting it).
+"""Snapshots of the content viewer: the text view, the hex view, the save prompt and a
+search that wrapped, at 120x40 and 80x24 (look at each SVG as a PNG before accepting it).
 
 Update with ``pytest tests/tui/test_content_snapshots.py --snapshot-update``.
 """
@@ -81,3 +81,10 @@ def test_hex_view(snap_compare: SnapCompare, content_layouts: Path,
 def test_save_prompt(snap_compare: SnapCompare, content_layouts: Path,
                      size: tuple[int, int]) -> None:
     _check(snap_compare, content_layouts, size, "etc/hostile.txt", "s")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_wrapped(snap_compare: SnapCompare, content_layouts: Path,
+                        size: tuple[int, int]) -> None:
+    # "os" is first on line 3: N from there has none above, so it wraps to line 7.
+    _check(snap_compare, content_layouts, size, "app/main.py", "slash", "o", "s", "enter", "N")

@@ -11,7 +11,7 @@ import pytest
 
 from regview.content.hexdump import hex_row, parse_hex_query, row_count
 from regview.content.line_index import BLOCK, MAX_LINE_BYTES, LineIndex, read_lines
-from regview.content.search import find_backward, find_forward
+from regview.content.search import WINDOW, Hit, find_backward, find_forward, search
 from regview.content.sniff import lexer_for_name, looks_binary
 from regview.content.source import SpooledContent
 
@@ -167,4 +167,101 @@ async def test_search_forward_waits_and_backward_reads_back() -> None:
     assert await find_backward(spool, b"needle", second, ignore_case=True) == len(body)
     assert await find_backward(spool, b"needle", len(body), ignore_case=True) is None
     assert await find_backward(spool, b"aN", second + 1) == second - 1
+    await spool.aclose()
+
+
+class _Reads:
+    """A source that records how many bytes each read asked for (memory per read)."""
+
+    def __init__(self, inner: SpooledContent) -> None:
+        self.inner = inner
+        self.lengths: list[int] = []
+
+    title = property(lambda self: self.inner.title)
+    size = property(lambda self: self.inner.size)
+    received = property(lambda self: self.inner.received)
+    done = property(lambda self: self.inner.done)
+    error = property(lambda self: self.inner.error)
+
+    async def read(self, offset: int, length: int) -> bytes:
+        self.lengths.append(length)
+        return await self.inner.read(offset, length)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _gated(first: bytes, rest: bytes) -> tuple[SpooledContent, asyncio.Event]:
+    gate = asyncio.Event()
+
+    async def produce(write: Write) -> None:
+        write(first)
+        await gate.wait()
+        for i in range(0, len(rest), 100_000):
+            write(rest[i : i + 100_000])
+            await asyncio.sleep(0)
+
+    return SpooledContent("t", len(first) + len(rest), produce), gate
+
+
+async def test_backward_from_the_top_waits_for_the_stream_and_wraps_to_the_end() -> None:
+    first = b"a" * 1000 + b"needle" + b"b" * 500
+    # Matches past the first window (the last one straddles a window boundary of the
+    # backward pass: the rest starts at len(first)).
+    rest = b"c" * (2 * WINDOW) + b"needle" + b"d" * (WINDOW - 3) + b"needle" + b"e" * 7
+    body = first + rest
+    last = body.rfind(b"needle")
+    assert last == len(first) + 3 * WINDOW + 3  # by hand: c's, needle, d's
+    spool, gate = _gated(first, rest)
+    source = _Reads(spool)
+    await spool.read(0, len(first))
+    seen: list[int] = []
+    pending = asyncio.ensure_future(
+        search(source, b"needle", 0, forward=False, progress=seen.append)
+    )
+    await asyncio.sleep(0.05)
+    assert not pending.done()  # the end has not come: no answer yet, not "not found"
+    gate.set()
+    assert await pending == Hit(last, wrapped=True)
+    assert seen  # it told how far it was
+    assert max(source.lengths) <= WINDOW + len(b"needle") - 1
+    # Backward from just after the first match: that one, not wrapped.
+    assert await search(source, b"needle", 1001, forward=False) == Hit(1000, wrapped=False)
+    # Backward from the first match itself: wraps to the last.
+    assert await search(source, b"needle", 1000, forward=False) == Hit(last, wrapped=True)
+    await spool.aclose()
+
+
+async def test_forward_wraps_to_the_top_and_not_found_waits_for_the_end() -> None:
+    first = b"x" * 50 + b"Needle" + b"y" * 5000
+    rest = b"z" * (WINDOW + 10)
+    spool, gate = _gated(first, rest)
+    await spool.read(0, len(first))
+    # From past the only match: to the end (which must come), then from the top.
+    pending = asyncio.ensure_future(search(spool, b"needle", 60, forward=True, ignore_case=True))
+    missing = asyncio.ensure_future(search(spool, b"absent", 0, forward=True))
+    missing_back = asyncio.ensure_future(search(spool, b"absent", 3000, forward=False))
+    await asyncio.sleep(0.05)
+    assert not pending.done() and not missing.done() and not missing_back.done()
+    gate.set()
+    assert await pending == Hit(50, wrapped=True)
+    assert await missing is None
+    assert await missing_back is None
+    # The match itself, searched again forward from it: found there, not wrapped.
+    assert await search(spool, b"needle", 50, forward=True, ignore_case=True) == Hit(50, False)
+    # Case matters when the query has capitals: "NEEDLE" is not there.
+    assert await search(spool, b"NEEDLE", 0, forward=False) is None
+    await spool.aclose()
+
+
+async def test_the_wrapped_part_of_a_forward_search_stops_where_it_began() -> None:
+    body = b"ab" * 10 + b"needle" + b"." * 100
+    spool = _spool(body)
+    # The only match starts at 20: a search from 21 wraps and finds it; one bounded by
+    # stop=20 must not (a match at the bound belongs to the first part).
+    assert await search(spool, b"needle", 21, forward=True) == Hit(20, wrapped=True)
+    assert await find_forward(spool, b"needle", 0, stop=20) is None
+    assert await find_forward(spool, b"needle", 0, stop=21) == 20
+    assert await find_backward(spool, b"needle", len(body), floor=21) is None
+    assert await find_backward(spool, b"needle", len(body), floor=20) == 20
     await spool.aclose()

@@ -5,7 +5,9 @@ as bytes arrive (the line under the title: bytes of size, then text or binary). 
 
 * ``/`` then text finds it (a query without capitals ignores ASCII case); in the hex
   view, pairs of hex digits (``7f 45 4c 46``) find those bytes and ``'text`` finds text;
-  ``n``/``N`` the next and previous match;
+  ``n``/``N`` the next and previous match. Both directions wrap (the status says
+  "search wrapped") and wait for bytes still arriving, showing how far they are; Esc
+  stops a search. "not found" is said only once the whole file was searched;
 * ``:`` goes to a line (text) or an offset (hex: decimal, or ``0x…``);
 * ``x`` switches between text and the hex dump;
 * ``s`` saves the file to a path the user types (default: its base name, sanitised),
@@ -19,6 +21,7 @@ another screen (a blob, a referrer) opens the viewer the same way.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -28,11 +31,11 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from regview.content.hexdump import parse_hex_query
 from regview.content.save_target import SaveRefused, SaveTarget, default_name, save_content
-from regview.content.search import find_backward, find_forward, smart_case
+from regview.content.search import search, smart_case
 from regview.content.sniff import lexer_for_name
 from regview.content.source import ContentSource
 from regview.tui.bindings import CONTENT_BINDINGS
@@ -107,6 +110,10 @@ class ContentScreen(Screen[None]):
         #: The last query found: (needle, ignore case), and where it was.
         self.search_query: tuple[bytes, bool] | None = None
         self.saved: Path | None = None
+        #: The query being searched for (shown), while a search runs.
+        self._searching: Text | None = None
+        self._search_said = 0.0
+        self._search_worker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="content-title")
@@ -203,7 +210,7 @@ class ContentScreen(Screen[None]):
             if needle is None:
                 return
             self.search_query = needle
-            self._find(forward=True, again=False)
+            self._search_worker = self._find(forward=True, again=False)
         elif prompt == "goto":
             self._goto(typed)
 
@@ -218,10 +225,10 @@ class ContentScreen(Screen[None]):
         return smart_case(text.encode("utf-8"))
 
     def action_find_next(self) -> None:
-        self._find(forward=True, again=True)
+        self._search_worker = self._find(forward=True, again=True)
 
     def action_find_previous(self) -> None:
-        self._find(forward=False, again=True)
+        self._search_worker = self._find(forward=False, again=True)
 
     @work(group="content-search", exclusive=True, exit_on_error=False)
     async def _find(self, *, forward: bool, again: bool) -> None:
@@ -235,25 +242,63 @@ class ContentScreen(Screen[None]):
         else:
             here = await view.offset_of_row(view.top_row)
         shown = literal(needle.decode("utf-8", "replace"), limit=60)
-        self.say(Text.assemble("searching for ", shown, "…"))
-        if forward:
-            start = here + 1 if again and view.match is not None else here
-            found = await find_forward(self.source, needle, start, ignore_case=ignore)
-        else:
-            found = await find_backward(self.source, needle, here, ignore_case=ignore)
+        self._searching = shown
+        self._search_said = 0.0
+        self._say_searching(None)
+        start = here + 1 if forward and again and view.match is not None else here
+        try:
+            hit = await search(
+                self.source,
+                needle,
+                start,
+                forward=forward,
+                ignore_case=ignore,
+                progress=self._say_searching,
+            )
+        finally:
+            if self._searching is shown:  # (not a search that replaced this one)
+                self._searching = None
         if get_current_worker().is_cancelled:
             return
-        if found is None:
-            where = "below" if forward else "above"
-            self.say(Text.assemble(shown, f" not found {where}", style="yellow"))
+        if hit is None:
+            self.say(self._not_found(shown))
             return
+        found = hit.offset
         while view.index.fed < found + len(needle) and not view.complete:
             await view.index_grew()  # the line index has not reached the match yet
         view.show_match(found, len(needle))
         row = await view.row_of(found)
         view.show_row(row)
         what = f"line {row + 1:,}" if view.mode == "text" else f"offset 0x{found:x}"
-        self.say(Text.assemble(shown, f" at {what} · n next · N previous", style=""))
+        said = Text.assemble(shown, f" at {what}")
+        if hit.wrapped:
+            said.append(" · search wrapped", style="yellow")
+        said.append(" · n next · N previous")
+        self.say(said)
+
+    def _say_searching(self, reached: int | None) -> None:
+        """``searching for x… 12.3 MB of 50.0 MB · Esc stops``, at most ten times a second."""
+        if self._searching is None:
+            return
+        now = time.monotonic()
+        if reached is not None and now - self._search_said < 0.1:
+            return
+        self._search_said = now
+        said = Text.assemble("searching for ", self._searching, "…")
+        if reached is not None:
+            size = self.source.size
+            said.append(f" {human_size(reached)}")
+            if size is not None:
+                said.append(f" of {human_size(size)}")
+        said.append(" · Esc stops", style="dim")
+        self.say(said)
+
+    def _not_found(self, shown: Text) -> Text:
+        """Said once every byte was searched (or every byte that came, if the read failed)."""
+        said = Text.assemble(shown, " not found", style="yellow")
+        if self.source.error is not None:
+            said.append(f" in the {human_size(self.source.received)} read (the read failed)")
+        return said
 
     @work(group="content-goto", exclusive=True, exit_on_error=False)
     async def _goto(self, typed: str) -> None:
@@ -324,6 +369,12 @@ class ContentScreen(Screen[None]):
     def action_back(self) -> None:
         if self.prompt is not None:
             self._close_prompt()
+            return
+        worker = self._search_worker
+        if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            worker.cancel()  # a search waiting for the stream: stop it, stay here
+            self._searching = None
+            self.say("search stopped")
             return
         self.app.pop_screen()
 
