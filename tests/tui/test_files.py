@@ -20,12 +20,14 @@ from regview.registry.layers.toc import LayerToc
 from regview.registry.models import Descriptor
 from regview.registry.oci_layout import OciLayoutSource
 from regview.tui.app import RegviewApp, create_app
+from regview.tui.screens.content import ContentScreen
 from regview.tui.screens.files import FilesScreen, LayerTarget
 from regview.tui.screens.main import MainScreen
 from regview.tui.widgets.file_tree import MAX_CHILDREN, FileTreeView, FsNode
 from regview.tui.widgets.filter_input import FilterInput
 from tests.tui.fakes import FakeSource
 from tests.tui.helpers import details_text, screen_text, settle
+from tests.tui.layouts import AMD64_LAYERS
 
 
 @pytest.fixture
@@ -146,7 +148,9 @@ async def test_merged_view_attributes_every_path(file_source: FakeSource) -> Non
         assert screen.file_tree.node("var/cache/.wh.big.bin") is None
 
 
-async def test_find_then_enter_shows_the_path_in_the_tree(file_source: FakeSource) -> None:
+async def test_find_then_enter_opens_a_file_and_shows_a_directory_in_the_tree(
+    file_source: FakeSource,
+) -> None:
     app = create_app(file_source, repository="files/app", reference="v1")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -163,13 +167,39 @@ async def test_find_then_enter_shows_the_path_in_the_tree(file_source: FakeSourc
         assert "3 of " in screen_text(app) and "paths match" in screen_text(app)
         await pilot.press("enter")  # to the list
         assert app.focused is flat
-        await pilot.press("end", "enter")  # /usr/bin/app: shown in the tree
+        await pilot.press("end", "enter")  # /usr/bin/app, a file: the viewer, at once
+        await settle(pilot)
+        viewer = app.screen
+        assert isinstance(viewer, ContentScreen), type(viewer)
+        assert viewer.source.title == "/usr/bin/app"
+        top_copy = AMD64_LAYERS[2][0]  # the last layer wrote it: its bytes are shown
+        assert top_copy[0] == "usr/bin/app" and isinstance(top_copy[1], bytes)
+        assert await viewer.source.read(0, 1 << 20) == top_copy[1]
+        await pilot.press("escape")  # back to the list of matches, as it was
+        await settle(pilot)
+        assert app.screen is screen and screen.flat == "filter"
+        assert app.focused is flat and screen.filter_input.value == "bin/"
+        await pilot.press("t")  # the file under the cursor, shown in the tree
+        await settle(pilot)
+        assert screen.flat is None and app.focused is screen.file_view
+        cursor = screen.file_view.cursor_node
+        assert cursor is not None and cursor.data is not None
+        assert cursor.data.path == "usr/bin/app"
+        await pilot.press("slash", *"bin/", "enter", "end")
+        await settle(pilot)
+        assert screen.flat == "filter" and app.focused is flat
+        # A directory among the matches: Enter shows it in the tree.
+        await pilot.press("slash", "backspace")
+        await settle(pilot)
+        shown = [flat.items[flat.item_at(r)] for r in range(flat.row_count)]
+        assert shown[:2] == ["/bin", "/bin/link"], shown
+        await pilot.press("enter", "home", "enter")
         await settle(pilot)
         assert screen.flat is None
         assert app.focused is screen.file_view
         cursor = screen.file_view.cursor_node
         assert cursor is not None and cursor.data is not None
-        assert cursor.data.path == "usr/bin/app"
+        assert cursor.data.path == "bin"
         await pilot.press("slash", "escape")  # Esc in the input: back to the tree
         assert screen.flat is None and app.focused is screen.file_view
 
@@ -187,6 +217,13 @@ async def test_largest_files(file_source: FakeSource) -> None:
         assert list(flat.items[:3]) == ["/lib/libc.so", "/usr/bin/app", "/bin/sh"]
         assert "/var/cache/big.bin" not in flat.items  # deleted: not in the image
         assert "largest files" in screen_text(app)
+        await pilot.press("enter")  # the largest: a file, opened in the viewer
+        await settle(pilot)
+        assert isinstance(app.screen, ContentScreen), type(app.screen)
+        assert app.screen.source.title == "/lib/libc.so"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and screen.flat == "largest"
         await pilot.press("escape")
         assert screen.flat is None
         await pilot.press("escape")
@@ -389,7 +426,7 @@ async def test_a_huge_directory_is_added_a_page_at_a_time(file_source: FakeSourc
         await settle(pilot)
         assert [screen.flat_list.items[screen.flat_list.item_at(r)]
                 for r in range(screen.flat_list.row_count)] == ["/data/f59999"]
-        await pilot.press("enter", "enter")
+        await pilot.press("enter", "t")  # to the list, then show the file in the tree
         await settle(pilot)
         cursor = screen.file_view.cursor_node
         assert cursor is not None and cursor.data is not None

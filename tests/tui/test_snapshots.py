@@ -250,6 +250,15 @@ def test_files_wasted(snap_compare: SnapCompare, file_layouts: Path,
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_files_find_opens_a_file(snap_compare: SnapCompare, file_layouts: Path,
+                                 size: tuple[int, int]) -> None:
+    app = create_app(FakeSource(file_layouts), repository="files/app", reference="v1")
+    # Find "bin/" in the merged filesystem; Enter on /usr/bin/app opens the viewer.
+    keys = ["j", "f", "slash", "b", "i", "n", "/", "enter", "end", "enter"]
+    _check(snap_compare, app, size, keys)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_files_one_layer(snap_compare: SnapCompare, file_layouts: Path,
                          size: tuple[int, int]) -> None:
     app = create_app(FakeSource(file_layouts), repository="files/app", reference="v1")

@@ -133,6 +133,10 @@ FILES_BINDINGS: list[Binding] = [
     Binding("c", "layers", "Changes",
             tooltip="Layer changes (Enter on a layer: only its changes)", id="files.layers"),
     Binding("y", "copy_path", "Copy path", show=False, id="files.copy-path"),
+    # Enter on a file of a flat list opens it; this shows where it is instead.
+    Binding("t", "show_in_tree", "In tree", show=False,
+            tooltip="Show the match (or largest file) under the cursor in the tree",
+            id="files.in-tree"),
 ]
 
 #: The content viewer (Enter on a file): the screen's keys, then the view's.

@@ -8,15 +8,17 @@ nothing partial). A cached TOC opens at once. Then:
 * in the merged view, the layer that last wrote each path and whether it added, changed
   or deleted it (deleted paths are shown struck through);
 * ``/`` finds paths by substring over the flat list of every entry, in a worker;
-* ``L`` lists the largest files; Enter on a match shows it in the tree;
+* ``L`` lists the largest files; in these flat lists Enter opens a file in the viewer,
+  and on a directory (or a deleted path) shows it in the tree, as ``t`` does on any;
 * ``c`` (merged view) tells what each layer added, changed, deleted and hid; Enter on a
   layer shows the tree of only what that layer wrote (Esc: every layer again);
 * ``w`` (merged view) lists dive's inefficient files: bytes wasted, the layers holding
   each copy, who deleted it (:mod:`regview.registry.efficiency`);
 * ``y`` copies the path under the cursor;
 * Enter on a file opens it in the viewer (:mod:`regview.tui.screens.content`), read
-  with :func:`~regview.registry.layers.read_file` into a spool as it streams (Enter on a
-  match of a flat list first shows it in the tree; Enter again opens it).
+  with :func:`~regview.registry.layers.read_file` into a spool as it streams; from a
+  flat list (matches of ``/``, the largest files) too, and Esc in the viewer comes
+  back to that list.
 
 A layer read whole whose uncompressed content does not match the image config's
 ``rootfs.diff_ids`` is refused: the view shows the error instead of its files.
@@ -74,6 +76,7 @@ from regview.tui.widgets.file_tree import (
     PathList,
     Resized,
     shown_paths,
+    viewable,
 )
 from regview.tui.widgets.filter_input import FilterInput
 from regview.tui.widgets.inefficient_files import InefficientFilesTable
@@ -490,6 +493,18 @@ class FilesScreen(Screen[None]):
     @on(VirtualList.Selected)
     def _flat_selected(self, event: VirtualList.Selected) -> None:
         node = self.flat_list.nodes[event.index]
+        if viewable(node):  # a file opens in the viewer, as in the tree; Esc: this list
+            self._show_info(node)
+            self.open_file(node)
+            return
+        self._show_in_tree(node)
+
+    def action_show_in_tree(self) -> None:
+        node = self.flat_list.highlighted_node if self.flat in ("filter", "largest") else None
+        if node is not None:
+            self._show_in_tree(node)
+
+    def _show_in_tree(self, node: FsNode) -> None:
         self._close_flat()
         self.file_view.reveal(node.path)
         self._show_info(node)
@@ -564,6 +579,8 @@ class FilesScreen(Screen[None]):
             return self.file_tree is not None
         if action in ("layers", "wasted"):
             return self.merged is not None
+        if action == "show_in_tree":
+            return self.flat in ("filter", "largest")
         return True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
