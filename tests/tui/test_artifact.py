@@ -13,6 +13,7 @@ from textual.widgets import Footer, Static
 from regview.tui.app import RegviewApp, create_app
 from regview.tui.screens.artifact import ArtifactScreen, PackageList
 from regview.tui.screens.files import FilesScreen
+from regview.tui.widgets.filter_input import FilterInput
 from regview.tui.widgets.manifest_tree import ManifestTree, NodeData
 from tests.support import artifact_layout as al
 from tests.support.artifacts import FIXTURES
@@ -63,8 +64,9 @@ async def open_referrer(pilot: Pilot[int], digest: str) -> ArtifactScreen:
 
 
 def rows(screen: ArtifactScreen, width: int = 200) -> list[str]:
+    """The rows shown, in order (under a filter, only the matching packages)."""
     plist = screen.query_one(PackageList)
-    return [plist.render_row(i, width).plain for i in range(plist.row_count)]
+    return [plist.render_row(plist.item_at(r), width).plain for r in range(plist.row_count)]
 
 
 async def test_b_on_an_spdx_referrer_shows_its_packages(built: tuple[Path, dict[str, str]]) -> None:
@@ -265,3 +267,72 @@ async def test_a_blob_that_does_not_match_its_digest_is_refused(
         text = screen_text(pilot.app)  # type: ignore[arg-type]
         assert "does not match its digest" in text
         assert "evilssl" not in text and screen.decoded is None
+
+
+async def test_slash_filters_the_packages_and_escape_clears(
+    built: tuple[Path, dict[str, str]],
+) -> None:
+    root, digests = built
+    async with _app(root).run_test(size=(120, 40)) as pilot:
+        screen = await open_referrer(pilot, digests["spdx"])
+        plist = screen.query_one(PackageList)
+        await pilot.press("slash")
+        assert isinstance(pilot.app.focused, FilterInput)
+        assert "3 packages" in screen_text(pilot.app)  # type: ignore[arg-type]
+        # By purl, any case: only left-pad is an npm package (sbom.spdx.json).
+        await pilot.press(*"NPM")
+        await settle(pilot)
+        assert [r.split()[0] for r in rows(screen)] == ["left-pad"]
+        assert "1 of 3 packages" in screen_text(pilot.app)  # type: ignore[arg-type]
+        assert "left-pad  version 1.3.0" in screen_text(pilot.app)  # type: ignore[arg-type]
+        # By license (openssl's is Apache-2.0), and by version (acme-api's is 1.4.0).
+        for query, names in (("apache", ["openssl"]), ("1.4", ["acme-api"])):
+            screen.filter_input.value = query
+            await settle(pilot)
+            assert [r.split()[0] for r in rows(screen)] == names, query
+        screen.filter_input.value = "nothing like it"
+        await settle(pilot)
+        assert plist.row_count == 0
+        text = screen_text(pilot.app)  # type: ignore[arg-type]
+        assert "0 of 3 packages" in text and "no match" in text
+        await pilot.press("escape")  # in the input: clears and hides it
+        await settle(pilot)
+        assert plist.row_count == 3 and pilot.app.focused is plist
+        assert not screen.has_class("-filtering")
+        # Enter keeps the filter and goes to the table; Esc there clears it, then leaves.
+        await pilot.press("slash", *"left", "enter")
+        await settle(pilot)
+        assert pilot.app.focused is plist and plist.row_count == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is screen and plist.row_count == 3
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, ArtifactScreen)
+
+
+async def test_the_filter_of_a_hundred_thousand_packages_counts_them(
+    built: tuple[Path, dict[str, str]],
+) -> None:
+    root, digests = built
+    async with _app(root).run_test(size=(80, 24)) as pilot:
+        screen = await open_referrer(pilot, digests["big"])
+        await pilot.press("slash", *"pkg-09999")
+        await settle(pilot)
+        # pkg-099990 to pkg-099999: ten of the 100,000 names (big_sbom).
+        assert [r.split()[0] for r in rows(screen)] == [f"pkg-0{n}" for n in range(99990, 100_000)]
+        assert "10 of 100,000 packages" in screen_text(pilot.app)  # type: ignore[arg-type]
+
+
+async def test_a_hostile_package_found_by_the_filter_is_shown_as_text(
+    built: tuple[Path, dict[str, str]],
+) -> None:
+    root, digests = built
+    async with _app(root).run_test(size=(120, 40)) as pilot:
+        screen = await open_referrer(pilot, digests["hostile"])
+        await pilot.press("slash", *"script")
+        await settle(pilot)
+        shown = rows(screen)
+        assert len(shown) == 1 and shown[0].startswith("<script>alert(1)</script>")
+        text = screen_text(pilot.app)  # type: ignore[arg-type]
+        assert "1 of " in text and "\x1b" not in text

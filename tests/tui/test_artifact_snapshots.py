@@ -1,5 +1,6 @@
-"""Snapshots of the blob screen: an SBOM's package table, an attestation, a signature and
-a hostile SBOM, at 120x40 and 80x24 (look at each SVG as a PNG before accepting).
+"""Snapshots of the blob screen: an SBOM's package table (and filtered), an attestation, a
+signature and a hostile SBOM, at 120x40 and 80x24 (look at each SVG as a PNG before
+accepting).
 
 Update with ``pytest tests/tui/test_artifact_snapshots.py --snapshot-update``.
 """
@@ -66,3 +67,14 @@ def test_artifact_screen_raw(
     root, digests = built
     app = create_app(FakeSource(root), repository=al.REPO, reference=al.TAG)
     assert snap_compare(app, terminal_size=size, run_before=_open(digests["spdx"], "r"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_artifact_package_filter(
+    snap_compare: Callable[..., bool], built: tuple[Path, dict[str, str]], size: tuple[int, int]
+) -> None:
+    # "/" then "npm": only left-pad (its purl), with "1 of 3 packages" beside the input.
+    root, digests = built
+    app = create_app(FakeSource(root), repository=al.REPO, reference=al.TAG)
+    keys = ("slash", "n", "p", "m")
+    assert snap_compare(app, terminal_size=size, run_before=_open(digests["spdx"], *keys))

@@ -219,6 +219,8 @@ MAIN_BLOB_BINDINGS: list[Binding] = [
 #: The blob screen.
 ARTIFACT_BINDINGS: list[Binding] = [
     Binding("escape,q", "back", "Back", id="artifact.back"),
+    Binding("slash", "filter", "Filter",
+            tooltip="Filter packages by name, version, purl or license", id="artifact.filter"),
     Binding("r", "raw", "Raw", tooltip="All of the blob's bytes, in the content viewer",
             id="artifact.raw"),
 ]

@@ -11,6 +11,11 @@ in memory; highlighted when it is JSON or text, a hex dump otherwise; a digest m
 at the end is shown there). A blob no decoder knows shows a bounded text or hex preview
 here. Every string from the blob is drawn as literal text
 (:func:`regview.tui.text.literal`).
+
+``/`` over the package table filters it as the tags pane's filter does (the same
+:class:`~regview.tui.widgets.filter_input.FilterInput`): a case-insensitive substring of
+a package's name, version, purl or license, with ``12 of 4,213 packages`` beside it;
+Esc clears it (in the input, or in the table while a filter is on).
 """
 
 from __future__ import annotations
@@ -24,12 +29,12 @@ from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
-from textual import events, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from regview.artifacts import (
     Attestation,
@@ -49,6 +54,7 @@ from regview.registry import media_types as mt
 from regview.tui.bindings import ARTIFACT_BINDINGS
 from regview.tui.screens.content import ContentScreen
 from regview.tui.text import error_text, human_size, literal
+from regview.tui.widgets.filter_input import FilterInput
 from regview.tui.widgets.manifest_tree import NodeData
 from regview.tui.widgets.status import Breadcrumb
 from regview.tui.widgets.virtual_list import VirtualList
@@ -61,6 +67,7 @@ __all__ = [
     "name_hint",
     "package_columns",
     "package_detail",
+    "package_key",
 ]
 
 MAX_JSON_LINES = 5000
@@ -75,6 +82,8 @@ def name_hint(media_type: str) -> str | None:
     if base.startswith("text/"):
         return "blob.txt"
     return None
+
+
 """Lines of a predicate (or other JSON) drawn; the rest is counted."""
 
 
@@ -129,6 +138,12 @@ def is_artifact_layer(node: NodeData) -> bool:
 _FIELDS = ("name", "version", "type", "license", "purl", "supplier")
 
 
+def package_key(p: Package) -> str:
+    """What ``/`` matches of a package: its name, version, purl and license, one to a
+    line (a query typed in one line never matches across two fields)."""
+    return "\n".join((p.name, p.version, p.purl, p.license))
+
+
 def package_columns(width: int) -> list[tuple[str, int]]:
     """Which columns fit in ``width`` cells, and how wide each is (a space between)."""
     if width >= 110:
@@ -171,7 +186,7 @@ class PackageList(VirtualList):
 
     def set_packages(self, packages: Sequence[Package]) -> None:
         self.packages = packages
-        self.set_items([p.name for p in packages])
+        self.set_items([package_key(p) for p in packages])
 
     def render_row(self, index: int, width: int) -> Text:
         p = self.packages[index]
@@ -268,6 +283,11 @@ class ArtifactScreen(Screen[None]):
     ArtifactScreen #artifact-package { display: none; height: auto; max-height: 3;
         padding: 0 1; background: $panel; }
     ArtifactScreen.-table #artifact-package { display: block; }
+    ArtifactScreen #artifact-filter-row { display: none; height: 1; background: $boost; }
+    ArtifactScreen.-table.-filtering #artifact-filter-row { display: block; }
+    ArtifactScreen #artifact-filter { width: 1fr; height: 1; border: none; padding: 0 1;
+        background: $boost; }
+    ArtifactScreen #artifact-count { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     """
 
     def __init__(self, source: Source, target: BlobTarget) -> None:
@@ -285,6 +305,12 @@ class ArtifactScreen(Screen[None]):
         yield Static(id="artifact-summary")
         with VerticalScroll(id="artifact-scroll"):
             yield Static(Text("reading…", style="italic dim"), id="artifact-body")
+        with Horizontal(id="artifact-filter-row"):
+            yield FilterInput(
+                placeholder="filter packages (name, version, purl, license)",
+                id="artifact-filter",
+            )
+            yield Static(id="artifact-count")
         yield Static(id="artifact-columns")
         yield PackageList(id="artifact-packages")
         yield Static(id="artifact-package")
@@ -415,6 +441,55 @@ class ArtifactScreen(Screen[None]):
                 package_detail(plist.packages[event.index])
             )
 
+    # --- the filter (as in the tags pane) ---------------------------------------------
+
+    @property
+    def filter_input(self) -> FilterInput:
+        return self.query_one("#artifact-filter", FilterInput)
+
+    def action_filter(self) -> None:
+        plist = self.query_one(PackageList)
+        typed = plist.take_typeahead()
+        self.add_class("-filtering")
+        self._count(plist.filter_query, plist.row_count, done=True)
+        self.set_focus(self.filter_input)
+        if typed:
+            self.filter_input.insert_text_at_cursor(typed)
+
+    @on(Input.Changed, "#artifact-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(PackageList).set_filter(event.value)
+
+    @on(FilterInput.Done, "#artifact-filter")
+    def _filter_done(self, event: FilterInput.Done) -> None:
+        if event.cleared or not self.filter_input.value:
+            self._clear_filter()
+        else:
+            self.set_focus(self.query_one(PackageList))
+
+    def _clear_filter(self) -> None:
+        self.filter_input.value = ""
+        plist = self.query_one(PackageList)
+        plist.set_filter("")
+        self.remove_class("-filtering")
+        self.set_focus(plist)
+
+    @on(VirtualList.FilterChanged, "#artifact-packages")
+    def _filter_count(self, event: VirtualList.FilterChanged) -> None:
+        self._count(event.query, event.matched, done=event.done)
+        if event.done and not event.matched:
+            self.query_one("#artifact-package", Static).update("")
+
+    def _count(self, query: str, matched: int, *, done: bool) -> None:
+        total = len(self.query_one(PackageList).packages)
+        what = "package" if total == 1 else "packages"
+        if query:
+            more = "" if done else "…"
+            shown = f"{matched:,}{more} of {total:,} {what}"
+        else:
+            shown = f"{total:,} {what}"
+        self.query_one("#artifact-count", Static).update(Text(shown))
+
     def on_resize(self, event: events.Resize) -> None:
         if self.has_class("-table"):
             self.call_after_refresh(self._columns)
@@ -534,4 +609,12 @@ class ArtifactScreen(Screen[None]):
         self.app.push_screen(ContentScreen(content, name_hint=name_hint(d.media_type)))
 
     def action_back(self) -> None:
+        if self.query_one(PackageList).filter_query:
+            self._clear_filter()  # Esc in the table clears its filter first
+            return
         self.dismiss(None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter":
+            return self.has_class("-table")
+        return True
