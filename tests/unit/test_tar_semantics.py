@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import io
 import os
+import subprocess
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -19,17 +20,25 @@ from typing import Any
 import pytest
 
 from regview.registry.errors import NotFound
+from regview.registry.image_diff import content_sha256, diff_filesystems
 from regview.registry.layers import (
     EntryType,
     LayerIndexer,
     LayerToc,
     image_layers,
     merge_layers,
+    merged_json,
     read_file,
 )
 from regview.registry.layers.tarstream import TarParser
 from regview.registry.oci_layout import OciLayoutSource
-from tests.support.gnu_tar import SPARSE_FORMATS, Extracted, extract_layers, sparse_layer
+from tests.support.gnu_tar import (
+    SPARSE_FORMATS,
+    Extracted,
+    extract_layers,
+    gnu_tar,
+    sparse_layer,
+)
 from tests.support.layer_builders import Layer, TarBuilder, gz, write_image
 
 
@@ -268,3 +277,87 @@ async def test_a_cancelled_cat_of_an_exabyte_sparse_file_stops_its_worker(
     # The worker expanding the hole notices and ends: waiting for it is a hang guard.
     await asyncio.wait_for(loop.shutdown_default_executor(), 120)
     assert 4 * 1024 * 1024 <= written < exabyte
+
+
+# --- the content hash of a hard link (files --json, diff) ------------------------------
+
+
+def gnu_overwritten_link_layer(tmp: Path) -> bytes:
+    """GNU tar writes ``a`` (X) and ``b``, its hard link, then ``a`` again (Y) appended:
+    the link is made while ``a`` holds X."""
+    src = tmp / "gnu-link-src"
+    src.mkdir()
+    (src / "a").write_bytes(b"X: a as it was when b was linked to it\n")
+    os.link(src / "a", src / "b")
+    out = tmp / "gnu-link.tar"
+    tar = [gnu_tar(), "--format=gnu", "--owner=0", "--group=0", "-C", str(src)]
+    subprocess.run([*tar, "-cf", str(out), "a", "b"], check=True)
+    (src / "a").unlink()  # a new file at a, so b keeps X
+    (src / "a").write_bytes(b"Y: a overwritten later in the same layer\n")
+    subprocess.run([*tar, "-rf", str(out), "a"], check=True)
+    return out.read_bytes()
+
+
+def regular_files(extracted: Extracted) -> dict[str, str]:
+    """Path -> sha256 of every regular file GNU tar extracted."""
+    out = {}
+    for dirpath, _dirs, names in os.walk(extracted.root):
+        for name in names:
+            full = Path(dirpath) / name
+            if full.is_file() and not full.is_symlink():
+                out[full.relative_to(extracted.root).as_posix()] = extracted.sha256(
+                    full.relative_to(extracted.root).as_posix()
+                )
+    return out
+
+
+@pytest.mark.parametrize("maker", ["tarfile", "tarfile-over-a-lower-layer", "gnu-tar"])
+def test_a_hard_link_hashes_as_its_target_was_when_it_was_made(
+    tmp_path: Path, maker: str
+) -> None:
+    if maker == "gnu-tar":
+        raws = [gnu_overwritten_link_layer(tmp_path)]
+    elif maker == "tarfile":
+        raws = [links_layer()]
+    else:
+        raws = [base_layer(), links_layer()]
+    extracted = extract_layers(tmp_path, *raws)
+    expected = regular_files(extracted)
+    # The case of the issue, whichever way the layer was made: b is a's first content.
+    assert expected["b"] != expected["a"]
+    assert expected["b"] == hashlib.sha256(extracted.content("b") or b"").hexdigest()
+    merged = merge_layers([toc_of(raw) for raw in raws])
+    for path, sha in expected.items():
+        m = merged.find(path)
+        assert m is not None, path
+        assert content_sha256(m) == sha, path
+        assert merged_json(m)["sha256"] == sha, path
+    # What GNU tar made no regular file of (links to a symlink, to a directory, to a
+    # later entry with nothing below) has no content hash.
+    for path in PATHS:
+        m = merged.find(path)
+        if m is not None and path not in expected:
+            assert content_sha256(m) is None, path
+
+
+def test_diff_compares_a_hard_link_by_what_gnu_tar_extracts(tmp_path: Path) -> None:
+    # A: a and b, two regular files, both X. B: a (X), b linked to it, then a (Y).
+    upper = gnu_overwritten_link_layer(tmp_path)
+    made = extract_layers(tmp_path, upper, name="b-side")
+    x = made.content("b")
+    assert x is not None and x != made.content("a")
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as t:
+        member(t, "a", tarfile.REGTYPE, x)
+        member(t, "b", tarfile.REGTYPE, x)
+    lower = out.getvalue()
+    before = extract_layers(tmp_path, lower, name="a-side")
+    fs_a, fs_b = merge_layers([toc_of(lower)]), merge_layers([toc_of(upper)])
+    changes, unhashed = diff_filesystems(fs_a, fs_b)
+    found = {c.path: c.attributes for c in changes}
+    assert unhashed == ()
+    # By GNU tar: a's size and bytes differ, b's do not (b became a hard link: its type
+    # and link target changed).
+    assert before.lstat("a").st_size != made.lstat("a").st_size
+    assert before.sha256("a") != made.sha256("a") and before.sha256("b") == made.sha256("b")
+    assert found == {"a": ("size", "content"), "b": ("type", "link")}

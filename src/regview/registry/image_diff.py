@@ -316,16 +316,10 @@ def diff_sizes(a: ImageSnapshot, b: ImageSnapshot) -> tuple[SizeChange, ...]:
     )
 
 
-def content_sha256(fs: MergedFilesystem, m: MergedEntry) -> str | None:
-    """The content hash of a regular file, or of the file a hardlink names."""
-    e = m.entry
-    if e.type is EntryType.FILE:
-        return e.sha256
-    if e.type is EntryType.HARDLINK and e.link is not None:
-        target = fs.find(e.link)
-        if target is not None and target.entry.type is EntryType.FILE:
-            return target.entry.sha256
-    return None
+def content_sha256(m: MergedEntry) -> str | None:
+    """The content hash of a regular file, or of a hard link: what its target held when
+    the link was made (:attr:`~regview.registry.layers.merge.MergedEntry.content`)."""
+    return m.content.sha256 if m.content is not None else None
 
 
 def _has_content(e: Entry) -> bool:
@@ -344,9 +338,7 @@ def diff_filesystems(
         if mb is None:
             assert ma is not None
             out.append(
-                FileChange(
-                    path, "removed", (), ma.entry, None, ma.layer, None, content_sha256(a, ma)
-                )
+                FileChange(path, "removed", (), ma.entry, None, ma.layer, None, content_sha256(ma))
             )
             continue
         if ma is None:
@@ -360,12 +352,12 @@ def diff_filesystems(
                     None,
                     mb.layer,
                     None,
-                    content_sha256(b, mb),
+                    content_sha256(mb),
                 )
             )
             continue
         ea, eb = ma.entry, mb.entry
-        ha, hb = content_sha256(a, ma), content_sha256(b, mb)
+        ha, hb = content_sha256(ma), content_sha256(mb)
         changed: list[str] = []
         if ea.type is not eb.type:
             changed.append("type")

@@ -97,8 +97,11 @@ def entry_json(e: Entry) -> dict[str, Any]:
 
 
 def merged_json(m: MergedEntry) -> dict[str, Any]:
-    """A merged-filesystem entry: :func:`entry_json` plus its 0-based layer and status."""
+    """A merged-filesystem entry: :func:`entry_json` plus its 0-based layer and status;
+    a hard link's ``sha256`` is that of the content its target had when it was made."""
     obj = entry_json(m.entry)
+    if m.entry.type is EntryType.HARDLINK and m.content is not None and m.content.sha256:
+        obj["sha256"] = m.content.sha256
     obj["layer"] = m.layer
     obj["status"] = m.status
     if m.first_layer != m.layer:

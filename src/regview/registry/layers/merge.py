@@ -18,6 +18,11 @@ repeating layer: with a new mtime it shows as that layer's, ``changed``; with th
 same metadata nothing tells the copies apart and it stays with the layer below, so a
 layer that only lists its parents takes nothing from the layers that made them.
 
+A hard link has the content its target had when the link was extracted (GNU tar links
+to the file there at that moment): the last copy of the target *before* the link in
+the same layer, else the target in the layers below; a copy of the target later in the
+layer replaces the target, not the link (:attr:`MergedEntry.content`).
+
 A deletion stays visible while what it removed is absent: when an upper layer creates
 the deleted path again (``a`` whited out, then ``a/`` declared anew), the paths the
 deletion took away below it are still listed as deleted by it
@@ -31,7 +36,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from regview.registry.layers.entry import Entry, EntryType
+from regview.registry.layers.entry import Entry, EntryType, normalize_path
 from regview.registry.layers.toc import LayerToc
 from regview.registry.layers.tree import FileTree
 
@@ -59,6 +64,10 @@ class MergedEntry:
     status: Status
     #: The layer where this path first appeared (since it was last deleted).
     first_layer: int
+    #: The regular file whose bytes this path has: its own entry for a file; for a hard
+    #: link, what its target was when the link was made; None for anything else (a
+    #: directory, a symlink, a hard link to no regular file).
+    content: Entry | None = None
 
     @property
     def path(self) -> str:
@@ -251,6 +260,17 @@ class MergedFilesystem:
             if m is not None and m.layer != index:
                 self.entries[d] = MergedEntry(m.entry, index, "opaque", m.first_layer)
 
+    def _content_of(self, e: Entry) -> Entry | None:
+        """The regular file ``e`` has the bytes of, as it is applied (see the module)."""
+        if e.type is EntryType.FILE:
+            return e
+        if e.type is EntryType.HARDLINK and e.link is not None:
+            # Entries are applied in the layer's order: the target is, right now, the
+            # copy of this layer before the link, or else the one of the layers below.
+            target = self.entries.get(normalize_path(e.link))
+            return target.content if target is not None else None
+        return None
+
     def _put(self, index: int, e: Entry, opaque: bool) -> None:
         stats = self.layers[index]
         # A lower non-directory where this entry needs a directory is replaced by one.
@@ -296,7 +316,7 @@ class MergedFilesystem:
             elif status == "changed":
                 stats.changed += 1
                 stats.changed_bytes += e.size if e.is_file else 0
-        merged = MergedEntry(e, layer, status, first)
+        merged = MergedEntry(e, layer, status, first, self._content_of(e))
         self.entries[e.path] = merged
         self._link(e.path)
 
