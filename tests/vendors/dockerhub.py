@@ -72,9 +72,6 @@ class DockerHub(VendorServer):
             "auth.docker.io": self.listeners["auth"].url,
         }
 
-    def endpoints_env(self) -> str:
-        """The same, as ``$REGVIEW_ENDPOINTS``."""
-        return ",".join(f"{host}={url}" for host, url in self.endpoints().items())
 
     def left(self, who: str = "anonymous") -> int:
         return self.remaining.get(who, self._default_remaining)

@@ -35,8 +35,6 @@ class Ecr(VendorServer):
     def endpoints(self) -> dict[str, str]:
         return {HOST: self.listeners["registry"].url}
 
-    def endpoints_env(self) -> str:
-        return ",".join(f"{host}={url}" for host, url in self.endpoints().items())
 
     def answer(self, request: Request) -> Reply:
         if request.basic() != ("AWS", self.password):

@@ -45,8 +45,6 @@ class Ghcr(VendorServer):
     def endpoints(self) -> dict[str, str]:
         return {"ghcr.io": self.listeners["registry"].url}
 
-    def endpoints_env(self) -> str:
-        return ",".join(f"{host}={url}" for host, url in self.endpoints().items())
 
     def answer(self, request: Request) -> Reply:
         if request.path == "/token":
@@ -68,16 +66,7 @@ class Ghcr(VendorServer):
         if parts is None:
             return oci_error(404, "NOT_FOUND", "not found")
         repository, kind, reference = parts
-        if kind == "manifests":
-            return self.images.manifest(request, repository, reference)
-        if kind == "blobs":
-            return self.images.blob(request, reference)
-        if kind == "tags":
-            tags = self.images.tag_list(repository)
-            if tags is None:
-                return oci_error(404, "NAME_UNKNOWN", "repository name not known to registry")
-            return Reply.json(200, {"name": repository, "tags": tags})
-        return oci_error(404, "NOT_FOUND", "not found")
+        return self.images.read(request, repository, kind, reference)
 
     def _token(self, request: Request) -> Reply:
         who = "anonymous"

@@ -112,13 +112,4 @@ class GitLab(VendorServer):
         scope = f"repository:{repository}:pull"
         if holder is None or scope not in holder[1]:
             return self._unauthorized(scope, insufficient=holder is not None)
-        if kind == "manifests":
-            return self.images.manifest(request, repository, reference)
-        if kind == "blobs":
-            return self.images.blob(request, reference)
-        if kind == "tags":
-            tags = self.images.tag_list(repository)
-            if tags is None:
-                return oci_error(404, "NAME_UNKNOWN", "repository name not known to registry")
-            return Reply.json(200, {"name": repository, "tags": tags})
-        return oci_error(404, "NOT_FOUND", "not found")
+        return self.images.read(request, repository, kind, reference)

@@ -42,8 +42,6 @@ class Harbor(VendorServer):
     def endpoints(self) -> dict[str, str]:
         return {HOST: self.listeners["registry"].url}
 
-    def endpoints_env(self) -> str:
-        return ",".join(f"{host}={url}" for host, url in self.endpoints().items())
 
     def _who(self, request: Request) -> str | None:
         """The user of valid Basic credentials, "anonymous" without any, None when wrong."""

@@ -41,8 +41,6 @@ class Quay(VendorServer):
     def endpoints(self) -> dict[str, str]:
         return {"quay.io": self.listeners["registry"].url}
 
-    def endpoints_env(self) -> str:
-        return ",".join(f"{host}={url}" for host, url in self.endpoints().items())
 
     def answer(self, request: Request) -> Reply:
         if request.path == "/v2/auth":

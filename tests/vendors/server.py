@@ -175,6 +175,14 @@ class VendorServer:
         for listener in self.listeners.values():
             listener.stop()
 
+    def endpoints(self) -> dict[str, str]:
+        """``Settings.endpoints`` that send the vendor's hosts to these listeners."""
+        raise NotImplementedError
+
+    def endpoints_env(self) -> str:
+        """The same, as ``$REGVIEW_ENDPOINTS``."""
+        return ",".join(f"{host}={url}" for host, url in self.endpoints().items())
+
     def record(self, request: Request) -> None:
         with self._lock:
             self.seen.append(request)
@@ -231,6 +239,20 @@ class Images:
             return oci_error(404, "BLOB_UNKNOWN", "blob unknown to registry")
         return Reply(200, data, [("Content-Type", "application/octet-stream"),
                                  ("Docker-Content-Digest", digest)])
+
+    def read(self, request: Request, repository: str, kind: str, reference: str) -> Reply:
+        """A manifest, blob or tag-list read (``split_v2``'s parts), as distribution
+        answers it."""
+        if kind == "manifests":
+            return self.manifest(request, repository, reference)
+        if kind == "blobs":
+            return self.blob(request, reference)
+        if kind == "tags":
+            tags = self.tag_list(repository)
+            if tags is None:
+                return oci_error(404, "NAME_UNKNOWN", "repository name not known to registry")
+            return Reply.json(200, {"name": repository, "tags": tags})
+        return oci_error(404, "NOT_FOUND", "not found")
 
     def tag_list(self, repository: str) -> list[str] | None:
         return None if repository not in self.tags else sorted(self.tags[repository])
