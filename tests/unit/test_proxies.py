@@ -182,8 +182,12 @@ def test_credentials_come_from_the_url_and_are_never_shown() -> None:
 @pytest.mark.parametrize(
     ("url", "words"),
     [
-        ("socks5://user:hunter2@proxy:1080", "http:// proxies only"),
-        ("https://proxy:443", "http:// proxies only"),
+        ("socks4://user:hunter2@proxy:1080", "a socks4 proxy"),
+        ("socks://user:hunter2@proxy:1080", "a socks proxy"),
+        ("https://proxy:443", "http://, socks5:// and socks5h:// proxies only"),
+        ("socks5h://user:hunter2@proxy:port", "write socks5h://HOST:PORT"),
+        ("socks5://" + "u" * 256 + ":hunter2@proxy:1080", "255 bytes at most"),
+        ("socks5://user:hunter2" + "x" * 250 + "@proxy:1080", "255 bytes at most"),
         ("http://user:hunter2@proxy:99999", "not a usable proxy URL"),
         ("http://user:hunter2@proxy:port", "not a usable proxy URL"),
         ("http://user:hunter2@:3128", "no proxy host"),
@@ -200,12 +204,39 @@ def test_a_bad_proxy_url_is_named_without_its_password(url: str, words: str) -> 
 
 
 def test_a_bad_variable_fails_only_when_a_request_needs_it() -> None:
-    r = ProxyRules.from_environment({"HTTPS_PROXY": "socks5://u:hunter2@p:1080"})
+    r = ProxyRules.from_environment({"HTTPS_PROXY": "socks4://u:hunter2@p:1080"})
     assert r is not None
     assert r.for_url("https", "127.0.0.1", 5000) is None  # loopback: never asked
     with pytest.raises(InvalidProxy, match="HTTPS_PROXY") as caught:
         r.for_url("https", "ghcr.io", None)
     assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "scheme", "port", "shown"),
+    [
+        ("socks5://proxy.corp", "socks5", 1080, "socks5://proxy.corp:1080"),
+        ("SOCKS5H://Proxy.Corp:9050", "socks5h", 9050, "socks5h://proxy.corp:9050"),
+        ("socks5h://[2001:db8::1]:1080", "socks5h", 1080, "socks5h://[2001:db8::1]:1080"),
+    ],
+)
+def test_socks5_proxy_urls(url: str, scheme: str, port: int, shown: str) -> None:
+    proxy = parse_proxy(url, "ALL_PROXY")
+    assert (proxy.scheme, proxy.port, proxy.shown) == (scheme, port, shown)
+    assert proxy.is_socks and proxy.resolves_names is (scheme == "socks5h")
+    assert not parse_proxy("http://p:1", "x").is_socks
+
+
+def test_socks5_credentials_are_never_shown_and_are_registered_as_secrets() -> None:
+    from regview.registry import redactor
+
+    r = ProxyRules.from_environment({"ALL_PROXY": "socks5h://sam:S0cks%2Fpass@proxy.corp:1080"})
+    assert r is not None
+    proxy = r.for_url("https", "ghcr.io", None)
+    assert proxy is not None and (proxy.username, proxy.password) == ("sam", "S0cks/pass")
+    assert r.shown("http") == r.shown("https") == "socks5h://proxy.corp:1080"
+    assert "S0cks" not in repr(proxy) and "S0cks" not in repr(r)
+    assert "S0cks" not in redactor.redact("the proxy said: bad password S0cks/pass")
 
 
 def test_hide_userinfo() -> None:

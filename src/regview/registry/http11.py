@@ -18,10 +18,11 @@ never builds a TLS context or imports h2), because TLS registries mostly speak H
 which multiplexes everything over one connection; an https origin that answers in
 HTTP/1.1 is remembered and served here from then on, over TLS with ALPN ``http/1.1``.
 
-Through a proxy (``proxy_for``): https goes through a ``CONNECT`` tunnel to the origin
-(:func:`~regview.registry.proxy_transport.open_tunnel`), TLS over it; plain http is sent
-to the proxy itself in absolute form (``GET http://host/v2/ HTTP/1.1``) with the proxy's
-``Proxy-Authorization``. Connections are pooled by origin either way.
+Through a proxy (``proxy_for``): https goes through a ``CONNECT`` or SOCKS5 tunnel to
+the origin (:func:`~regview.registry.proxy_transport.open_tunnel`), TLS over it; plain
+http goes through a SOCKS5 tunnel too, or is sent to an http proxy itself in absolute
+form (``GET http://host/v2/ HTTP/1.1``) with the proxy's ``Proxy-Authorization``.
+Connections are pooled by origin either way.
 """
 
 from __future__ import annotations
@@ -270,13 +271,14 @@ class Http11Transport(httpx.AsyncBaseTransport):
                     reader, writer = await asyncio.open_connection(
                         host, port, limit=_READ_SIZE, **tls
                     )
-                elif scheme == "https":
+                elif scheme == "https" or proxy.is_socks:
                     reader, writer = await open_tunnel(proxy, host, port, request, _READ_SIZE)
-                    try:
-                        await writer.start_tls(tls["ssl"], server_hostname=host)
-                    except BaseException:
-                        writer.close()
-                        raise
+                    if scheme == "https":
+                        try:
+                            await writer.start_tls(tls["ssl"], server_hostname=host)
+                        except BaseException:
+                            writer.close()
+                            raise
                 else:
                     reader, writer = await asyncio.open_connection(
                         proxy.host, proxy.port, limit=_READ_SIZE
@@ -287,7 +289,8 @@ class Http11Transport(httpx.AsyncBaseTransport):
             ) from None
         except OSError as exc:
             raise httpx.ConnectError(_describe(exc), request=request) from None
-        connection = _Connection(reader, writer, proxy if scheme == "http" else None)
+        forward = proxy if scheme == "http" and proxy is not None and not proxy.is_socks else None
+        connection = _Connection(reader, writer, forward)
         self._open.add(connection)
         return connection
 

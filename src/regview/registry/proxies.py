@@ -12,11 +12,14 @@
   (``example.com``); a name with a leading dot (``.example.com``) or ``*.``, which matches
   subdomains only; any of them with ``:PORT``, matching only that port (the request's
   port is its URL's, 443 or 80 when not written).
-* A proxy URL without a scheme is ``http://``; its port defaults to 80. Only ``http://``
-  proxies are spoken to (https requests are tunnelled with ``CONNECT``).
-  ``http://USER:PASSWORD@host:port`` gives the proxy's credentials: they are sent to the
-  proxy only (``Proxy-Authorization``) and never shown: :attr:`Proxy.shown` and every
-  ``repr`` leave them out.
+* A proxy URL without a scheme is ``http://``; its port defaults to 80. ``http://``
+  proxies get plain http requests in absolute form and tunnel https with ``CONNECT``;
+  ``socks5://`` and ``socks5h://`` ones (port 1080 by default) tunnel both
+  (:mod:`regview.registry.socks5`): ``socks5h`` has the proxy resolve the registry's
+  name, ``socks5`` resolves it here, as curl and Go do. Other schemes are refused.
+  ``SCHEME://USER:PASSWORD@host:port`` gives the proxy's credentials: they are sent to
+  the proxy only (``Proxy-Authorization``, or SOCKS5's user/password method) and never
+  shown: :attr:`Proxy.shown` and every ``repr`` leave them out.
 
 A proxy variable that does not parse is not an error until a request would go through
 it (as in Go): a bad ``HTTPS_PROXY`` does not stop regview from reading a loopback
@@ -40,6 +43,9 @@ from regview.registry.redaction import redactor
 __all__ = ["InvalidProxy", "Proxy", "ProxyRules", "hide_userinfo"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_PROXY_PORTS = {"http": 80, "socks5": 1080, "socks5h": 1080}
+"""The proxy schemes regview speaks, and each one's default port."""
+_SOCKS_FIELD_MAX = 255  # RFC 1929: a user name or password is 1 to 255 bytes
 _USERINFO_RE = re.compile(r"(?<=://)[^/?#@]*@")
 
 
@@ -54,10 +60,12 @@ def hide_userinfo(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Proxy:
-    """An ``http://`` proxy: where it is, and the credentials it is sent (never shown)."""
+    """A proxy: its scheme (``http``, ``socks5``, ``socks5h``), where it is, and the
+    credentials it is sent (never shown)."""
 
     host: str
     port: int
+    scheme: str = "http"
     username: str = field(default="", repr=False)
     password: str = field(default="", repr=False)
     source: str = field(default="", compare=False)
@@ -67,7 +75,17 @@ class Proxy:
     def shown(self) -> str:
         """``http://host:port``: the proxy as every message names it (no credentials)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
+
+    @property
+    def is_socks(self) -> bool:
+        """A SOCKS5 proxy: every request (http too) goes through a tunnel."""
+        return self.scheme != "http"
+
+    @property
+    def resolves_names(self) -> bool:
+        """``socks5h``: the proxy is sent the registry's name, and resolves it."""
+        return self.scheme == "socks5h"
 
     @property
     def named(self) -> str:
@@ -100,36 +118,43 @@ def parse_proxy(text: str, source: str) -> Proxy:
     shown = quote_input(hide_userinfo(raw if "://" in raw else "http://" + raw))
     if "://" not in raw:
         raw = "http://" + raw  # Go: a proxy without a scheme is http
+    scheme = raw.partition("://")[0].lower()
+    form = f"{scheme if scheme in _PROXY_PORTS else 'http'}://HOST:PORT"
     try:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError:
-        raise InvalidProxy(
-            f"{source} is not a usable proxy URL ({shown}): write http://HOST:PORT"
-        ) from None
-    scheme = parts.scheme.lower()
-    if scheme != "http":
+        raise InvalidProxy(f"{source} is not a usable proxy URL ({shown}): write {form}") from None
+    if scheme not in _PROXY_PORTS:
         raise InvalidProxy(
             f"{source} names a {scheme or 'scheme-less'} proxy ({shown}): regview speaks to "
-            "http:// proxies only (https is tunnelled through them with CONNECT)"
+            "http://, socks5:// and socks5h:// proxies only"
         )
     host = (parts.hostname or "").lower()
     if not host:
-        raise InvalidProxy(f"{source} has no proxy host ({shown}): write http://HOST:PORT")
+        raise InvalidProxy(f"{source} has no proxy host ({shown}): write {form}")
     if any(ch.isspace() or ch in "/\\" for ch in host):
-        raise InvalidProxy(
-            f"{source} is not a usable proxy URL ({shown}): write http://HOST:PORT"
-        )
+        raise InvalidProxy(f"{source} is not a usable proxy URL ({shown}): write {form}")
     if port == 0:
-        raise InvalidProxy(f"{source} has port 0 ({shown}): write http://HOST:PORT")
+        raise InvalidProxy(f"{source} has port 0 ({shown}): write {form}")
+    username = unquote(parts.username or "")
+    password = unquote(parts.password or "")
+    if scheme != "http" and (
+        len(username.encode()) > _SOCKS_FIELD_MAX or len(password.encode()) > _SOCKS_FIELD_MAX
+    ):
+        raise InvalidProxy(
+            f"{source} has a user name or password longer than a SOCKS5 proxy takes "
+            f"({shown}): 255 bytes at most"
+        )
     # The proxy's password, and user:password as Proxy-Authorization sends it, are secrets
     # from now on: hidden from every message and log, whatever a server echoes.
     redactor.register_url(raw)
     return Proxy(
         host=host,
-        port=port or 80,
-        username=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
+        port=port or _PROXY_PORTS[scheme],
+        scheme=scheme,
+        username=username,
+        password=password,
         source=source,
     )
 

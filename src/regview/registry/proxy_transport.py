@@ -1,17 +1,21 @@
-"""Requests through a proxy: the ``CONNECT`` tunnel, one httpx transport per proxy, and
-what a failing proxy means, worded for the user.
+"""Requests through a proxy: the ``CONNECT`` and SOCKS5 tunnels, one httpx transport per
+proxy, and what a failing proxy means, worded for the user.
 
-* :func:`open_tunnel` opens a TCP connection to an ``http://`` proxy and asks it to
-  ``CONNECT host:port`` (with ``Proxy-Authorization`` when the proxy URL has
-  credentials); the caller starts TLS over it. The HTTP/1.1 pool uses it for https.
+* :func:`open_tunnel` opens a TCP connection to the proxy and a tunnel through it to
+  ``host:port``: an ``http://`` proxy is asked to ``CONNECT host:port`` (with
+  ``Proxy-Authorization`` when the proxy URL has credentials), a ``socks5://`` or
+  ``socks5h://`` one gets the SOCKS5 handshake (:mod:`regview.registry.socks5`). The
+  caller starts TLS over it. The HTTP/1.1 pool uses it for https, and for plain http
+  through a SOCKS proxy.
 * :class:`ByProxy` gives each proxy its own httpx transport
   (:func:`tunnelling_transport`: the same tunnel, with HTTP/2 inside when the registry
   offers it), and the direct one to what ``NO_PROXY`` exempts.
 * :class:`ProxyErrors` sits on top: a request whose proxy cannot be reached, refuses
-  the tunnel or wants credentials (407) fails with a one-line
+  the tunnel or wants credentials (407, or SOCKS5's refusals) fails with a one-line
   :class:`~regview.registry.errors.ProxyError` that names the proxy without its
-  password. Proxy credentials only ever go to the proxy: on ``CONNECT``, or on a plain
-  http request sent to it; never in a request inside a tunnel.
+  password. Proxy credentials only ever go to the proxy: on ``CONNECT`` or in the
+  SOCKS5 handshake, or on a plain http request sent to an http proxy; never in a
+  request inside a tunnel.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import httpx
 
 from regview.registry.h2_connection import fast_start_transport
 from regview.registry.proxies import InvalidProxy, Proxy, ProxyRules
+from regview.registry.socks5 import SocksFailure, handshake, socks_address
 
 __all__ = [
     "ByProxy",
@@ -79,23 +84,32 @@ def _check_answer(answer: bytes) -> None:
 async def open_tunnel(
     proxy: Proxy, host: str, port: int, request: httpx.Request, read_size: int
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A TCP connection through ``proxy`` to ``host:port``, after its ``CONNECT`` 2xx
-    (for the HTTP/1.1 pool, on asyncio streams).
+    """A TCP connection through ``proxy`` to ``host:port``, after its ``CONNECT`` 2xx or
+    SOCKS5 success (for the HTTP/1.1 pool, on asyncio streams).
 
-    Raises httpx's ``ConnectError`` when the proxy cannot be reached and
-    :class:`TunnelRefused` when it says no. The caller applies the connect timeout.
+    Raises httpx's ``ConnectError`` when the proxy cannot be reached,
+    :class:`TunnelRefused` or :class:`~regview.registry.socks5.SocksFailure` when it says
+    no. The caller applies the connect timeout.
     """
+    address = await socks_address(proxy, host, port) if proxy.is_socks else b""
     try:
         reader, writer = await asyncio.open_connection(proxy.host, proxy.port, limit=read_size)
     except OSError as exc:
         raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
-    try:
-        writer.write(_connect_head(proxy, host, port))
+
+    async def send(data: bytes) -> None:
+        writer.write(data)
         await writer.drain()
-        answer = await reader.readuntil(b"\r\n\r\n")
-        if len(answer) > _MAX_CONNECT_HEAD:
-            raise TunnelRefused(0)
-        _check_answer(answer)
+
+    try:
+        if proxy.is_socks:
+            await handshake(proxy, address, (host, port), send, reader.readexactly)
+        else:
+            await send(_connect_head(proxy, host, port))
+            answer = await reader.readuntil(b"\r\n\r\n")
+            if len(answer) > _MAX_CONNECT_HEAD:
+                raise TunnelRefused(0)
+            _check_answer(answer)
     except (OSError, asyncio.IncompleteReadError) as exc:
         writer.close()
         raise httpx.ConnectError(
@@ -111,7 +125,8 @@ async def open_tunnel(
 
 
 class _TunnelBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend, with every TCP connection a tunnel through ``proxy``.
+    """httpcore's network backend, with every TCP connection a tunnel through ``proxy``
+    (``CONNECT`` or SOCKS5).
 
     httpcore then runs TLS (ALPN h2 or http/1.1) over it to the registry as it would
     over a direct connection: its own proxy support reports a garbled ``CONNECT``
@@ -130,23 +145,47 @@ class _TunnelBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        proxy = self._proxy
+        address = b""
+        if proxy.is_socks:
+            try:
+                async with asyncio.timeout(timeout):
+                    address = await socks_address(proxy, host, port)
+            except TimeoutError:
+                raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
         stream = await self._inner.connect_tcp(
-            self._proxy.host, self._proxy.port, timeout, local_address, socket_options
+            proxy.host, proxy.port, timeout, local_address, socket_options
         )
-        try:
-            await stream.write(_connect_head(self._proxy, host, port), timeout)
-            answer = b""
-            while b"\r\n\r\n" not in answer:
-                if len(answer) > _MAX_CONNECT_HEAD:
-                    raise TunnelRefused(0)
-                chunk = await stream.read(4096, timeout)
+
+        async def send(data: bytes) -> None:
+            await stream.write(data, timeout)
+
+        async def receive(size: int) -> bytes:
+            data = b""
+            while len(data) < size:
+                chunk = await stream.read(size - len(data), timeout)
                 if not chunk:
                     raise httpcore.ConnectError("the proxy closed the connection")
-                answer += chunk
-            _check_answer(answer)
+                data += chunk
+            return data
+
+        try:
+            if proxy.is_socks:
+                await handshake(proxy, address, (host, port), send, receive)
+            else:
+                await send(_connect_head(proxy, host, port))
+                answer = b""
+                while b"\r\n\r\n" not in answer:
+                    if len(answer) > _MAX_CONNECT_HEAD:
+                        raise TunnelRefused(0)
+                    chunk = await stream.read(4096, timeout)
+                    if not chunk:
+                        raise httpcore.ConnectError("the proxy closed the connection")
+                    answer += chunk
+                _check_answer(answer)
         except (httpcore.ReadTimeout, httpcore.WriteTimeout):
             await stream.aclose()
-            raise httpcore.ConnectTimeout("the proxy did not answer CONNECT in time") from None
+            raise httpcore.ConnectTimeout("the proxy did not open the tunnel in time") from None
         except (httpcore.ReadError, httpcore.WriteError):
             await stream.aclose()
             raise httpcore.ConnectError("the proxy closed the connection") from None
@@ -225,6 +264,8 @@ class ProxyErrors(httpx.AsyncBaseTransport):
             response = await self.inner.handle_async_request(request)
         except ProxyFailure:
             raise
+        except SocksFailure as exc:
+            raise ProxyFailure(str(exc), request=request) from None
         except httpx.ProxyError as exc:
             raise ProxyFailure(_refusal(proxy, target, _status_of(exc)), request=request) from None
         except httpx.ConnectTimeout:
@@ -241,7 +282,7 @@ class ProxyErrors(httpx.AsyncBaseTransport):
                 "proxy up? (or list the registry in NO_PROXY to reach it directly)",
                 request=request,
             ) from None
-        if response.status_code == 407:  # a plain http request sent to the proxy
+        if response.status_code == 407 and not proxy.is_socks:  # plain http sent to it
             await response.aclose()
             raise ProxyFailure(_refusal(proxy, target, 407), request=request)
         return response

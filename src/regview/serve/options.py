@@ -45,7 +45,7 @@ class Flag:
 PASSED_ON: tuple[Flag, ...] = (
     Flag("--plain-http", "plain_http", "switch", "use http:// only"),
     Flag("--insecure", "insecure", "switch", "skip TLS certificate verification"),
-    Flag("--proxy", "proxy", "proxy", "send requests through this http:// proxy"),
+    Flag("--proxy", "proxy", "proxy", "send requests through this http:// or socks5[h]:// proxy"),
     Flag("--endpoint", "endpoint", "endpoints", "send what is meant for HOST to URL"),
     Flag("--no-cache", "no_cache", "switch", "neither read nor write the on-disk cache"),
     Flag("--cache-dir", "cache_dir", "path", "cache directory"),
