@@ -49,6 +49,7 @@ __all__ = [
     "skip_unused_imports",
     "source_for",
     "static_credential",
+    "warn",
     "write_raw",
 ]
 
@@ -119,9 +120,9 @@ def add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--proxy",
         default=d,
         metavar="URL",
-        help="send requests through this http:// proxy, http://[USER:PASSWORD@]HOST:PORT "
-        "(default: $HTTPS_PROXY, $HTTP_PROXY, $ALL_PROXY; $NO_PROXY and loopback go "
-        "direct; '' for none)",
+        help="send requests through this proxy, http:// or socks5[h]://HOST:PORT (a "
+        "password here shows in ps: give it in $HTTPS_PROXY or $ALL_PROXY) (default: "
+        "$HTTPS_PROXY, $HTTP_PROXY, $ALL_PROXY; $NO_PROXY and loopback go direct; '' for none)",
     )
     g.add_argument(
         "--endpoint",
@@ -262,9 +263,27 @@ def settings_from_flags(args: argparse.Namespace) -> Settings:
                 raise UsageError(f"--{flag.replace('_', '-')} must be positive")
             values[field] = value
     try:
-        return Settings.from_environment(**values)
+        settings = Settings.from_environment(**values)
     except ValueError as exc:  # a bad proxy URL (InvalidProxy), or $REGVIEW_ENDPOINTS
         raise UsageError(str(exc)) from None
+    if _has_password(values["proxy"]):
+        warn(
+            "the password in --proxy is visible to every user of this machine (ps): put the "
+            "proxy URL in HTTPS_PROXY / ALL_PROXY instead (or Settings(proxy=...) in Python)"
+        )
+    return settings
+
+
+def _has_password(url: str | None) -> bool:
+    """Whether a proxy URL's userinfo holds a password (``http://user:PASSWORD@host``)."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return False
+    try:
+        return bool(urlsplit(url if "://" in url else "http://" + url.strip()).password)
+    except ValueError:
+        return False
 
 
 def endpoints_from_flags(
@@ -424,6 +443,11 @@ def fail(message: str) -> None:
         message = redactor.redact_message(message)
     text = visible(" ".join(message.split()), limit=2000)
     print(f"regview: {text}", file=sys.stderr)
+
+
+def warn(message: str) -> None:
+    """``regview: warning: MESSAGE`` on stderr, on one line, terminal-safe; the run goes on."""
+    fail(f"warning: {message}")
 
 
 def silence_stdout() -> None:
