@@ -299,10 +299,11 @@ def test_a_proxy_that_cannot_reach_the_registry_says_so(
 def test_a_bad_proxy_flag_is_a_usage_error(
     regview: Regview, certificate: LoopbackCertificate,
 ) -> None:
-    result = run(regview, certificate, "--proxy", f"socks5://alice:{SECRET}@127.0.0.1:1080",
+    result = run(regview, certificate, "--proxy", f"socks4://alice:{SECRET}@127.0.0.1:1080",
                  "tags", f"{H2_NAME}/proxied/app")
     assert result.returncode == 2, result.describe()
-    assert "--proxy names a socks5 proxy" in result.stderr
+    assert "--proxy names a socks4 proxy" in result.stderr
+    assert "http://, socks5:// and socks5h:// proxies only" in result.stderr
     assert SECRET not in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
