@@ -87,7 +87,7 @@ def test_allow_delete_reaches_each_tabs_explorer() -> None:
         (["--concurrency", "-1"], "--concurrency must be positive"),
         (["--endpoint", "docker.io"], "--endpoint: 'docker.io' is not HOST=URL"),
         (["--endpoint", "docker.io=ftp://x"], "--endpoint: endpoint for docker.io:"),
-        (["--proxy", "socks5://u:hunter2@p:1"], "--proxy names a socks5 proxy"),
+        (["--proxy", "socks4://u:hunter2@p:1"], "--proxy names a socks4 proxy"),
     ],
 )
 def test_flags_that_cannot_reach_an_app_are_refused(argv: list[str], says: str) -> None:
