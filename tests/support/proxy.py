@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from tests.support.serving import LoopbackServer
 
 __all__ = ["TestProxy"]
 
@@ -46,7 +47,7 @@ class _Head:
 
 
 @dataclass
-class TestProxy:
+class TestProxy(LoopbackServer):
     """See the module docstring. Use as a context manager; ``url`` is ``http://127.0.0.1:P``."""
 
     routes: Mapping[str, tuple[str, int]]
@@ -59,10 +60,6 @@ class TestProxy:
     heads: list[bytes] = field(default_factory=list)
     __test__ = False  # not a pytest test class
 
-    def __post_init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._server: asyncio.Server | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     @property
     def url(self) -> str:
@@ -71,31 +68,10 @@ class TestProxy:
     def url_with(self, user: str, password: str) -> str:
         return f"http://{user}:{password}@127.0.0.1:{self.port}"
 
-    def __enter__(self) -> TestProxy:
-        self._thread.start()
-        self._server = asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        async def stop() -> None:
-            if self._server is not None:
-                self._server.close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
-
-        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-
     def clear(self) -> None:
         for found in (self.connects, self.forwarded, self.refused, self.authorizations,
                       self.heads):
             found.clear()
-
-    async def _start(self) -> asyncio.Server:
-        return await asyncio.start_server(self._serve, "127.0.0.1", self.port)
 
     # --- one client connection ---------------------------------------------------------
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from tests.support.serving import LoopbackServer
 
 __all__ = ["SocksRequest", "TestSocksProxy"]
 
@@ -44,7 +45,7 @@ class SocksRequest:
 
 
 @dataclass
-class TestSocksProxy:
+class TestSocksProxy(LoopbackServer):
     """See the module docstring. Use as a context manager; ``url`` is
     ``socks5h://127.0.0.1:P``."""
 
@@ -60,37 +61,12 @@ class TestSocksProxy:
     connections: int = 0
     __test__ = False  # not a pytest test class
 
-    def __post_init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._server: asyncio.Server | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     def url(self, scheme: str = "socks5h") -> str:
         return f"{scheme}://127.0.0.1:{self.port}"
 
     def url_with(self, user: str, password: str, scheme: str = "socks5h") -> str:
         return f"{scheme}://{user}:{password}@127.0.0.1:{self.port}"
-
-    def __enter__(self) -> TestSocksProxy:
-        self._thread.start()
-        self._server = asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        async def stop() -> None:
-            if self._server is not None:
-                self._server.close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
-
-        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-
-    async def _start(self) -> asyncio.Server:
-        return await asyncio.start_server(self._serve, "127.0.0.1", self.port)
 
     # --- one client connection ---------------------------------------------------------
 
