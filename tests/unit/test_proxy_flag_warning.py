@@ -49,7 +49,13 @@ def test_a_password_in_the_flag_is_warned_about(
 
 
 @pytest.mark.parametrize(
-    "url", ["socks5h://proxy.test:1080", "http://alice@proxy.test:3128", "http://alice:@p.test", ""]
+    "url",
+    [
+        "socks5h://proxy.test:1080",
+        "http://proxy-user-only@proxy.test:3128",
+        "http://proxy-user-only:@p.test",
+        "",
+    ],
 )
 def test_a_flag_without_a_password_is_not(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     _command, args = parse_args(["--proxy", url, "tags", "ghcr.io/a/b"])

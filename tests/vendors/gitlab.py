@@ -48,7 +48,7 @@ class GitLab(VendorServer):
         super().__init__()
         self.images = Images()
         #: Users and their tokens (``read_registry``).
-        self.users = {"alice": "glpat-" + "Zx9Yw8Vu7Ts6" * 2}
+        self.users = {"rosalind": "glpat-" + "Zx9Yw8Vu7Ts6" * 2}
         #: Repositories of private projects, and who is a member of each.
         self.private: dict[str, set[str]] = {}
         self._tokens: dict[str, tuple[str, frozenset[str]]] = {}

@@ -21,13 +21,13 @@ def gitlab() -> Iterator[GitLab]:
     with GitLab() as server:
         server.images.put(DEEP, "v1", "v2", label="app")
         server.images.put("acme/secret", "v1", label="secret")
-        server.private["acme/secret"] = {"alice"}
+        server.private["acme/secret"] = {"rosalind"}
         yield server
         assert not server.errors, server.errors
 
 
 def token(gitlab: GitLab, password: str | None = None) -> Credential:
-    return Credential(username="alice", password=password or gitlab.users["alice"],
+    return Credential(username="rosalind", password=password or gitlab.users["rosalind"],
                       identity_token=None, source="test auth file")
 
 
@@ -74,11 +74,11 @@ async def test_a_self_managed_gitlab_says_who_it_does_not_list_them_to(gitlab: G
         with pytest.raises(Denied) as info:
             async for _ in c.repositories():
                 pass
-        # The same token still reads what alice may read.
+        # The same token still reads what rosalind may read.
         assert (await c.manifest("acme/secret", "v1")).repository == "acme/secret"
     assert not isinstance(info.value, LoginFailed)
     assert str(info.value) == (
-        "registry.gitlab.example does not list its repositories to alice: "
+        "registry.gitlab.example does not list its repositories to rosalind: "
         "open a repository by name"
     )
 
@@ -98,7 +98,7 @@ async def test_a_member_reads_a_private_project_and_the_token_goes_to_gitlab_com
         fetched = await c.manifest("acme/secret", "v1")
     assert fetched.digest == gitlab.images.put("acme/secret", label="secret")
     assert not [r for r in gitlab.seen if r.listener == "registry" and r.basic() is not None]
-    assert all(r.basic() == ("alice", gitlab.users["alice"])
+    assert all(r.basic() == ("rosalind", gitlab.users["rosalind"])
                for r in gitlab.seen if r.listener == "auth")
 
 
