@@ -15,12 +15,12 @@ import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.support.cli import CliResult, Regview, base_env, run_regview
 from tests.support.images import Kinds, build_all, write_layout
+from tests.support.proxied_registries import H1_NAME, H2_NAME, PLAIN_NAME, proxied_registries
 from tests.support.proxy import TestProxy
 from tests.support.publish import run_parallel, skopeo_copy_args
 from tests.support.registry import RegistryServer, free_port, registry_config_for_token
@@ -30,19 +30,9 @@ from tests.support.token_server import TokenServer
 
 pytestmark = pytest.mark.integration
 
-H2_NAME = "registry.example.test"  # Go answers HTTP/2: httpx's transport, tunnelled
-H1_NAME = "h1.example.test"  # HTTP/2 off: regview's own HTTP/1.1 pool, tunnelled
-PLAIN_NAME = "plain.example.test"  # plain http: sent to the proxy in absolute form
 SECRET = "hunter2-proxy-secret"
 
 
-class Http11Registry(RegistryServer):
-    """The real registry with HTTP/2 turned off (it then speaks HTTP/1.1 over TLS)."""
-
-    def config(self) -> dict[str, Any]:
-        cfg = super().config()
-        cfg["http"]["http2"] = {"disabled": True}
-        return cfg
 
 
 @pytest.fixture(scope="module")
@@ -59,23 +49,8 @@ def kinds() -> Kinds:
 def registries(
     tmp_path_factory: pytest.TempPathFactory, certificate: LoopbackCertificate, kinds: Kinds
 ) -> Iterator[dict[str, RegistryServer]]:
-    servers = {
-        H2_NAME: RegistryServer(tmp_path_factory.mktemp("proxy-h2"), name="h2", tls=certificate),
-        H1_NAME: Http11Registry(tmp_path_factory.mktemp("proxy-h1"), name="h1", tls=certificate),
-        PLAIN_NAME: RegistryServer(tmp_path_factory.mktemp("proxy-plain"), name="plain"),
-    }
-    try:
-        for server in servers.values():
-            server.start()
-        layout = write_layout(tmp_path_factory.mktemp("proxy-layout"), {"image": kinds.oci_image})
-        run_parallel(
-            [skopeo_copy_args(f"oci:{layout}:image", s.ref("proxied/app", "1.0"))
-             for s in servers.values()]
-        )
+    with proxied_registries(tmp_path_factory, certificate, kinds.oci_image, "proxy") as servers:
         yield servers
-    finally:
-        for server in servers.values():
-            server.cleanup()
 
 
 def routes(registries: dict[str, RegistryServer]) -> dict[str, tuple[str, int]]:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_proxy import H1_NAME, H2_NAME, PLAIN_NAME, Http11Registry, ours, run
+from tests.integration.test_proxy import ours, run
 from tests.support.cli import Regview
-from tests.support.images import Kinds, build_all, write_layout
-from tests.support.publish import run_parallel, skopeo_copy_args
+from tests.support.images import Kinds, build_all
+from tests.support.proxied_registries import H1_NAME, H2_NAME, PLAIN_NAME, proxied_registries
 from tests.support.registry import RegistryServer, free_port
 from tests.support.socks_proxy import SocksRequest, TestSocksProxy
 from tests.support.tls import LoopbackCertificate, make_certificate
@@ -44,25 +44,8 @@ def kinds() -> Kinds:
 def registries(
     tmp_path_factory: pytest.TempPathFactory, certificate: LoopbackCertificate, kinds: Kinds
 ) -> Iterator[dict[str, RegistryServer]]:
-    servers = {
-        H2_NAME: RegistryServer(tmp_path_factory.mktemp("socks-h2"), name="h2", tls=certificate),
-        H1_NAME: Http11Registry(tmp_path_factory.mktemp("socks-h1"), name="h1", tls=certificate),
-        PLAIN_NAME: RegistryServer(tmp_path_factory.mktemp("socks-plain"), name="plain"),
-    }
-    try:
-        for server in servers.values():
-            server.start()
-        layout = write_layout(tmp_path_factory.mktemp("socks-layout"), {"image": kinds.oci_image})
-        run_parallel(
-            [
-                skopeo_copy_args(f"oci:{layout}:image", s.ref("proxied/app", "1.0"))
-                for s in servers.values()
-            ]
-        )
+    with proxied_registries(tmp_path_factory, certificate, kinds.oci_image, "socks") as servers:
         yield servers
-    finally:
-        for server in servers.values():
-            server.cleanup()
 
 
 def routes(registries: dict[str, RegistryServer]) -> dict[str, tuple[str, int]]:

@@ -143,7 +143,7 @@ class TestProxy(LoopbackServer):
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         await writer.drain()
         await asyncio.gather(
-            _pipe(reader, up_writer), _pipe(up_reader, writer), return_exceptions=True
+            pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True
         )
 
     async def _forward(
@@ -178,12 +178,12 @@ class TestProxy(LoopbackServer):
         answer = (await up_reader.readuntil(b"\r\n\r\n"))[:-4].split(b"\r\n")
         kept = [line for line in answer if not line.lower().startswith(b"connection:")]
         writer.write(b"\r\n".join(kept) + b"\r\n\r\n")
-        await _pipe(up_reader, writer, close=False)
+        await pipe(up_reader, writer, close=False)
         up_writer.close()
         return True
 
 
-async def _pipe(
+async def pipe(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, close: bool = True
 ) -> None:
     try:

@@ -24,11 +24,11 @@ The bytes written here are RFC 1928's, built by hand: they are not regview's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from tests.support.proxy import pipe
 from tests.support.serving import LoopbackServer
 
 __all__ = ["SocksRequest", "TestSocksProxy"]
@@ -158,17 +158,5 @@ class TestSocksProxy(LoopbackServer):
         self.payloads.append(first)
         up_writer.write(first)
         await asyncio.gather(
-            _pipe(reader, up_writer), _pipe(up_reader, writer), return_exceptions=True
+            pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True
         )
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, OSError):
-        pass
-    finally:
-        with contextlib.suppress(Exception):
-            writer.close()
