@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import io
+import random
 import subprocess
 import tarfile
 import threading
@@ -241,10 +242,16 @@ def test_reading_without_file_hashes_still_gets_the_diff_id_from_the_worker() ->
 
 
 def test_an_abandoned_read_stops_its_worker() -> None:
-    raw, _ = _one_big_file()
-    blob = zst(raw + bytes(1024))
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        info = tarfile.TarInfo("random")
+        data = random.Random(7).randbytes(512 * 1024)  # several zstd blocks: output early
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    blob = zst(out.getvalue())
     before = len([t for t in _workers() if t.is_alive()])
     state = StreamState(mt.OCI_LAYER_ZSTD, hash_files=False)
-    state.feed(blob[: len(blob) // 2])
+    state.feed(blob[: len(blob) * 3 // 4])
+    assert len([t for t in _workers() if t.is_alive()]) == before + 1  # it did start
     state.close()
     assert len([t for t in _workers() if t.is_alive()]) == before
