@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from regview.targets import Ref
 
 __all__ = [
+    "PROXY_ENV",
     "Command",
     "Parser",
     "UsageError",
@@ -42,6 +43,8 @@ __all__ = [
     "parse_ref",
     "print_json",
     "print_lines",
+    "proxy_from_flags",
+    "proxy_password_warning",
     "redact",
     "reference_registry",
     "settings_from_flags",
@@ -234,12 +237,40 @@ def add_json_flag(p: argparse.ArgumentParser) -> None:
 # --- settings, credentials, clients ----------------------------------------------------
 
 
+PROXY_ENV = "REGVIEW_SERVE_PROXY"
+"""Read as if it were ``--proxy`` when that flag is not given: how ``regview serve`` hands
+its ``--proxy`` to each tab's app process without putting a password on the app's
+command line (``/proc/PID/environ`` is readable only by its user, ``cmdline`` by all)."""
+
+
+def proxy_from_flags(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """``--proxy`` as given, else ``$REGVIEW_SERVE_PROXY`` (set, even empty: ``''`` is
+    "no proxy"), else None (the settings then read ``$HTTPS_PROXY`` and the rest)."""
+    flag: str | None = getattr(args, "proxy", None)
+    if flag is not None:
+        return flag
+    env = os.environ if environ is None else environ
+    return env.get(PROXY_ENV)
+
+
+def proxy_password_warning(url: str | None) -> str | None:
+    """What to say of a proxy URL given on a command line, when it holds a password."""
+    if not _has_password(url):
+        return None
+    return (
+        "the password in --proxy is visible to every user of this machine (ps): put the "
+        "proxy URL in HTTPS_PROXY / ALL_PROXY instead (or Settings(proxy=...) in Python)"
+    )
+
+
 def settings_from_flags(args: argparse.Namespace) -> Settings:
     """The one :class:`Settings` of this run: the flags, then the environment."""
     from regview.registry import Settings
 
     values: dict[str, Any] = {
-        "proxy": getattr(args, "proxy", None),
+        "proxy": proxy_from_flags(args),
         "plain_http": args.plain_http or None,
         "insecure": args.insecure or None,
         "use_cache": False if args.no_cache else None,
@@ -266,11 +297,9 @@ def settings_from_flags(args: argparse.Namespace) -> Settings:
         settings = Settings.from_environment(**values)
     except ValueError as exc:  # a bad proxy URL (InvalidProxy), or $REGVIEW_ENDPOINTS
         raise UsageError(str(exc)) from None
-    if _has_password(values["proxy"]):
-        warn(
-            "the password in --proxy is visible to every user of this machine (ps): put the "
-            "proxy URL in HTTPS_PROXY / ALL_PROXY instead (or Settings(proxy=...) in Python)"
-        )
+    warning = proxy_password_warning(getattr(args, "proxy", None))  # not the variable's
+    if warning is not None:
+        warn(warning)
     return settings
 
 
