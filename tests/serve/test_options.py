@@ -12,7 +12,14 @@ import pytest
 
 from regview.serve import ServeUsageError, add_arguments, settings_argv
 from regview.serve.__main__ import main
-from regview.serve.options import PASSED_ON, REFUSED, add_passthrough_flags, app_argv
+from regview.serve.options import (
+    PASSED_ON,
+    REFUSED,
+    add_passthrough_flags,
+    app_argv,
+    serve_warnings,
+    settings_env,
+)
 from regview.serve.page import render_page
 from tests.support.cli import base_env
 
@@ -46,12 +53,50 @@ def test_the_global_flags_become_the_apps_argv(
         "-v",
     ]
     assert settings_argv(parse()) == []
-    assert settings_argv(parse("--proxy", "http://u:p@proxy.test:3128")) == [
-        "--proxy", "http://u:p@proxy.test:3128"
-    ]
-    assert settings_argv(parse("--proxy", "")) == ["--proxy", ""]  # direct, not unset
+    assert settings_env(parse()) == {}
     mirrors = ["--endpoint", "docker.io=http://127.0.0.1:5000", "--endpoint", "quay.io=https://m"]
     assert settings_argv(parse(*mirrors)) == mirrors
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://alice:hunter2-serve@proxy.test:3128",
+        "socks5h://alice:hunter2-serve@proxy.test:1080",
+        "alice:hunter2-serve@proxy.test:3128",
+    ],
+)
+def test_a_proxy_with_a_password_goes_in_the_apps_environment_not_its_argv(
+    url: str, tmp_path: Path
+) -> None:
+    args = parse("--proxy", url, "--plain-http", "--cache-dir", str(tmp_path), "demo")
+    argv = app_argv(settings_argv(args), args.target)
+    assert not any("hunter2-serve" in part for part in argv)
+    assert "--proxy" not in argv
+    assert argv == [
+        *[sys.executable, "-m", "regview", "--plain-http", "--cache-dir", str(tmp_path)],
+        *["--", "demo"],
+    ]
+    assert settings_env(args) == {"REGVIEW_SERVE_PROXY": url}
+
+
+def test_a_proxy_without_a_password_goes_the_same_way() -> None:
+    args = parse("--proxy", "http://proxy.test:3128")
+    assert (settings_argv(args), settings_env(args)) == (
+        [],
+        {"REGVIEW_SERVE_PROXY": "http://proxy.test:3128"},
+    )
+    direct = parse("--proxy", "")  # "no proxy", whatever the environment says: not unset
+    assert (settings_argv(direct), settings_env(direct)) == ([], {"REGVIEW_SERVE_PROXY": ""})
+
+
+def test_only_a_proxy_password_is_warned_about_at_the_servers_start() -> None:
+    assert serve_warnings(parse("--proxy", "http://proxy.test:3128")) == []
+    assert serve_warnings(parse("--proxy", "http://alice@proxy.test:3128")) == []
+    assert serve_warnings(parse()) == []
+    (warning,) = serve_warnings(parse("--proxy", "http://alice:hunter2-serve@proxy.test:3128"))
+    assert "hunter2-serve" not in warning and "alice" not in warning
+    assert "--proxy" in warning and "(ps)" in warning
 
 
 def test_the_app_command_is_python_m_regview_with_the_target_last() -> None:
@@ -93,6 +138,12 @@ def test_allow_delete_reaches_each_tabs_explorer() -> None:
 def test_flags_that_cannot_reach_an_app_are_refused(argv: list[str], says: str) -> None:
     with pytest.raises(ServeUsageError, match=re.escape(says)):
         settings_argv(parse(*argv))
+
+
+def test_a_bad_proxy_is_refused_by_the_environment_too() -> None:
+    with pytest.raises(ServeUsageError, match="socks4") as caught:
+        settings_env(parse("--proxy", "socks4://u:hunter2@p:1"))
+    assert "hunter2" not in str(caught.value)
 
 
 def test_refusals_are_exit_status_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:

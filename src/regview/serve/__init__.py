@@ -6,6 +6,13 @@ aiohttp nor textual-serve.
 """
 
 from regview.serve.command import run, run_serve
-from regview.serve.options import ServeUsageError, add_arguments, settings_argv
+from regview.serve.options import ServeUsageError, add_arguments, settings_argv, settings_env
 
-__all__ = ["ServeUsageError", "add_arguments", "run", "run_serve", "settings_argv"]
+__all__ = [
+    "ServeUsageError",
+    "add_arguments",
+    "run",
+    "run_serve",
+    "settings_argv",
+    "settings_env",
+]

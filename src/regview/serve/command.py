@@ -9,7 +9,7 @@ import argparse
 import ipaddress
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from regview.serve.options import (
@@ -17,7 +17,9 @@ from regview.serve.options import (
     ServeUsageError,
     app_argv,
     check_passable,
+    serve_warnings,
     settings_argv,
+    settings_env,
 )
 
 __all__ = ["run", "run_serve"]
@@ -32,16 +34,21 @@ _PUBLIC_WARNING = (
 
 def run(args: argparse.Namespace, passthrough_argv: Sequence[str] | None = None) -> int:
     """Run ``regview serve`` from parsed arguments (``add_arguments``' and the global
-    flags'); ``passthrough_argv`` is what each app process gets (default: the global
-    flags found in ``args``, see :func:`~regview.serve.options.settings_argv`)."""
+    flags'); ``passthrough_argv`` is what each app process gets on its command line
+    (default: the global flags found in ``args``, see
+    :func:`~regview.serve.options.settings_argv`); the proxy goes in its environment
+    (:func:`~regview.serve.options.settings_env`)."""
     try:
         if passthrough_argv is None:
             passthrough = settings_argv(args)
         else:
             check_passable(args)
             passthrough = list(passthrough_argv)
+        environment = settings_env(args)
     except ServeUsageError as exc:
         return _usage(str(exc))
+    for warning in serve_warnings(args):
+        print(f"regview serve: warning: {warning}", file=sys.stderr, flush=True)
     return run_serve(
         passthrough,
         args.target,
@@ -49,6 +56,7 @@ def run(args: argparse.Namespace, passthrough_argv: Sequence[str] | None = None)
         args.port,
         args.public,
         allow_delete=getattr(args, "allow_delete", False),
+        settings_env=environment,
     )
 
 
@@ -60,9 +68,12 @@ def run_serve(
     public: bool = False,
     *,
     allow_delete: bool = False,
+    settings_env: Mapping[str, str] | None = None,
 ) -> int:
     """Serve ``python -m regview [SETTINGS_ARGV] [TARGET]`` to browsers until a signal
-    (with ``--allow-delete`` when ``allow_delete``: each tab's explorer offers delete).
+    (with ``--allow-delete`` when ``allow_delete``: each tab's explorer offers delete),
+    each app with ``settings_env`` laid over the server's environment (what must not be
+    on an app's command line: the proxy).
 
     Returns the exit status: 0 when stopped by a signal, 2 for a bad command line, 1
     when the server cannot start.
@@ -101,7 +112,9 @@ def run_serve(
         print(_PUBLIC_WARNING.format(address=address[4][0]), file=sys.stderr, flush=True)
     title = f"regview {target}" if target else "regview"
     argv = app_argv(settings_argv, target, allow_delete=allow_delete)
-    server = RegviewServer(argv, sock=sock, url_host=host, title=title)
+    server = RegviewServer(
+        argv, sock=sock, url_host=host, title=title, app_env=dict(settings_env or {})
+    )
     import asyncio
 
     try:

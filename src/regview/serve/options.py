@@ -1,5 +1,11 @@
 """The arguments of ``regview serve`` and the app command every browser tab runs.
 
+Each app process gets the global flags on its command line, except ``--proxy``: a proxy
+URL may hold a password, and an argv is readable by every user of the machine
+(``ps``, ``/proc/PID/cmdline``). The proxy goes in the app's environment instead
+(:func:`settings_env`), which only its user can read, and the app reads it as if it were
+``--proxy`` (:func:`regview.cli.common.proxy_from_flags`).
+
 Nothing here imports aiohttp or textual-serve: the CLI registers the command (and prints
 its help) without paying for them.
 """
@@ -12,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from regview.cli.common import PROXY_ENV, proxy_password_warning
+
 __all__ = [
     "PASSED_ON",
     "REFUSED",
@@ -20,7 +28,9 @@ __all__ = [
     "add_passthrough_flags",
     "app_argv",
     "check_passable",
+    "serve_warnings",
     "settings_argv",
+    "settings_env",
 ]
 
 DEFAULT_HOST = "127.0.0.1"
@@ -38,7 +48,8 @@ class Flag:
     flag: str
     dest: str
     kind: str  # "switch", "path", "paths" (repeatable), "count" (int > 0), "seconds" (> 0),
-    # "proxy" (a proxy URL, checked here), "endpoints" (repeatable HOST=URL, checked here)
+    # "proxy" (a proxy URL, checked here, passed in the environment: it may hold a
+    # password), "endpoints" (repeatable HOST=URL without credentials, checked here)
     help: str
 
 
@@ -129,7 +140,8 @@ def add_passthrough_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_argv(args: argparse.Namespace) -> list[str]:
-    """The global flags of ``args`` as the argv each app process gets.
+    """The global flags of ``args`` as the argv each app process gets, but ``--proxy``
+    (that goes in :func:`settings_env`: no value here is a secret).
 
     Paths are made absolute (an app process could start in another directory). Raises
     :class:`ServeUsageError` for a flag that cannot be passed on or a value the app
@@ -149,8 +161,7 @@ def settings_argv(args: argparse.Namespace) -> list[str]:
         elif flag.kind == "path":
             argv += [flag.flag, str(Path(value).expanduser().absolute())]
         elif flag.kind == "proxy":
-            _check_proxy(value)
-            argv += [flag.flag, value]
+            _check_proxy(value)  # passed on by settings_env
         elif flag.kind == "endpoints":
             for pair in value:
                 _check_endpoint(pair)
@@ -160,6 +171,24 @@ def settings_argv(args: argparse.Namespace) -> list[str]:
                 raise ServeUsageError(f"{flag.flag} must be positive")
             argv += [flag.flag, str(value)]
     return argv
+
+
+def settings_env(args: argparse.Namespace) -> dict[str, str]:
+    """What each app process gets in its environment on top of the server's:
+    ``--proxy`` as ``$REGVIEW_SERVE_PROXY`` (even ``''``, "no proxy"), whether or not
+    the URL holds a password (one rule: a proxy is never on an app's command line)."""
+    proxy: str | None = getattr(args, "proxy", None)
+    if proxy is None:
+        return {}
+    _check_proxy(proxy)
+    return {PROXY_ENV: proxy}
+
+
+def serve_warnings(args: argparse.Namespace) -> list[str]:
+    """What the server says once at its start about its own command line (its apps,
+    which get the proxy in their environment, say nothing of it)."""
+    warning = proxy_password_warning(getattr(args, "proxy", None))
+    return [] if warning is None else [warning]
 
 
 def _check_proxy(url: str) -> None:

@@ -18,7 +18,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -55,7 +55,8 @@ def _clamp(value: object, default: int, bounds: tuple[int, int]) -> int:
 
 
 class RegviewServer(Server):
-    """Serves ``app_argv`` (``python -m regview …``) to every browser tab with the token."""
+    """Serves ``app_argv`` (``python -m regview …``) to every browser tab with the token,
+    each app with ``app_env`` laid over the server's environment."""
 
     def __init__(
         self,
@@ -64,12 +65,14 @@ class RegviewServer(Server):
         sock: socket.socket,
         url_host: str,
         title: str,
+        app_env: Mapping[str, str] | None = None,
         out: TextIO = sys.stdout,
         err: TextIO = sys.stderr,
     ) -> None:
         port = int(sock.getsockname()[1])
         super().__init__(shlex.join(app_argv), host=url_host, port=port, title=title)
         self.app_argv = list(app_argv)
+        self.app_env = dict(app_env or {})
         self.sock = sock
         self.access = Access(new_token(), port)
         self.url = url_for(url_host, port, self.access.token)
@@ -128,6 +131,7 @@ class RegviewServer(Server):
         session = AppSession(
             number,
             self.app_argv,
+            env=self.app_env,
             write_bytes=ws.send_bytes,
             write_str=ws.send_str,
             close=close,

@@ -1,4 +1,5 @@
-"""One browser tab's app process: ``python -m regview [FLAGS] [TARGET]`` on a websocket.
+"""One browser tab's app process: ``python -m regview [FLAGS] [TARGET]`` on a websocket,
+with the settings that must not be on its command line (the proxy) in its environment.
 
 textual-serve's :class:`~textual_serve.app_service.AppService` runs its command through a
 shell and, to stop it, asks it to quit and waits for as long as it takes. This session
@@ -21,7 +22,7 @@ import sys
 import time
 from asyncio.subprocess import PIPE, Process
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
@@ -69,6 +70,7 @@ class AppSession(AppService):
         number: int,
         argv: Sequence[str],
         *,
+        env: Mapping[str, str] | None = None,
         write_bytes: Callable[[bytes], Awaitable[None]],
         write_str: Callable[[str], Awaitable[None]],
         close: Callable[[], Awaitable[None]],
@@ -84,6 +86,7 @@ class AppSession(AppService):
         )
         self.number = number
         self.argv = list(argv)
+        self.env = dict(env or {})  # over the server's: what must not be on the argv
         self.started = time.monotonic()
         self._log_line = log_line
         self._stderr_tail: deque[str] = deque(maxlen=20)
@@ -104,7 +107,7 @@ class AppSession(AppService):
             stdin=PIPE,
             stdout=PIPE,
             stderr=PIPE,
-            env=self._build_environment(width=width, height=height),
+            env={**self._build_environment(width=width, height=height), **self.env},
             start_new_session=True,
             preexec_fn=_die_with_parent(),
         )
