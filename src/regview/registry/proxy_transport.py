@@ -30,7 +30,12 @@ import httpx
 
 from regview.registry.h2_connection import fast_start_transport
 from regview.registry.proxies import InvalidProxy, Proxy, ProxyRules
-from regview.registry.socks5 import SocksFailure, handshake, socks_address
+from regview.registry.socks5 import (
+    SocksFailure,
+    handshake,
+    socks_addresses,
+    through_each_address,
+)
 
 __all__ = [
     "ByProxy",
@@ -85,13 +90,27 @@ async def open_tunnel(
     proxy: Proxy, host: str, port: int, request: httpx.Request, read_size: int
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A TCP connection through ``proxy`` to ``host:port``, after its ``CONNECT`` 2xx or
-    SOCKS5 success (for the HTTP/1.1 pool, on asyncio streams).
+    SOCKS5 success (for the HTTP/1.1 pool, on asyncio streams; ``socks5://`` tries each
+    address of the name).
 
     Raises httpx's ``ConnectError`` when the proxy cannot be reached,
     :class:`TunnelRefused` or :class:`~regview.registry.socks5.SocksFailure` when it says
     no. The caller applies the connect timeout.
     """
-    address = await socks_address(proxy, host, port) if proxy.is_socks else b""
+    if not proxy.is_socks:
+        return await _open_tunnel(proxy, host, port, request, read_size, b"")
+    return await through_each_address(
+        proxy,
+        (host, port),
+        await socks_addresses(proxy, host, port),
+        lambda address: _open_tunnel(proxy, host, port, request, read_size, address),
+    )
+
+
+async def _open_tunnel(
+    proxy: Proxy, host: str, port: int, request: httpx.Request, read_size: int, address: bytes
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """:func:`open_tunnel` over one new connection to the proxy (SOCKS5: to ``address``)."""
     try:
         reader, writer = await asyncio.open_connection(proxy.host, proxy.port, limit=read_size)
     except OSError as exc:
@@ -146,13 +165,33 @@ class _TunnelBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         proxy = self._proxy
-        address = b""
-        if proxy.is_socks:
-            try:
-                async with asyncio.timeout(timeout):
-                    address = await socks_address(proxy, host, port)
-            except TimeoutError:
-                raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
+        if not proxy.is_socks:
+            return await self._tunnel(b"", host, port, timeout, local_address, socket_options)
+        try:
+            async with asyncio.timeout(timeout):
+                addresses = await socks_addresses(proxy, host, port)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
+        return await through_each_address(
+            proxy,
+            (host, port),
+            addresses,
+            lambda address: self._tunnel(
+                address, host, port, timeout, local_address, socket_options
+            ),
+        )
+
+    async def _tunnel(
+        self,
+        address: bytes,
+        host: str,
+        port: int,
+        timeout: float | None,  # noqa: ASYNC109 (httpcore's, as above)
+        local_address: str | None,
+        socket_options: Iterable[Any] | None,
+    ) -> httpcore.AsyncNetworkStream:
+        """One new connection to the proxy and a tunnel through it (SOCKS5: to ``address``)."""
+        proxy = self._proxy
         stream = await self._inner.connect_tcp(
             proxy.host, proxy.port, timeout, local_address, socket_options
         )
