@@ -160,3 +160,58 @@ def test_importing_the_public_face_imports_no_user_interface() -> None:
         or m.startswith(("regview.tui", "regview.cli", "regview.notebook"))
     }
     assert ui == set()
+
+
+def _type_checking_imports() -> dict[str, str]:
+    """What the ``if TYPE_CHECKING:`` block of ``regview/registry/__init__.py`` imports:
+    name -> the module it comes from (a submodule itself for ``from regview.registry
+    import layers``)."""
+    found: dict[str, str] = {}
+    for node in _parse((SRC / "regview/registry/__init__.py").read_text()):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for stmt in node.body:
+                assert isinstance(stmt, ast.ImportFrom), ast.unparse(stmt)
+                for alias in stmt.names:
+                    package = stmt.module == "regview.registry"
+                    found[alias.name] = (
+                        f"regview.registry.{alias.name}" if package else str(stmt.module)
+                    )
+    return found
+
+
+def test_lazy_names_and_the_type_checking_imports_agree() -> None:
+    """The package imports each name on first use from ``_HOMES``; mypy reads the
+    ``TYPE_CHECKING`` imports. Both must name the same home for every name in ``__all__``."""
+    import regview.registry as face
+
+    homes = face._HOMES
+    assert homes == _type_checking_imports()
+    assert set(homes) == set(face.__all__)
+    for name, home in homes.items():
+        module = importlib.import_module(home)
+        expected = module if home == f"regview.registry.{name}" else getattr(module, name)
+        assert getattr(face, name) is expected, name
+
+
+def test_a_script_pays_only_for_the_names_it_imports() -> None:
+    """``from regview.registry import RegistryClient, Settings`` (what ``regview
+    inspect`` needs) loads none of the layer, diff or efficiency code."""
+    modules = modules_after("from regview.registry import RegistryClient, Settings")
+    assert "regview.registry.client" in modules
+    heavy = {
+        "regview.registry.layers",
+        "regview.registry.image_diff",
+        "regview.registry.efficiency",
+    }
+    assert heavy & modules == set()
+    assert "regview.registry.layers" in modules_after("from regview.registry import LayerIndexer")
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    import regview.registry as face
+
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
+        face.NoSuchThing  # noqa: B018
+    with pytest.raises(ImportError):
+        exec("from regview.registry import NoSuchThing", {})
+    assert set(face.__all__) <= set(dir(face))
