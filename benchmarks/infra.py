@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 from tests.support.registry import RegistryServer  # noqa: E402
 
-__all__ = ["LatencyProxy", "RegistryServer", "load", "registry"]
+__all__ = ["LatencyProxy", "RegistryServer", "cpu_seconds", "load", "registry"]
 
 
 @contextlib.contextmanager
@@ -47,6 +47,10 @@ class LatencyProxy:
     @property
     def host(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
 
     def __enter__(self) -> LatencyProxy:
         self._proc = subprocess.Popen(
@@ -88,6 +92,15 @@ class LatencyProxy:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds a running process (all its threads) has used so far."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
 def load() -> str:

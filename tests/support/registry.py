@@ -294,6 +294,11 @@ class RegistryServer:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (benchmarks read its CPU time)."""
+        return self._proc.pid if self.running and self._proc is not None else None
+
     # ------------------------------------------------------------------ access log
 
     def access_log(self) -> list[AccessLogEntry]:
