@@ -11,10 +11,11 @@ from textual.pilot import Pilot
 from textual.widgets import Footer, Static
 
 from regview.tui.app import RegviewApp, create_app
-from regview.tui.screens.artifact import ArtifactScreen, PackageList
+from regview.tui.screens.artifact import ArtifactScreen
 from regview.tui.screens.files import FilesScreen
 from regview.tui.widgets.filter_input import FilterInput
 from regview.tui.widgets.manifest_tree import ManifestTree, NodeData
+from regview.tui.widgets.package_list import PackageList
 from tests.support import artifact_layout as al
 from tests.support.artifacts import FIXTURES
 from tests.tui.fakes import FakeSource

@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from rich.console import Group, RenderableType
-from rich.syntax import Syntax
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -41,229 +38,30 @@ from regview.artifacts import (
     BlobBytes,
     Decoded,
     Package,
-    Raw,
     Sbom,
     Signature,
     decode_blob,
-    pretty,
     read_for_decoding,
 )
 from regview.content.source import SpooledContent
 from regview.registry import Artifact, Descriptor, ImageManifest, RegistryError, Source
 from regview.registry import media_types as mt
 from regview.tui.bindings import ARTIFACT_BINDINGS
+from regview.tui.screens.artifact_views import (
+    attestation_view,
+    raw_view,
+    sbom_view,
+    signature_view,
+)
+from regview.tui.screens.blob_target import BlobTarget, name_hint
 from regview.tui.screens.content import ContentScreen
 from regview.tui.text import error_text, human_size, literal
 from regview.tui.widgets.filter_input import FilterInput
-from regview.tui.widgets.manifest_tree import NodeData
+from regview.tui.widgets.package_list import PackageList, package_detail, package_header
 from regview.tui.widgets.status import Breadcrumb
 from regview.tui.widgets.virtual_list import VirtualList
 
-__all__ = [
-    "ArtifactScreen",
-    "BlobTarget",
-    "PackageList",
-    "blob_target",
-    "name_hint",
-    "package_columns",
-    "package_detail",
-    "package_key",
-]
-
-MAX_JSON_LINES = 5000
-
-
-def name_hint(media_type: str) -> str | None:
-    """A file name the viewer picks its highlighting from: JSON and text blobs are
-    named so; anything else (a tar, a binary signature) gets no lexer."""
-    base = media_type.partition(";")[0].strip().lower()
-    if base.endswith(("+json", "/json")) or base == mt.OCI_MANIFEST:
-        return "blob.json"
-    if base.startswith("text/"):
-        return "blob.txt"
-    return None
-
-
-"""Lines of a predicate (or other JSON) drawn; the rest is counted."""
-
-
-@dataclass(frozen=True)
-class BlobTarget:
-    """What ``b`` opens: a blob (``descriptor``), or the first blob of a manifest not
-    loaded yet (``manifest``: a referrer's digest)."""
-
-    repository: str
-    descriptor: Descriptor | None = None
-    manifest: str | None = None
-    artifact_type: str | None = None
-    #: The kind of thing it is, for the header: "SBOM", "layer 2", "referrer"...
-    label: str = "blob"
-    extra: dict[str, str] = field(default_factory=dict)
-
-
-def blob_target(node: NodeData) -> BlobTarget | None:
-    """What ``b`` opens on ``node``: a layer or config blob, or a referrer's (or an
-    attestation manifest's) first layer."""
-    d = node.descriptor
-    if d is None:
-        return None
-    if node.kind in ("layer", "config"):
-        m = node.parent.manifest if node.parent is not None else None
-        artifact_type = m.artifact_type if isinstance(m, Artifact) else None
-        what = "config" if node.kind == "config" else f"layer {(node.layer_index or 0) + 1}"
-        return BlobTarget(node.repository, d, artifact_type=artifact_type, label=what)
-    if node.kind == "manifest" and node.role in ("referrer", "attestation"):
-        digest = node.digest or d.digest
-        kind = mt.referrer_kind(d.artifact_type) if node.role == "referrer" else node.role
-        return BlobTarget(
-            node.repository,
-            manifest=digest,
-            artifact_type=d.artifact_type,
-            label=f"{kind} {digest.partition(':')[2][:12]}",
-        )
-    return None
-
-
-def is_artifact_layer(node: NodeData) -> bool:
-    """A layer of an artifact (an SBOM, a signature...), where Enter opens the blob."""
-    return (
-        node.kind == "layer"
-        and node.parent is not None
-        and isinstance(node.parent.manifest, Artifact)
-    )
-
-
-# --- the package table --------------------------------------------------------------------
-
-_FIELDS = ("name", "version", "type", "license", "purl", "supplier")
-
-
-def package_key(p: Package) -> str:
-    """What ``/`` matches of a package: its name, version, purl and license, one to a
-    line (a query typed in one line never matches across two fields)."""
-    return "\n".join((p.name, p.version, p.purl, p.license))
-
-
-def package_columns(width: int) -> list[tuple[str, int]]:
-    """Which columns fit in ``width`` cells, and how wide each is (a space between)."""
-    if width >= 110:
-        wanted = [
-            ("name", 28),
-            ("version", 18),
-            ("type", 12),
-            ("license", 18),
-            ("purl", 0),
-            ("supplier", 20),
-        ]
-    elif width >= 70:
-        wanted = [("name", 24), ("version", 14), ("type", 10), ("license", 14), ("purl", 0)]
-    else:
-        wanted = [("name", max(width // 2, 10)), ("version", 0)]
-    used = sum(w + 1 for _, w in wanted if w)
-    return [(name, w or max(width - used, 8)) for name, w in wanted]
-
-
-def _cells(values: dict[str, str] | None, width: int, style: str = "") -> Text:
-    text = Text(end="", style=style)
-    for i, (name, w) in enumerate(package_columns(width)):
-        value = name.upper() if values is None else values[name]
-        cell = literal(value, limit=w) if values is not None else Text(value)
-        cell.truncate(w, overflow="ellipsis", pad=True)
-        if i:
-            text.append(" ")
-        text.append_text(cell)
-    return text
-
-
-class PackageList(VirtualList):
-    """An SBOM's packages, one row each, in columns that fit the width."""
-
-    fuzzy = False
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(empty_text="no packages", id=id)
-        self.packages: Sequence[Package] = ()
-
-    def set_packages(self, packages: Sequence[Package]) -> None:
-        self.packages = packages
-        self.set_items([package_key(p) for p in packages])
-
-    def render_row(self, index: int, width: int) -> Text:
-        p = self.packages[index]
-        return _cells({f: getattr(p, f) for f in _FIELDS}, width)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # A package has nothing to open: the line under the table shows all of it.
-        return action != "select"
-
-
-def package_detail(p: Package) -> Text:
-    """Every field of one package, in full (the table cuts them to their columns)."""
-    text = Text(end="")
-    for i, (key, value) in enumerate(
-        (
-            ("", p.name),
-            ("version ", p.version),
-            ("type ", p.type),
-            ("license ", p.license),
-            ("supplier ", p.supplier),
-            ("", p.purl),
-        )
-    ):
-        if not value:
-            continue
-        if i:
-            text.append("  ")
-        text.append(key, style="dim")
-        text.append_text(literal(value, limit=300, style="bold" if i == 0 else ""))
-    return text
-
-
-# --- the screen -----------------------------------------------------------------------
-
-
-def _fields(rows: Sequence[tuple[str, RenderableType | str | None]]) -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
-    for key, value in rows:
-        if value is None or value == "":
-            continue
-        table.add_row(key, literal(value, limit=500) if isinstance(value, str) else value)
-    return table
-
-
-def _lines(value: str, limit: int = 100) -> Text | None:
-    """A multi-line value (a PEM certificate) line by line, each line literal."""
-    lines = value.strip().split("\n")
-    if not value.strip():
-        return None
-    shown = Text("\n", end="").join(literal(line, limit=200) for line in lines[:limit])
-    if len(lines) > limit:
-        shown.append(f"\n… {len(lines) - limit:,} more lines", style="dim")
-    return shown
-
-
-def _json_view(value: Any) -> Syntax:
-    lines = pretty(value).split("\n")
-    shown = [literal(line, limit=0).plain for line in lines[:MAX_JSON_LINES]]
-    if len(lines) > MAX_JSON_LINES:
-        shown.append(f"… ({len(lines) - MAX_JSON_LINES:,} more lines not shown)")
-    return Syntax(
-        "\n".join(shown), "json", theme="monokai", word_wrap=True, background_color="default"
-    )
-
-
-def _problems(problems: Sequence[str]) -> list[RenderableType]:
-    return [error_text(p, limit=300) for p in problems]
-
-
-def _raw_text(raw: Raw) -> RenderableType:
-    lines = raw.preview.split("\n")
-    if raw.kind == "json":  # pretty already: highlighted, every unsafe character escaped
-        shown = "\n".join(literal(line, limit=0).plain for line in lines)
-        return Syntax(shown, "json", theme="monokai", word_wrap=True, background_color="default")
-    return Text("\n", end="").join(literal(line, limit=0) for line in lines)
+__all__ = ["ArtifactScreen"]
 
 
 class ArtifactScreen(Screen[None]):
@@ -405,16 +203,16 @@ class ArtifactScreen(Screen[None]):
         body = self.query_one("#artifact-body", Static)
         table = False
         if isinstance(decoded, Sbom):
-            body.update(self._sbom_header(decoded))
+            body.update(sbom_view(decoded, self._notes()))
             table = self._table(decoded.packages)
         elif isinstance(decoded, Attestation):
-            body.update(self._attestation(decoded))
+            body.update(attestation_view(decoded, self._notes()))
             if decoded.sbom is not None:
                 table = self._table(decoded.sbom.packages)
         elif isinstance(decoded, Signature):
-            body.update(self._signature(decoded))
+            body.update(signature_view(decoded, self._notes()))
         else:
-            body.update(self._raw(decoded))
+            body.update(raw_view(decoded, self._notes()))
         self.set_class(table, "-table")
         self.set_class(not table, "-full")
         if table:
@@ -432,7 +230,7 @@ class ArtifactScreen(Screen[None]):
 
     def _columns(self) -> None:
         width = self.query_one(PackageList).row_width or self.size.width - 2
-        self.query_one("#artifact-columns", Static).update(_cells(None, width))
+        self.query_one("#artifact-columns", Static).update(package_header(width))
 
     def on_virtual_list_highlighted(self, event: VirtualList.Highlighted) -> None:
         plist = self.query_one(PackageList)
@@ -500,95 +298,6 @@ class ArtifactScreen(Screen[None]):
         if more:
             notes.append(Text(more, style="dim"))
         return notes
-
-    def _sbom_header(self, sbom: Sbom, title: str | None = None) -> RenderableType:
-        rows: list[tuple[str, RenderableType | str | None]] = [
-            ("Format", sbom.format_label),
-            ("Name", sbom.name),
-            ("Created", sbom.created),
-            (
-                "Creators",
-                Text(", ", end="").join(literal(c, limit=120) for c in sbom.creators)
-                if sbom.creators
-                else None,
-            ),
-            ("Packages", f"{len(sbom.packages):,}"),
-        ]
-        parts: list[RenderableType] = []
-        if title:
-            parts.append(Text(title, style="bold underline"))
-        parts += [_fields(rows), *_problems(sbom.problems), *self._notes()]
-        return Group(*parts)
-
-    def _attestation(self, a: Attestation) -> RenderableType:
-        subjects = (
-            Text("\n", end="").join(
-                literal(s.name or "(unnamed)", limit=200)
-                + Text("  " + ", ".join(f"{k}:{v}" for k, v in s.digests), style="cyan")
-                for s in a.subjects
-            )
-            if a.subjects
-            else None
-        )
-        sigs = (
-            Text("\n", end="").join(
-                literal(f"keyid {s.keyid or '(none)'}  {s.sig}", limit=200) for s in a.signatures
-            )
-            if a.signatures
-            else None
-        )
-        rows: list[tuple[str, RenderableType | str | None]] = [
-            ("Envelope", "DSSE" if a.envelope else "none (a bare statement)"),
-            ("Payload type", a.payload_type),
-            ("Signatures", sigs),
-            ("Statement", a.statement_type),
-            ("Predicate type", a.predicate_type),
-            ("Subjects", subjects),
-        ]
-        parts: list[RenderableType] = [_fields(rows), *_problems(a.problems), *self._notes()]
-        if a.sbom is not None:
-            parts += [Text(""), self._sbom_header(a.sbom, "The predicate: an SBOM")]
-        else:
-            parts += [Text(""), Text("Predicate", style="bold underline"), _json_view(a.predicate)]
-        return Group(*parts)
-
-    def _signature(self, s: Signature) -> RenderableType:
-        bundle = _json_view(s.bundle) if s.bundle not in (None, "") else None
-        rows: list[tuple[str, RenderableType | str | None]] = [
-            ("Type", s.type),
-            ("Reference", s.docker_reference),
-            ("Signed digest", s.manifest_digest),
-            ("Signature", s.signature or Text("(no signature annotation)", style="dim")),
-            ("Certificate", _lines(s.certificate)),
-            ("Chain", _lines(s.chain)),
-        ]
-        parts: list[RenderableType] = [_fields(rows), *_problems(s.problems), *self._notes()]
-        if bundle is not None:
-            parts += [Text(""), Text("Bundle", style="bold underline"), bundle]
-        if s.optional is not None:
-            parts += [Text(""), Text("Optional", style="bold underline"), _json_view(s.optional)]
-        return Group(*parts)
-
-    def _raw(self, raw: Raw) -> RenderableType:
-        parts: list[RenderableType] = []
-        what = {"json": "JSON", "text": "Text", "binary": "Binary data"}.get(raw.kind, raw.kind)
-        parts.append(Text(f"{what}, {raw.size:,} bytes", style="bold"))
-        if raw.note:
-            parts.append(Text(raw.note, style="yellow"))
-        if raw.problem:
-            parts.append(error_text(raw.problem))
-        parts += self._notes()
-        parts.append(Text(""))
-        parts.append(_raw_text(raw))
-        if raw.truncated:
-            parts.append(
-                Text(
-                    f"… the first {raw.shown_bytes:,} of {raw.size:,} bytes shown; "
-                    "regview blob REF -o FILE saves all of it",
-                    style="dim",
-                )
-            )
-        return Group(*parts)
 
     # --- actions ----------------------------------------------------------------------
 

@@ -33,7 +33,8 @@ from regview.tui.bindings import MAIN_BINDINGS, MAIN_BLOB_BINDINGS
 from regview.tui.commands import ExplorerCommands, JumpRequest, OpenRequest
 from regview.tui.messages import CopyRequest, SourceOpened
 from regview.tui.node_targets import LayerTarget, copy_of_node, files_target
-from regview.tui.screens.artifact import ArtifactScreen, blob_target, is_artifact_layer
+from regview.tui.screens.artifact import ArtifactScreen
+from regview.tui.screens.blob_target import blob_target, is_artifact_layer
 from regview.tui.screens.confirm_delete import ConfirmDeleteScreen
 from regview.tui.screens.diff import DiffScreen, DiffSide
 from regview.tui.screens.files import FilesScreen
