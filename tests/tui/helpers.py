@@ -41,6 +41,14 @@ def screen_text(app: RegviewApp) -> str:
     return console.export_text()
 
 
+def footer_line(app: RegviewApp) -> str:
+    """The footer's row of the screen, as rendered."""
+    from textual.widgets import Footer
+
+    footer = app.screen.query_one(Footer)
+    return screen_text(app).splitlines()[footer.region.y]
+
+
 def details_text(app: RegviewApp, width: int = 100) -> str:
     """Everything in the Details pane, scrolled or not, as plain text."""
     from rich.console import Console

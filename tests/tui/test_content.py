@@ -29,7 +29,7 @@ from tests.tui.content_layouts import (
     build_content_layouts,
 )
 from tests.tui.fakes import FakeSource
-from tests.tui.helpers import screen_text, settle
+from tests.tui.helpers import footer_line, screen_text, settle
 
 Write = Callable[[bytes], None]
 
@@ -461,10 +461,15 @@ async def test_search_waits_for_the_stream_wraps_and_escape_stops_it(
         await pilot.pause(0.3)
         assert "searching for nothing…" in screen_text(app)
         assert "not found" not in screen_text(app)
+        # The footer says what Esc does now: it stops the search, it does not go back.
+        assert "esc Stop search" in footer_line(app)
+        assert "Back" not in footer_line(app)
         await pilot.press("escape")  # stops the search, stays in the viewer
         await pilot.pause(0.2)
         assert app.screen is screen
         assert "search stopped" in screen_text(app)
+        assert "esc Back" in footer_line(app)
+        assert "Stop search" not in footer_line(app)
         await pilot.press("slash", *"needle", "enter")
         await pilot.pause(0.1)
         await pilot.press("N")  # backward from the top: must wrap to the end

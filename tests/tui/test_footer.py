@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from textual.widgets import Footer
 
 from regview.registry.settings import Settings
 from regview.targets import open_target
@@ -21,15 +20,9 @@ from regview.tui.screens.files import FilesScreen
 from regview.tui.screens.help import HelpScreen
 from regview.tui.screens.start import StartChoice, StartScreen
 from tests.tui.fakes import FakeSource
-from tests.tui.helpers import screen_text, settle
+from tests.tui.helpers import footer_line, settle
 
 SIZE = (80, 24)
-
-
-def footer_line(app: RegviewApp) -> str:
-    """The footer's row of the screen, as rendered."""
-    footer = app.screen.query_one(Footer)
-    return screen_text(app).splitlines()[footer.region.y]
 
 
 async def _footer_after(app: RegviewApp, keys: Sequence[str], width: int = SIZE[0]) -> str:

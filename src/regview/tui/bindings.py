@@ -141,6 +141,9 @@ FILES_BINDINGS: list[Binding] = [
 
 #: The content viewer (Enter on a file): the screen's keys, then the view's.
 CONTENT_BINDINGS: list[Binding] = [
+    # While a search waits for bytes still arriving, Esc stops it (and says so in the
+    # footer) instead of going back: the first of the two the screen enables wins.
+    Binding("escape", "stop_search", "Stop search", id="content.stop-search"),
     Binding("escape", "back", "Back", id="content.back"),
     Binding("slash", "find", "Find", tooltip="Find text (in hex: hex bytes, or 'text)",
             id="content.find"),

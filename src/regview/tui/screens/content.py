@@ -184,6 +184,7 @@ class ContentScreen(Screen[None]):
         field.value = ""
         self.add_class("-prompting")
         self.set_focus(field)
+        self.refresh_bindings()
         typed = self.view.take_typeahead()  # keys that came in the same burst
         if typed:
             field.insert_text_at_cursor(typed)
@@ -192,6 +193,7 @@ class ContentScreen(Screen[None]):
         self.prompt = None
         self.remove_class("-prompting")
         self.set_focus(self.view)
+        self.refresh_bindings()
 
     def action_find(self) -> None:
         self._open_prompt("find")
@@ -370,15 +372,29 @@ class ContentScreen(Screen[None]):
         if self.prompt is not None:
             self._close_prompt()
             return
-        worker = self._search_worker
-        if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
-            worker.cancel()  # a search waiting for the stream: stop it, stay here
-            self._searching = None
-            self.say("search stopped")
+        if self._search_running():
+            self.action_stop_search()
             return
         self.app.pop_screen()
 
+    def action_stop_search(self) -> None:
+        """Stop a search waiting for the stream, and stay here."""
+        worker = self._search_worker
+        if worker is not None and self._search_running():
+            worker.cancel()
+            self._searching = None
+            self.say("search stopped")
+            self.refresh_bindings()
+
+    def _search_running(self) -> bool:
+        worker = self._search_worker
+        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_search":
+            return self.prompt is None and self._search_running()
+        if action == "back":
+            return self.prompt is not None or not self._search_running()
         if action in ("find_next", "find_previous"):
             return self.search_query is not None
         if action == "toggle_hex":
@@ -386,4 +402,6 @@ class ContentScreen(Screen[None]):
         return True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._search_worker:
+            self.refresh_bindings()  # Esc: "Stop search" while it runs, "Back" after
         report_failure(self, event)
