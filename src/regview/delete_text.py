@@ -3,17 +3,24 @@ before it asks, and the explorer's delete question shows them.
 
 A registry deletes one manifest: the artifacts that refer to it (signatures, SBOMs,
 attestations) stay, without their image, and so do the tags that hold them; an index's
-child manifests stay too. Lines hold the registry's text (artifact types, tags) as is:
-make them terminal-safe (:func:`regview.textsafe.visible`) or escape them before showing.
+child manifests stay too. Deleting with the referrers
+(:meth:`DeletePlan.including_referrers`) takes the artifacts first: :func:`deletion_order`
+names every manifest that goes, in order. Lines hold the registry's text (artifact
+types, tags) as is: make them terminal-safe (:func:`regview.textsafe.visible`) or escape
+them before showing.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from regview.registry import DeletePlan, Descriptor, FoundReferrer, media_types, short_digest
 
-__all__ = ["SHOWN", "artifact_label", "left_behind", "short_tag"]
+if TYPE_CHECKING:
+    from regview.registry.delete_referrers import DeleteStep
+
+__all__ = ["SHOWN", "artifact_label", "deletion_order", "left_behind", "short_tag", "step_label"]
 
 #: Referrers (and child manifests) named one by one; the rest are counted.
 SHOWN = 10
@@ -76,11 +83,38 @@ def _listed(items: list[str], total: int) -> str:
     return ", ".join(items[:SHOWN]) + more
 
 
+def _tags(tags: tuple[str, ...]) -> str:
+    shown = ", ".join(short_tag(t) for t in tags[:SHOWN])
+    return shown + (f" and {len(tags) - SHOWN:,} more" if len(tags) > SHOWN else "")
+
+
+def step_label(step: DeleteStep) -> str:
+    """``a cosign signature sha256:0123456789ab… (tag …, refers to sha256:…)``."""
+    tags = f"tag{'s' if len(step.tags) != 1 else ''} {_tags(step.tags)}" if step.tags else ""
+    subject = _short(step.subject) if step.subject is not None else ""
+    if step.role == "referrer":
+        where = ", ".join(p for p in (tags, f"refers to {subject}") if p)
+        return f"{artifact_label(step.artifact_type)} {_short(step.digest)} ({where})"
+    if step.role == "referrers-index":
+        where = ", ".join(p for p in (tags, f"lists the referrers of {subject}") if p)
+        return f"the referrers index {_short(step.digest)} ({where})"
+    what = "index" if media_types.is_index(step.media_type) else "manifest"
+    return f"the {what} itself, {_short(step.digest)}" + (f" ({tags})" if tags else " (untagged)")
+
+
+def deletion_order(plan: DeletePlan) -> list[str]:
+    """``1. …`` for each manifest the plan deletes, in the order it sends the deletes."""
+    steps = plan.deletes
+    return [f"{i}. {step_label(step)}" for i, step in enumerate(steps, 1)]
+
+
 def left_behind(plan: DeletePlan) -> list[str]:
     """Lines on what deleting ``plan`` leaves in place: referrers, an index's children."""
     lines: list[str] = []
     subject = _short(plan.digest)
-    if plan.referrers is None:
+    if plan.with_referrers and plan.referrer_deletes:
+        lines.extend(plan.referrer_notes)
+    elif plan.referrers is None:
         why = plan.referrers_error or "not looked up"
         lines.append(f"could not check for artifacts that refer to it ({why})")
     elif plan.referrers:

@@ -50,6 +50,9 @@ SIGNED = images.small_image("delete-signed")
 BY_SIGNED = artifacts.build(SIGNED)
 SCHEMA_TAG = "sha256-" + SIGNED.digest.removeprefix("sha256:")
 INDEX = images.oci_index("delete-index")
+# A signature of the SBOM, under cosign's tag for the SBOM's digest: a referrer's referrer.
+SBOM_SIGNATURE = images.signature_artifact(BY_SIGNED["spdx"])
+SBOM_SIG_TAG = "sha256-" + BY_SIGNED["spdx"].digest.removeprefix("sha256:") + ".sig"
 MANIFEST_ACCEPT = ", ".join(
     [
         "application/vnd.oci.image.manifest.v1+json",
@@ -87,6 +90,7 @@ def refusing_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Regi
 def layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tagged = {"one": ONE, "two": TWO, "signed": SIGNED, "index": INDEX}
     tagged |= {name: m for name, m in BY_SIGNED.items() if name != "cyclonedx"}
+    tagged["sbom-signature"] = SBOM_SIGNATURE
     return images.write_layout(tmp_path_factory.mktemp("delete-layout"), tagged)
 
 
@@ -94,8 +98,10 @@ def publish(server: RegistryServer, layout: Path, tagged: Mapping[str, str]) -> 
     """A new repository holding ``tag -> "one" | "two"``, pushed with skopeo."""
     repo = f"delete/repo-{next(_repos)}"
     run_parallel(
-        [skopeo_copy_args(f"oci:{layout}:{image}", server.ref(repo, tag)) for tag, image in
-         tagged.items()]
+        [
+            skopeo_copy_args(f"oci:{layout}:{image}", server.ref(repo, tag))
+            for tag, image in tagged.items()
+        ]
     )
     return repo
 
@@ -229,9 +235,7 @@ def test_after_a_delete_the_cache_serves_neither_the_tags_nor_the_tag(
     assert regview("manifest", delete_registry.ref(repo, "c")).ok().stdout == TWO.raw
 
 
-def test_delete_by_digest(
-    regview: Regview, delete_registry: RegistryServer, layout: Path
-) -> None:
+def test_delete_by_digest(regview: Regview, delete_registry: RegistryServer, layout: Path) -> None:
     repo = publish(delete_registry, layout, {"a": "one", "x": "two", "y": "two"})
     mark = delete_registry.mark()
     result = regview("delete", "--yes", delete_registry.ref(repo, TWO.digest)).ok()
@@ -308,7 +312,12 @@ def test_a_user_without_delete_rights_is_told(
     ref = token_registry.ref("public/oci-image", "latest")
     before = skopeo_inspect(ref, creds=token_credentials.pair)
     result = regview(
-        "-u", token_credentials.username, "--password-stdin", "delete", "--yes", ref,
+        "-u",
+        token_credentials.username,
+        "--password-stdin",
+        "delete",
+        "--yes",
+        ref,
         input=token_credentials.password + "\n",
     )
     error = failed_after_the_plan(result)
@@ -509,7 +518,6 @@ def test_the_client_forgets_the_deleted_tags(
     assert r.json()["tags"] == ["c"]
 
 
-
 # --------------------------------------------------------------------------- the explorer
 
 
@@ -626,3 +634,176 @@ def test_a_manifest_deleted_meanwhile_is_a_one_line_not_found(
     message = asyncio.run(run())
     assert "deleted already?" in message and "\n" not in message
     assert skopeo_tags(delete_registry, repo) == ["b"]
+
+
+# --------------------------------------------------------------------------- --with-referrers
+
+
+def _referrers_step(
+    name: str,
+    role: str,
+    subject: str,
+    depth: int,
+    tags: list[str],
+    artifact_type: str | None,
+    digest: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "digest": digest if digest is not None else BY_SIGNED[name].digest,
+        "mediaType": "application/vnd.oci.image.index.v1+json"
+        if role == "referrers-index"
+        else OCI_MANIFEST,
+        "role": role,
+        "artifactType": artifact_type,
+        "subject": subject,
+        "depth": depth,
+        "tags": tags,
+    }
+
+
+def publish_signed_twice(server: RegistryServer, layout: Path) -> str:
+    """:func:`publish_signed`, plus a cosign signature of the SBOM, and another image."""
+    repo = publish_signed(server, layout)
+    run_parallel(
+        [
+            skopeo_copy_args(f"oci:{layout}:sbom-signature", server.ref(repo, SBOM_SIG_TAG)),
+            skopeo_copy_args(f"oci:{layout}:two", server.ref(repo, "other")),
+        ]
+    )
+    return repo
+
+
+def signed_deletes() -> list[dict[str, Any]]:
+    """What --with-referrers deletes for SIGNED, in order, written out by hand: the SBOM's
+    signature before the SBOM, every referrer before the sha256-<hex> index listing two of
+    them, the image last."""
+    index = images.referrers_index(SIGNED, [BY_SIGNED["spdx"], BY_SIGNED["attestation"]])
+    return [
+        _referrers_step(
+            "",
+            "referrer",
+            BY_SIGNED["spdx"].digest,
+            2,
+            [SBOM_SIG_TAG],
+            "application/vnd.dev.cosign.simplesigning.v1+json",
+            digest=SBOM_SIGNATURE.digest,
+        ),
+        _referrers_step("spdx", "referrer", SIGNED.digest, 1, [], "application/spdx+json"),
+        _referrers_step(
+            "attestation", "referrer", SIGNED.digest, 1, [], "application/vnd.in-toto+json"
+        ),
+        _referrers_step(
+            "signature",
+            "referrer",
+            SIGNED.digest,
+            1,
+            [SCHEMA_TAG + ".sig"],
+            "application/vnd.dev.cosign.simplesigning.v1+json",
+        ),
+        _referrers_step(
+            "", "referrers-index", SIGNED.digest, 1, [SCHEMA_TAG], None, digest=index.digest
+        ),
+        {
+            "digest": SIGNED.digest,
+            "mediaType": OCI_MANIFEST,
+            "role": "image",
+            "artifactType": None,
+            "subject": None,
+            "depth": 0,
+            "tags": ["latest", "v1"],
+        },
+    ]
+
+
+def test_with_referrers_deletes_them_first_in_order_and_then_the_image(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish_signed_twice(delete_registry, layout)
+    expected = signed_deletes()
+    ref = delete_registry.ref(repo, "latest")
+    mark = delete_registry.mark()
+    dry = regview("delete", "--dry-run", "--json", "--with-referrers", ref).ok()
+    doc = dry.json()
+    assert doc["withReferrers"] is True
+    assert doc["deletes"] == expected
+    assert doc["deleted"] is False and doc["deletedDigests"] == []
+    assert "with its referrers, 6 manifests are deleted, in this order:" in dry.stderr
+    numbered = [line.strip() for line in dry.stderr.splitlines() if line.startswith("  ")]
+    assert [line.split(".")[0] for line in numbered] == ["1", "2", "3", "4", "5", "6"]
+    assert numbered[0].startswith(f"1. a cosign signature {_short(SBOM_SIGNATURE.digest)} (tag ")
+    assert numbered[4].startswith(f"5. the referrers index {_short(expected[4]['digest'])}")
+    assert numbered[5] == f"6. the manifest itself, {_short(SIGNED.digest)} (tags latest, v1)"
+    assert "left without their image" not in dry.stderr
+    assert deletes_sent(delete_registry, mark) == []
+    assert skopeo_tags(delete_registry, repo) == sorted(
+        ["latest", "v1", "other", SCHEMA_TAG, SCHEMA_TAG + ".sig", SBOM_SIG_TAG]
+    )
+
+    mark = delete_registry.mark()
+    done = regview("delete", "--yes", "--json", "--with-referrers", ref).ok().json()
+    assert done["deleted"] is True
+    assert done["deletedDigests"] == [step["digest"] for step in expected]
+    assert deletes_sent(delete_registry, mark) == [
+        f"/v2/{repo}/manifests/{step['digest']}" for step in expected
+    ]
+    # What is left, asked of the registry itself: the other image, and nothing else.
+    assert skopeo_tags(delete_registry, repo) == ["other"]
+    for step in expected:
+        assert manifest_status(delete_registry, repo, step["digest"]) == 404
+    assert skopeo_inspect(delete_registry.ref(repo, "other")) == TWO.raw
+
+
+def test_with_referrers_the_question_counts_them_and_no_keeps_all(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish_signed_twice(delete_registry, layout)
+    argv = (
+        f"{sys.executable} -m regview --plain-http delete --with-referrers "
+        f"{delete_registry.ref(repo, 'v1')}"
+    )
+    with Terminal(argv, {**base_env(), **regview.env()}, columns=300, rows=40) as term:
+        term.read_until("[y/N]")
+        term.send("n\r")
+        status = term.wait()
+    assert status == 1
+    text = " ".join(term.text.split())
+    assert (
+        "Delete this manifest and its 2 tags, and first the 5 manifests of its referrers?" in text
+    )
+    assert "nothing deleted" in text
+    assert skopeo_tags(delete_registry, repo) == sorted(
+        ["latest", "v1", "other", SCHEMA_TAG, SCHEMA_TAG + ".sig", SBOM_SIG_TAG]
+    )
+
+
+def test_with_referrers_a_refused_delete_says_nothing_went(
+    regview: Regview, refusing_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish_signed_twice(refusing_registry, layout)
+    result = regview("delete", "--yes", "--with-referrers", refusing_registry.ref(repo, "v1"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("regview: ")]
+    assert len(errors) == 3, result.describe()
+    assert "does not allow deleting" in errors[0] and "405" in errors[0]
+    assert errors[1] == "regview: deleted (0 of 6): nothing"
+    assert errors[2].startswith(f"regview: not deleted (6 of 6): {SBOM_SIGNATURE.digest} = ")
+    for step in signed_deletes():
+        assert step["digest"] in errors[2]
+        assert manifest_status(refusing_registry, repo, step["digest"]) == 200
+
+
+def test_the_client_deletes_with_referrers_through_the_plan(
+    delete_registry: RegistryServer, layout: Path, tmp_path: Path
+) -> None:
+    repo = publish_signed_twice(delete_registry, layout)
+
+    async def run() -> None:
+        settings = Settings(cache_dir=tmp_path / "cache", plain_http=True)
+        async with RegistryClient(delete_registry.host, settings=settings) as client:
+            plan = await client.plan_delete(repo, "latest")
+            await client.delete(plan.including_referrers())
+
+    asyncio.run(run())
+    assert skopeo_tags(delete_registry, repo) == ["other"]
+    assert manifest_status(delete_registry, repo, SBOM_SIGNATURE.digest) == 404

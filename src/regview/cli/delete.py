@@ -10,6 +10,12 @@ Before it asks it also says what stays behind (:mod:`regview.delete_text`): the 
 that refer to the digest (signatures, SBOMs, attestations), which are not deleted and
 are left without their image, and an index's child manifests.
 
+``--with-referrers`` deletes those artifacts too, first: the referrers, their own
+referrers, the ``sha256-<hex>`` indexes that list them (cosign's ``.sig``/``.att``/
+``.sbom`` tags go with the manifests they hold), one ``DELETE`` each, then the image;
+the question (and ``--dry-run``, ``--json``) numbers them in that order. If one fails,
+it stops there and says, one line each, what was deleted and what was not.
+
 The question is written to standard error and the answer read from standard input when
 that is a terminal, else from ``/dev/tty`` (standard input may hold the password).
 """
@@ -31,6 +37,7 @@ from regview.cli.common import (
 
 if TYPE_CHECKING:
     from regview.registry import ClientPool, DeletePlan
+    from regview.registry.delete_referrers import DeleteStep, PartialDelete
 
 ORDER = 35
 """After the read-only commands in ``regview -h``."""
@@ -46,6 +53,11 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", action="store_true", help="delete without asking (for scripts)")
     p.add_argument(
         "--dry-run", action="store_true", help="say what would be deleted, delete nothing"
+    )
+    p.add_argument(
+        "--with-referrers",
+        action="store_true",
+        help="first delete what refers to it (signatures, SBOMs, attestations, and theirs)",
     )
     add_json_flag(p)
 
@@ -114,8 +126,24 @@ def describe(plan: DeletePlan) -> list[str]:
         lines.append("no other tag points to this digest")
     else:
         lines.append("no tag points to this digest")
+    if plan.with_referrers:
+        lines.extend(visible(line, limit=4000) for line in _order(plan))
     lines.extend(visible(line, limit=4000) for line in left_behind(plan))
     return lines
+
+
+def _order(plan: DeletePlan) -> list[str]:
+    """With the referrers: every manifest that goes, numbered in the order deleted."""
+    from regview.delete_text import deletion_order
+
+    if not plan.referrer_deletes:
+        if plan.referrers == ():
+            return ["nothing refers to it: only the manifest is deleted"]
+        return []
+    n = len(plan.deletes)
+    return [f"with its referrers, {n:,} manifests are deleted, in this order:"] + [
+        "  " + line for line in deletion_order(plan)
+    ]
 
 
 def _referrers_json(plan: DeletePlan) -> list[dict[str, Any]] | None:
@@ -156,7 +184,23 @@ def plan_json(plan: DeletePlan, *, deleted: bool) -> dict[str, Any]:
             for d in plan.children
         ],
         "childManifestsError": plan.children_error,
+        "withReferrers": plan.with_referrers,
+        "deletes": [_step_json(step) for step in plan.deletes],
+        "referrerNotes": list(plan.referrer_notes) if plan.with_referrers else [],
         "deleted": deleted,
+        "deletedDigests": [step.digest for step in plan.deletes] if deleted else [],
+    }
+
+
+def _step_json(step: DeleteStep) -> dict[str, Any]:
+    return {
+        "digest": step.digest,
+        "mediaType": step.media_type,
+        "role": step.role,
+        "artifactType": step.artifact_type,
+        "subject": step.subject,
+        "depth": step.depth,
+        "tags": list(step.tags),
     }
 
 
@@ -166,6 +210,8 @@ async def _delete(pool: ClientPool, args: argparse.Namespace) -> int:
     client = pool.get(registry)
     try:
         plan = await client.plan_delete(repository, reference)
+        if args.with_referrers:
+            plan = plan.including_referrers()
         for line in describe(plan):
             print(line, file=sys.stderr)
         if args.dry_run:
@@ -176,8 +222,35 @@ async def _delete(pool: ClientPool, args: argparse.Namespace) -> int:
     finally:
         if question is not None:
             question.close()
-    await client.delete(plan)
+    from regview.registry.delete_referrers import PartialDelete
+
+    try:
+        await client.delete(plan)
+    except PartialDelete as exc:
+        return _stopped(plan, args, exc)
     return _report(plan, args, deleted=True)
+
+
+def _stopped(plan: DeletePlan, args: argparse.Namespace, exc: PartialDelete) -> int:
+    """One delete of several failed: the error, then what went and what did not."""
+    from regview.delete_text import step_label
+    from regview.textsafe import visible
+
+    def named(steps: tuple[DeleteStep, ...]) -> str:
+        # Every one, however many (not clipped as an error line is): nothing unsaid.
+        text = "; ".join(f"{step.digest} = {step_label(step)}" for step in steps)
+        return visible(text) or "nothing"
+
+    total = len(plan.deletes)
+    fail(str(exc.cause))
+    for word, steps in (("deleted", exc.deleted), ("not deleted", exc.not_deleted)):
+        print(f"regview: {word} ({len(steps)} of {total}): {named(steps)}", file=sys.stderr)
+    if args.json:
+        doc = plan_json(plan, deleted=False)
+        doc["deletedDigests"] = [step.digest for step in exc.deleted]
+        doc["error"] = str(exc.cause)
+        print_json(doc)
+    return 1
 
 
 def _prompt(plan: DeletePlan) -> str:
@@ -187,7 +260,10 @@ def _prompt(plan: DeletePlan) -> str:
         if n == 0
         else f"this manifest and its {n:,} tag{'s' if n != 1 else ''}"
     )
-    left = len(plan.referrers or ())
+    first = len(plan.referrer_deletes) if plan.with_referrers else 0
+    left = 0 if first else len(plan.referrers or ())
+    if first:
+        what += f", and first the {first:,} manifest{'s' if first != 1 else ''} of its referrers"
     if left:
         what += f", leaving {left:,} artifact{'s' if left != 1 else ''} without their image"
     return f"Delete {what}? [y/N] "

@@ -13,9 +13,15 @@ goes before anything does:
    tag list at hand sparing probes for tags that do not exist), which stay without their
    image; and, for an index, its child manifests, which stay too. A failure to find
    those out does not stop the plan: it is written in it, and the person decides.
+   The plan also names what ``--with-referrers`` would delete before the image, in order
+   (:mod:`~regview.registry.delete_referrers`: the referrers, theirs, and the
+   ``sha256-<hex>`` indexes that list them).
 2. :meth:`Deletes.delete` sends ``DELETE`` for the plan's digest. Distribution deletes a
    manifest by digest only, and removes every tag on it; deleting "a tag" is deleting
-   that manifest.
+   that manifest. For a plan :meth:`DeletePlan.including_referrers` made, it first
+   deletes the referrers, one ``DELETE`` each in the plan's order, and stops at the
+   first that fails with a :class:`~regview.registry.delete_referrers.PartialDelete`
+   that says what went and what did not (a referrer already gone, 404, is not a failure).
 
 A registry that refuses (405 ``UNSUPPORTED``: distribution with delete disabled; 401,
 403, 404) raises an error whose one-line message says what to do. After a delete (or
@@ -28,11 +34,18 @@ they cannot change, and no tag resolves to them any more.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 
 from regview.natural import sort_tags
 from regview.registry import media_types as mt
 from regview.registry import tag_list
+from regview.registry.delete_referrers import (
+    DeleteStep,
+    PartialDelete,
+    ReferrerDeletes,
+    referrer_deletes,
+)
 from regview.registry.digests import is_digest, short_digest
 from regview.registry.errors import (
     AuthError,
@@ -69,6 +82,11 @@ class DeletePlan:
     ``children`` are the manifests an index lists (its platform images, attestations): the
     delete removes the index only, and they stay; ``children_error`` says why they are
     not known when the index could not be read.
+
+    ``referrer_deletes`` is what deleting with the referrers removes first, in order
+    (the referrers, theirs, and the tag-schema indexes listing them), and
+    ``referrer_notes`` what it cannot (lookups that failed, past the bounds). The plan
+    deletes them only when ``with_referrers`` is set: :meth:`including_referrers`.
     """
 
     registry: str
@@ -83,6 +101,19 @@ class DeletePlan:
     referrers_error: str | None = None
     children: tuple[Descriptor, ...] = ()
     children_error: str | None = None
+    referrer_deletes: tuple[DeleteStep, ...] = ()
+    referrer_notes: tuple[str, ...] = ()
+    with_referrers: bool = False
+
+    def including_referrers(self) -> DeletePlan:
+        """This plan, deleting ``referrer_deletes`` before the manifest."""
+        return dataclasses.replace(self, with_referrers=True)
+
+    @property
+    def deletes(self) -> tuple[DeleteStep, ...]:
+        """Every ``DELETE`` the plan sends, in order: the image last."""
+        image = DeleteStep(self.digest, self.media_type, "image", tags=self.tags)
+        return (*(self.referrer_deletes if self.with_referrers else ()), image)
 
     @property
     def is_index(self) -> bool:
@@ -129,22 +160,23 @@ class Deletes:
         listed = await self._listed(repository)
         limit = asyncio.Semaphore(max(1, concurrency))
 
-        async def points_here(tag: str) -> bool:
+        async def resolved(tag: str) -> Descriptor | None:
             if tag == reference:
-                return True
+                return target
             async with limit:
                 try:
-                    found = await self._manifests.resolve(repository, tag)
+                    return await self._manifests.resolve(repository, tag)
                 except NotFound:
-                    return False  # deleted since the list was read
-            return found.digest == target.digest
+                    return None  # deleted since the list was read
 
         found, (referrers, referrers_error), (children, children_error) = await asyncio.gather(
-            asyncio.gather(*(points_here(t) for t in listed)),
+            asyncio.gather(*(resolved(t) for t in listed)),
             self._referrers_of(repository, target.digest, set(listed)),
             self._children_of(repository, target),
         )
-        tags = [t for t, here in zip(listed, found, strict=True) if here]
+        tagged = {t: d for t, d in zip(listed, found, strict=True) if d is not None}
+        tags = [t for t, d in tagged.items() if d.digest == target.digest]
+        cascade = await self._cascade(repository, target.digest, referrers, tagged)
         if not is_digest(reference) and reference not in tags:
             tags.append(reference)  # a tag the list did not show yet
         return DeletePlan(
@@ -160,7 +192,21 @@ class Deletes:
             referrers_error=referrers_error,
             children=children,
             children_error=children_error,
+            referrer_deletes=cascade.steps,
+            referrer_notes=cascade.notes,
         )
+
+    async def _cascade(
+        self,
+        repository: str,
+        digest: str,
+        referrers: tuple[FoundReferrer, ...] | None,
+        tagged: dict[str, Descriptor],
+    ) -> ReferrerDeletes:
+        """What deleting with the referrers removes first; nothing when none are known."""
+        if not referrers:
+            return ReferrerDeletes()
+        return await referrer_deletes(self._referrers, repository, digest, referrers, tagged)
 
     async def _referrers_of(
         self, repository: str, digest: str, listed: set[str]
@@ -197,9 +243,36 @@ class Deletes:
         return sort_tags(set(tags))
 
     async def delete(self, plan: DeletePlan) -> None:
-        """``DELETE`` the plan's manifest by digest; then forget the repository's tags."""
+        """``DELETE`` the plan's manifests by digest, in order; then forget the repository's
+        tags. Without ``with_referrers``, that is the one manifest of the plan."""
+        if not (plan.with_referrers and plan.referrer_deletes):
+            try:
+                await self._send(plan.repository, plan.digest)
+            except NotFound:
+                self.forget(plan)
+                raise
+            self.forget(plan)
+            return
+        steps = plan.deletes
+        done: list[DeleteStep] = []
+        try:
+            for step in steps:
+                try:
+                    await self._send(plan.repository, step.digest)
+                except NotFound:
+                    if step.role == "image":
+                        raise
+                    # A referrer gone already (another run, a registry that deletes
+                    # them with their subject): what was asked for is done.
+                done.append(step)
+        except RegistryError as exc:
+            raise PartialDelete(exc, tuple(done), steps[len(done) :]) from exc
+        finally:
+            self.forget(plan)
+
+    async def _send(self, repository: str, digest: str) -> None:
+        """One ``DELETE`` by digest; the registry's refusals as one-line errors."""
         session = self._session
-        repository, digest = plan.repository, plan.digest
         shown = f"{repository}@{short_digest(digest)}"
         try:
             await session.get(
@@ -210,7 +283,6 @@ class Deletes:
                 ok=(200, 202, 204),
             )
         except NotFound as exc:
-            self.forget(plan)
             raise NotFound(
                 f"{shown} is not in {session.registry} (deleted already?); "
                 f"list what is left with: regview tags {session.registry}/{repository}",
@@ -245,7 +317,6 @@ class Deletes:
                 "its operator has to enable it (distribution: storage.delete.enabled: true)",
                 codes=exc.codes,
             ) from None
-        self.forget(plan)
 
     def forget(self, plan: DeletePlan) -> None:
         """Drop the repository's tag list and tag -> digest entries from the cache."""
