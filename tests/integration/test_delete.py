@@ -807,3 +807,51 @@ def test_the_client_deletes_with_referrers_through_the_plan(
     asyncio.run(run())
     assert skopeo_tags(delete_registry, repo) == ["other"]
     assert manifest_status(delete_registry, repo, SBOM_SIGNATURE.digest) == 404
+
+
+async def test_the_explorer_deletes_with_the_referrers_on_r(
+    delete_registry: RegistryServer, layout: Path, tmp_path: Path
+) -> None:
+    repo = publish_signed_twice(delete_registry, layout)
+    expected = [step["digest"] for step in signed_deletes()]
+    app = _explorer(delete_registry, tmp_path, repo, allow_delete=True)
+    async with app.run_test(size=(160, 60)) as pilot:
+        await _on_tag(pilot, app, "latest")
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDeleteScreen)
+        shown = app.screen.query_one("#delete-text", Static).content
+        assert isinstance(shown, Text)
+        lines = shown.plain.splitlines()
+        assert "r deletes these 6 manifests instead, in this order:" in lines
+        assert f"1. a cosign signature {_short(SBOM_SIGNATURE.digest)} (tag " in shown.plain
+        assert "r with its 5 referrer manifests" in screen_text(app)
+        mark = delete_registry.mark()
+        await pilot.press("r")
+        await settle(pilot, rounds=4)
+        assert deletes_sent(delete_registry, mark) == [
+            f"/v2/{repo}/manifests/{digest}" for digest in expected
+        ]
+        assert list(app.main.tags.list.items) == ["other"]  # the tags pane refreshed
+    assert skopeo_tags(delete_registry, repo) == ["other"]
+
+
+async def test_the_explorer_offers_no_r_when_nothing_refers_to_it(
+    delete_registry: RegistryServer, layout: Path, tmp_path: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"a": "one"})
+    app = _explorer(delete_registry, tmp_path, repo, allow_delete=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _on_tag(pilot, app, "a")
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDeleteScreen)
+        assert "r with its" not in screen_text(app)
+        mark = delete_registry.mark()
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDeleteScreen)  # still asking
+        assert deletes_sent(delete_registry, mark) == []
+        await pilot.press("n")
+        await settle(pilot)
+    assert skopeo_tags(delete_registry, repo) == ["a"]

@@ -40,7 +40,7 @@ def _plan(n: int) -> DeletePlan:
 
 async def test_a_long_question_scrolls_and_still_answers(layouts: Path) -> None:
     app = create_app(FakeSource(layouts), repository="team/app")
-    answers: list[bool | None] = []
+    answers: list[DeletePlan | None] = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.push_screen(ConfirmDeleteScreen(_plan(10)), answers.append)
@@ -55,5 +55,5 @@ async def test_a_long_question_scrolls_and_still_answers(layouts: Path) -> None:
         assert "cannot be undone" in text
         await pilot.press("n")
         await settle(pilot)
-        assert answers == [False]
+        assert answers == [None]
         assert not isinstance(app.screen, ConfirmDeleteScreen)

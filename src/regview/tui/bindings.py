@@ -199,6 +199,8 @@ HELP_BINDINGS: list[Binding] = [
 
 CONFIRM_DELETE_BINDINGS: list[Binding] = [
     Binding("y", "confirm", "Delete", id="delete.confirm"),
+    # Only when something refers to it (check_action disables it otherwise).
+    Binding("r", "confirm_with_referrers", "With referrers", id="delete.with-referrers"),
     Binding("n,escape", "cancel", "Keep it", id="delete.cancel"),
 ]
 

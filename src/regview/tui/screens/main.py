@@ -584,22 +584,33 @@ class MainScreen(Screen[None]):
         if get_current_worker().is_cancelled:
             return
 
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self._delete(client, plan)
+        def answered(chosen: DeletePlan | None) -> None:
+            if chosen is not None:
+                self._delete(client, chosen)
 
         self.app.push_screen(ConfirmDeleteScreen(plan), answered)
 
     @work(group="delete", exclusive=True, exit_on_error=False)
     async def _delete(self, client: RegistryClient, plan: DeletePlan) -> None:
-        await client.delete(plan)
+        try:
+            await client.delete(plan)
+        except RegistryError:
+            if plan.with_referrers:
+                self._deleted(plan)  # some may have gone: show what is left
+            raise
         gone = len(plan.tags)
+        first = len(plan.deletes) - 1
         self.notify(
             f"Deleted {visible(plan.by_digest, 200)}"
-            + (f" and {gone:,} tag{'s' if gone != 1 else ''}" if gone else ""),
+            + (f" and {gone:,} tag{'s' if gone != 1 else ''}" if gone else "")
+            + (f", after {first:,} referrer manifest{'s' if first != 1 else ''}" if first else ""),
             markup=False,
             timeout=5,
         )
+        self._deleted(plan)
+
+    def _deleted(self, plan: DeletePlan) -> None:
+        """Reload the tags of the repository ``plan`` deleted in."""
         if self.tags.repository == plan.repository:
             self.manifest.clear()
             self.details.clear()
