@@ -3,11 +3,11 @@ before it asks, and the explorer's delete question shows them.
 
 A registry deletes one manifest: the artifacts that refer to it (signatures, SBOMs,
 attestations) stay, without their image, and so do the tags that hold them; an index's
-child manifests stay too. Deleting with the referrers
-(:meth:`DeletePlan.including_referrers`) takes the artifacts first: :func:`deletion_order`
-names every manifest that goes, in order. Lines hold the registry's text (artifact
-types, tags) as is: make them terminal-safe (:func:`regview.textsafe.visible`) or escape
-them before showing.
+child manifests stay too; an index that lists the manifest is left pointing at a missing
+one. Deleting with the referrers (:meth:`DeletePlan.including_referrers`) takes the
+artifacts first: :func:`deletion_order` names every manifest that goes, in order. Lines
+hold the registry's text (artifact types, tags) as is: make them terminal-safe
+(:func:`regview.textsafe.visible`) or escape them before showing.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from regview.registry import DeletePlan, Descriptor, FoundReferrer, media_types, short_digest
 
 if TYPE_CHECKING:
+    from regview.registry.delete_listed_by import ListingIndex
     from regview.registry.delete_referrers import DeleteStep
 
 __all__ = ["SHOWN", "artifact_label", "deletion_order", "left_behind", "short_tag", "step_label"]
@@ -108,8 +109,33 @@ def deletion_order(plan: DeletePlan) -> list[str]:
     return [f"{i}. {step_label(step)}" for i, step in enumerate(steps, 1)]
 
 
+def _index_tags(index: ListingIndex) -> str:
+    return f"tagged {_tags(index.tags)}" if index.tags else "untagged"
+
+
+def _listed_by(plan: DeletePlan) -> list[str]:
+    """Lines on the indexes that list the manifest and will point at a missing one."""
+    lines = [
+        f"listed by the index {_index_tags(ix)} ({_short(ix.digest)}): "
+        "that index will point at a missing manifest"
+        for ix in plan.listed_by[:SHOWN]
+    ]
+    if len(plan.listed_by) > SHOWN:
+        lines.append(f"and by {len(plan.listed_by) - SHOWN:,} more indexes, which will too")
+    if plan.listed_by_unchecked:
+        n = plan.listed_by_unchecked
+        lines.append(
+            f"{n:,} more index manifest{'s' if n != 1 else ''} tagged in the repository "
+            "not checked for it (too many to read)"
+        )
+    if plan.listed_by_error is not None:
+        lines.append(f"could not check every index that may list it: {plan.listed_by_error}")
+    return lines
+
+
 def left_behind(plan: DeletePlan) -> list[str]:
-    """Lines on what deleting ``plan`` leaves in place: referrers, an index's children."""
+    """Lines on what deleting ``plan`` leaves in place: referrers, an index's children,
+    the indexes that list it."""
     lines: list[str] = []
     subject = _short(plan.digest)
     if plan.with_referrers and plan.referrer_deletes:
@@ -137,4 +163,5 @@ def left_behind(plan: DeletePlan) -> list[str]:
             noun = "child manifest stays" if n == 1 else "child manifests stay"
             items = [_child(d) for d in plan.children[:SHOWN]]
             lines.append(f"only the index is deleted: its {n:,} {noun}: " + _listed(items, n))
+    lines.extend(_listed_by(plan))
     return lines

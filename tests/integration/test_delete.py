@@ -809,6 +809,59 @@ def test_the_client_deletes_with_referrers_through_the_plan(
     assert manifest_status(delete_registry, repo, SBOM_SIGNATURE.digest) == 404
 
 
+# --------------------------------------------------------------------------- indexes that list it
+
+
+def test_deleting_a_child_by_digest_names_the_index_that_lists_it(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"multi": "index", "also": "index", "a": "one"})
+    amd64 = INDEX.children[0]
+    ref = delete_registry.ref(repo, amd64.digest)
+    dry = regview("delete", "--dry-run", "--json", ref).ok()
+    doc = dry.json()
+    assert doc["listedBy"] == [
+        {
+            "digest": INDEX.digest,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "tags": ["also", "multi"],
+        }
+    ]
+    assert (doc["listedByUnchecked"], doc["listedByError"]) == (0, None)
+    assert doc["tags"] == []
+    assert (
+        f"listed by the index tagged also, multi ({_short(INDEX.digest)}): "
+        "that index will point at a missing manifest"
+    ) in dry.stderr.splitlines()
+    # An image no index lists says nothing of it.
+    plain = regview("delete", "--dry-run", "--json", delete_registry.ref(repo, "a")).ok()
+    assert plain.json()["listedBy"] == [] and "listed by" not in plain.stderr
+
+    regview("delete", "--yes", ref).ok()
+    assert manifest_status(delete_registry, repo, amd64.digest) == 404
+    left = delete_registry.client.get(
+        f"/v2/{repo}/manifests/multi", headers={"Accept": MANIFEST_ACCEPT}
+    )
+    assert left.status_code == 200
+    assert amd64.digest in [m["digest"] for m in left.json()["manifests"]]  # now dangling
+
+
+def test_the_question_says_an_index_will_point_at_a_missing_manifest(
+    regview: Regview, delete_registry: RegistryServer, layout: Path
+) -> None:
+    repo = publish(delete_registry, layout, {"multi": "index"})
+    arm64 = INDEX.children[1]
+    status, text = _in_terminal(regview, delete_registry.ref(repo, arm64.digest), "n")
+    assert status == 1
+    flat = " ".join(text.split())
+    assert f"listed by the index tagged multi ({_short(INDEX.digest)})" in flat
+    assert (
+        "Delete this untagged manifest, leaving 1 index that lists it pointing at a missing "
+        "manifest?"
+    ) in flat
+    assert manifest_status(delete_registry, repo, arm64.digest) == 200
+
+
 async def test_the_explorer_deletes_with_the_referrers_on_r(
     delete_registry: RegistryServer, layout: Path, tmp_path: Path
 ) -> None:

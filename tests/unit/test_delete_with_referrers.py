@@ -1,7 +1,7 @@
 """Deleting with the referrers, where the real registry cannot show it: a registry with
 the OCI 1.1 referrers API (distribution 2.8 has none), referrers of referrers down to
-the depth bound, a cycle, a delete that fails midway, and a referrer deleted
-meanwhile.
+the depth bound, a cycle, a delete that fails midway, a referrer deleted meanwhile; and
+the bound on the indexes read to find those that list a manifest.
 
 The referrer graph and the expected orders are written out by hand here; the tag-schema
 and cosign-tag cases run against distribution in tests/integration/test_delete.py."""
@@ -15,6 +15,7 @@ import pytest
 
 from regview.cli.delete import describe, plan_json
 from regview.registry import RegistryClient, Settings
+from regview.registry import delete_listed_by as listed_by_module
 from regview.registry.delete_referrers import PartialDelete
 from tests.support.fake_registry import FakeRegistry, digest_of
 
@@ -216,3 +217,37 @@ async def test_a_plan_not_including_referrers_deletes_as_before() -> None:
         await c.delete(plan)
     assert g.deletes_sent() == [g.image]
     assert g.stored(d["sbom"]) and g.stored(d["sig"])
+
+
+def _index(children: list[str]) -> bytes:
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_INDEX,
+            "manifests": [{"mediaType": OCI_MANIFEST, "digest": c, "size": 1} for c in children],
+        }
+    ).encode()
+
+
+async def test_too_many_indexes_to_read_are_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeRegistry()
+    child, _, _ = fake.push_image(REPO, "amd64")
+    other, _, _ = fake.push_image(REPO, "arm64", label="arm")
+    a = fake.push(REPO, "a-multi", _index([child, other]), OCI_INDEX)
+    fake.push(REPO, "b-multi", _index([other]), OCI_INDEX)
+    fake.push(REPO, "c-multi", _index([child]), OCI_INDEX)
+    fake.push(REPO, "a-again", _index([child, other]), OCI_INDEX)  # a's digest once more
+    monkeypatch.setattr(listed_by_module, "LISTING_CHECK_LIMIT", 2)
+    async with RegistryClient(fake.host, settings=FAST, http_transport=fake.transport()) as c:
+        plan = await c.plan_delete(REPO, child)
+    # a (first tag a-again) and b are read; c, which lists it too, is past the bound.
+    assert [(ix.digest, ix.tags) for ix in plan.listed_by] == [(a, ("a-again", "a-multi"))]
+    assert plan.listed_by_unchecked == 1
+    gets = [httpx.URL(r.url).path for r in fake.requests if r.method == "GET"]
+    assert gets.count(f"/v2/{REPO}/manifests/{a}") == 1
+    lines = describe(plan)
+    assert (
+        f"listed by the index tagged a-again, a-multi ({a[:19]}…): "
+        "that index will point at a missing manifest"
+    ) in lines
+    assert "1 more index manifest tagged in the repository not checked for it" in lines[-1]

@@ -8,7 +8,8 @@ on, and without either flag, it refuses before sending anything.
 
 Before it asks it also says what stays behind (:mod:`regview.delete_text`): the artifacts
 that refer to the digest (signatures, SBOMs, attestations), which are not deleted and
-are left without their image, and an index's child manifests.
+are left without their image, an index's child manifests, and the indexes tagged in the
+repository that list the digest (they will point at a missing manifest).
 
 ``--with-referrers`` deletes those artifacts too, first: the referrers, their own
 referrers, the ``sha256-<hex>`` indexes that list them (cosign's ``.sig``/``.att``/
@@ -184,6 +185,12 @@ def plan_json(plan: DeletePlan, *, deleted: bool) -> dict[str, Any]:
             for d in plan.children
         ],
         "childManifestsError": plan.children_error,
+        "listedBy": [
+            {"digest": ix.digest, "mediaType": ix.media_type, "tags": list(ix.tags)}
+            for ix in plan.listed_by
+        ],
+        "listedByUnchecked": plan.listed_by_unchecked,
+        "listedByError": plan.listed_by_error,
         "withReferrers": plan.with_referrers,
         "deletes": [_step_json(step) for step in plan.deletes],
         "referrerNotes": list(plan.referrer_notes) if plan.with_referrers else [],
@@ -266,6 +273,12 @@ def _prompt(plan: DeletePlan) -> str:
         what += f", and first the {first:,} manifest{'s' if first != 1 else ''} of its referrers"
     if left:
         what += f", leaving {left:,} artifact{'s' if left != 1 else ''} without their image"
+    broken = len(plan.listed_by)
+    if broken:
+        what += (
+            f", leaving {broken:,} index{'es' if broken != 1 else ''} that list"
+            f"{'s' if broken == 1 else ''} it pointing at a missing manifest"
+        )
     return f"Delete {what}? [y/N] "
 
 

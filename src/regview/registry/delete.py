@@ -13,7 +13,9 @@ goes before anything does:
    tag list at hand sparing probes for tags that do not exist), which stay without their
    image; and, for an index, its child manifests, which stay too. A failure to find
    those out does not stop the plan: it is written in it, and the person decides.
-   The plan also names what ``--with-referrers`` would delete before the image, in order
+   The plan also names the indexes tagged in the repository that list the digest
+   (:mod:`~regview.registry.delete_listed_by`: they will point at a missing manifest),
+   and what ``--with-referrers`` would delete before the image, in order
    (:mod:`~regview.registry.delete_referrers`: the referrers, theirs, and the
    ``sha256-<hex>`` indexes that list them).
 2. :meth:`Deletes.delete` sends ``DELETE`` for the plan's digest. Distribution deletes a
@@ -40,6 +42,7 @@ from dataclasses import dataclass
 from regview.natural import sort_tags
 from regview.registry import media_types as mt
 from regview.registry import tag_list
+from regview.registry.delete_listed_by import ListingIndex, indexes_listing
 from regview.registry.delete_referrers import (
     DeleteStep,
     PartialDelete,
@@ -83,6 +86,11 @@ class DeletePlan:
     delete removes the index only, and they stay; ``children_error`` says why they are
     not known when the index could not be read.
 
+    ``listed_by`` are the indexes tagged in the repository that list ``digest`` (as a
+    platform image, say): the delete leaves them pointing at a missing manifest.
+    ``listed_by_unchecked`` counts the tagged indexes not read (too many), and
+    ``listed_by_error`` says why some could not be read.
+
     ``referrer_deletes`` is what deleting with the referrers removes first, in order
     (the referrers, theirs, and the tag-schema indexes listing them), and
     ``referrer_notes`` what it cannot (lookups that failed, past the bounds). The plan
@@ -101,6 +109,9 @@ class DeletePlan:
     referrers_error: str | None = None
     children: tuple[Descriptor, ...] = ()
     children_error: str | None = None
+    listed_by: tuple[ListingIndex, ...] = ()
+    listed_by_unchecked: int = 0
+    listed_by_error: str | None = None
     referrer_deletes: tuple[DeleteStep, ...] = ()
     referrer_notes: tuple[str, ...] = ()
     with_referrers: bool = False
@@ -176,7 +187,12 @@ class Deletes:
         )
         tagged = {t: d for t, d in zip(listed, found, strict=True) if d is not None}
         tags = [t for t, d in tagged.items() if d.digest == target.digest]
-        cascade = await self._cascade(repository, target.digest, referrers, tagged)
+        listed_by, cascade = await asyncio.gather(
+            indexes_listing(
+                self._manifests, repository, target.digest, tagged, concurrency=concurrency
+            ),
+            self._cascade(repository, target.digest, referrers, tagged),
+        )
         if not is_digest(reference) and reference not in tags:
             tags.append(reference)  # a tag the list did not show yet
         return DeletePlan(
@@ -192,6 +208,9 @@ class Deletes:
             referrers_error=referrers_error,
             children=children,
             children_error=children_error,
+            listed_by=listed_by.indexes,
+            listed_by_unchecked=listed_by.unchecked,
+            listed_by_error=listed_by.error,
             referrer_deletes=cascade.steps,
             referrer_notes=cascade.notes,
         )
