@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 from regview.registry import DeletePlan, Descriptor, FoundReferrer, media_types, short_digest
 
 if TYPE_CHECKING:
-    from regview.registry.delete_listed_by import ListingIndex
-    from regview.registry.delete_referrers import DeleteStep
+    from regview.registry import DeleteStep, ListingIndex
 
 __all__ = ["SHOWN", "artifact_label", "deletion_order", "left_behind", "short_tag", "step_label"]
 

@@ -5,6 +5,7 @@ Update with ``pytest tests/tui/test_snapshots.py --snapshot-update``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from regview.registry import DeletePlan, Descriptor, FoundReferrer, Platform
+from regview.registry import DeletePlan, DeleteStep, Descriptor, FoundReferrer, Platform
 from regview.registry.errors import Denied, ServerError
 from regview.registry.settings import Settings
 from regview.tui.app import RegviewApp, create_app
@@ -181,6 +182,50 @@ def test_confirm_delete(snap_compare: SnapCompare, layouts: Path, size: tuple[in
     async def run(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         pilot.app.push_screen(ConfirmDeleteScreen(_PLAN))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+def _with_referrers(plan: DeletePlan) -> DeletePlan:
+    """``_PLAN`` as ``plan_delete`` finds it when it can follow the referrers: a signature
+    of the SBOM (depth 2) first, then the SBOM, its tag-schema index, the image."""
+    sbom, evil = "sha256:" + "b2" * 32, "sha256:" + "c3" * 32
+    return dataclasses.replace(
+        plan,
+        referrer_deletes=(
+            DeleteStep(
+                "sha256:" + "f6" * 32,
+                _OCI_MANIFEST,
+                "referrer",
+                subject=sbom,
+                depth=2,
+                artifact_type="application/vnd.dev.cosign.simplesigning.v1+json",
+                found_by="referrers-tag",
+            ),
+            DeleteStep(sbom, _OCI_MANIFEST, "referrer", subject=_SUBJECT, depth=1,
+                       artifact_type="application/spdx+json", found_by="referrers-tag"),
+            DeleteStep(evil, _OCI_MANIFEST, "referrer", subject=_SUBJECT, depth=1,
+                       artifact_type="[red]evil[/]", found_by="referrers-tag"),
+            DeleteStep("sha256:" + "a9" * 32, "application/vnd.oci.image.index.v1+json",
+                       "referrers-index", subject=_SUBJECT, depth=1, tags=(_TAG_SCHEMA,)),
+        ),
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_confirm_delete_with_referrers(
+    snap_compare: SnapCompare, layouts: Path, size: tuple[int, int]
+) -> None:
+    """When the referrers can be followed, the question lists what ``r`` deletes, in
+    order (a hostile artifact type as text), and the border offers ``r``."""
+    from regview.tui.screens.confirm_delete import ConfirmDeleteScreen
+
+    app = create_app(FakeSource(layouts), repository="team/app")
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.push_screen(ConfirmDeleteScreen(_with_referrers(_PLAN)))
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run)

@@ -37,8 +37,7 @@ from regview.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from regview.registry import ClientPool, DeletePlan
-    from regview.registry.delete_referrers import DeleteStep, PartialDelete
+    from regview.registry import ClientPool, DeletePlan, DeleteStep, PartialDelete
 
 ORDER = 35
 """After the read-only commands in ``regview -h``."""
@@ -229,7 +228,7 @@ async def _delete(pool: ClientPool, args: argparse.Namespace) -> int:
     finally:
         if question is not None:
             question.close()
-    from regview.registry.delete_referrers import PartialDelete
+    from regview.registry import PartialDelete
 
     try:
         await client.delete(plan)

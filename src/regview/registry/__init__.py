@@ -19,8 +19,10 @@ here; the submodules are the implementation. Nothing here imports Textual or Jup
   (:class:`LayerIndexer`, :func:`merge_layers`, :func:`read_file`).
 * **Delete**: :meth:`RegistryClient.plan_delete` says which digest and tags would go, and
   what stays behind (the :class:`FoundReferrer` artifacts that refer to it, an index's
-  children), in a :class:`DeletePlan`; :meth:`RegistryClient.delete` deletes that manifest
-  by digest.
+  children, the :class:`ListingIndex` indexes that list it), in a :class:`DeletePlan`;
+  :meth:`RegistryClient.delete` deletes that manifest by digest, or, for
+  ``plan.including_referrers()``, each :class:`DeleteStep` in order (the referrers first),
+  stopping with :class:`PartialDelete` at the first that fails.
 * **Errors**: every failure is a :class:`RegistryError` whose message says what went wrong
   and what to do; the hierarchy is documented in :mod:`regview.registry.errors`.
 * **Secrets**: :data:`redactor` (a :class:`Redactor`) knows every credential and token the
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
     from regview.registry.credential import Credential
     from regview.registry.credentials import CredentialStore
     from regview.registry.delete import DeletePlan
+    from regview.registry.delete_listed_by import ListingIndex
+    from regview.registry.delete_referrers import DeleteStep, PartialDelete
     from regview.registry.digests import (
         compute_digest,
         is_digest,
@@ -177,6 +181,9 @@ _HOMES: dict[str, str] = {
     "Credential": "regview.registry.credential",
     "CredentialStore": "regview.registry.credentials",
     "DeletePlan": "regview.registry.delete",
+    "ListingIndex": "regview.registry.delete_listed_by",
+    "DeleteStep": "regview.registry.delete_referrers",
+    "PartialDelete": "regview.registry.delete_referrers",
     "compute_digest": "regview.registry.digests",
     "is_digest": "regview.registry.digests",
     "short_digest": "regview.registry.digests",
@@ -285,6 +292,7 @@ __all__ = [
     "CredentialsError",
     "CycleError",
     "DeletePlan",
+    "DeleteStep",
     "Denied",
     "Descriptor",
     "DigestGroup",
@@ -314,12 +322,14 @@ __all__ = [
     "LayerToc",
     "LintReport",
     "LintedDocument",
+    "ListingIndex",
     "LoginFailed",
     "MalformedContent",
     "MergedFilesystem",
     "NetworkError",
     "NotFound",
     "OciLayoutSource",
+    "PartialDelete",
     "Platform",
     "Problem",
     "ProtocolError",
