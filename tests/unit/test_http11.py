@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from regview.registry.http11 import DeferredTransport, Http11Transport, ProtocolRouter
+from regview.registry.deferred_transport import DeferredTransport
+from regview.registry.http11 import Http11Transport, ProtocolRouter
 from tests.support.tls import LoopbackCertificate, make_certificate
 
 

@@ -45,7 +45,7 @@ from regview.registry.errors import (
     Timeout,
 )
 from regview.registry.parsers import load_json
-from regview.registry.proxy_transport import ProxyFailure
+from regview.registry.proxy_failure import ProxyFailure
 from regview.registry.redaction import redactor
 from regview.registry.singleflight import SingleFlight
 from regview.registry.source import Stats

@@ -39,7 +39,7 @@ import httpx
 from regview.registry.proxies import Proxy
 from regview.registry.proxy_transport import open_tunnel
 
-__all__ = ["DeferredTransport", "Http11Transport", "ProtocolRouter"]
+__all__ = ["Http11Transport", "ProtocolRouter"]
 
 _READ_SIZE = 64 * 1024
 # As httpcore: a response head (status line and headers) larger than this is refused.
@@ -353,23 +353,6 @@ class Http11Transport(httpx.AsyncBaseTransport):
             stream=_ResponseBody(self, origin, connection, request, timeouts.get("read")),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": event.reason},
         )
-
-
-class DeferredTransport(httpx.AsyncBaseTransport):
-    """Builds its transport on the first request (TLS contexts and h2 cost ~90 ms)."""
-
-    def __init__(self, factory: Callable[[], httpx.AsyncBaseTransport]) -> None:
-        self._factory = factory
-        self._inner: httpx.AsyncBaseTransport | None = None
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._inner is None:
-            self._inner = self._factory()
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        if self._inner is not None:
-            await self._inner.aclose()
 
 
 class ProtocolRouter(httpx.AsyncBaseTransport):

@@ -19,10 +19,7 @@ import ssl
 
 import httpx
 
-from regview.registry.h2_connection import fast_start_transport
-from regview.registry.http11 import DeferredTransport, Http11Transport, ProtocolRouter
-from regview.registry.proxies import Proxy
-from regview.registry.proxy_transport import ByProxy, ProxyErrors, tunnelling_transport
+from regview.registry.deferred_transport import DeferredTransport
 from regview.registry.settings import Settings
 
 __all__ = ["make_http_client"]
@@ -69,6 +66,30 @@ def make_http_client(
         max_keepalive_connections=settings.concurrency,
         keepalive_expiry=30.0,
     )
+    transport = http_transport
+    if transport is None:
+        # Built on the first request: a run the cache answers never imports h11,
+        # httpcore or h2.
+        transport = DeferredTransport(lambda: _transport(settings, limits))
+    return httpx.AsyncClient(
+        timeout=timeout,
+        limits=limits,
+        follow_redirects=True,
+        max_redirects=5,
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "identity"},
+        trust_env=False,
+        transport=transport,
+    )
+
+
+def _transport(settings: Settings, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+    """Our HTTP/1.1 pool for plain http, httpx's transport (HTTP/2 when offered) for
+    https, each by way of its proxy when ``Settings.proxy`` names one."""
+    from regview.registry.h2_connection import fast_start_transport
+    from regview.registry.http11 import Http11Transport, ProtocolRouter
+    from regview.registry.proxies import Proxy
+    from regview.registry.proxy_transport import ByProxy, ProxyErrors, tunnelling_transport
+
     rules = settings.proxy
 
     def httpx_transport(proxy: Proxy | None) -> httpx.AsyncBaseTransport:
@@ -83,28 +104,18 @@ def make_http_client(
 
         return DeferredTransport(build)
 
-    transport = http_transport
-    if transport is None:
-        https = httpx_transport(None)
-        transport = ProtocolRouter(
-            Http11Transport(
-                tls=lambda: _tls_context(settings.insecure),
-                max_idle_per_origin=max(1, settings.concurrency),
-                proxy_for=rules.for_url if rules is not None else None,
-            ),
-            https if rules is None else ByProxy(rules, https, httpx_transport),
-        )
-        if rules is not None:
-            transport = ProxyErrors(rules, transport)
-    return httpx.AsyncClient(
-        timeout=timeout,
-        limits=limits,
-        follow_redirects=True,
-        max_redirects=5,
-        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "identity"},
-        trust_env=False,
-        transport=transport,
+    https = httpx_transport(None)
+    transport: httpx.AsyncBaseTransport = ProtocolRouter(
+        Http11Transport(
+            tls=lambda: _tls_context(settings.insecure),
+            max_idle_per_origin=max(1, settings.concurrency),
+            proxy_for=rules.for_url if rules is not None else None,
+        ),
+        https if rules is None else ByProxy(rules, https, httpx_transport),
     )
+    if rules is not None:
+        transport = ProxyErrors(rules, transport)
+    return transport
 
 
 def _has_h2() -> bool:

@@ -30,6 +30,7 @@ import httpx
 
 from regview.registry.h2_connection import fast_start_transport
 from regview.registry.proxies import InvalidProxy, Proxy, ProxyRules
+from regview.registry.proxy_failure import ProxyFailure
 from regview.registry.socks5 import (
     SocksFailure,
     handshake,
@@ -47,10 +48,6 @@ __all__ = [
 ]
 
 _MAX_CONNECT_HEAD = 16 * 1024
-
-
-class ProxyFailure(httpx.ProxyError):
-    """A request that cannot go through its proxy; ``str()`` is the message to show."""
 
 
 class TunnelRefused(httpx.ProxyError):

@@ -31,7 +31,7 @@ from regview.registry.errors import (
 )
 from regview.registry.parsers import load_json
 from regview.registry.proxies import hide_userinfo
-from regview.registry.proxy_transport import ProxyFailure
+from regview.registry.proxy_failure import ProxyFailure
 
 __all__ = [
     "Response",
