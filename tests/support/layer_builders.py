@@ -272,12 +272,8 @@ def _skippable(payload: bytes) -> bytes:
     return struct.pack("<II", 0x184D2A50, len(payload)) + payload
 
 
-def zstd_chunked(tar_bytes: bytes, *, annotate: bool = True) -> tuple[bytes, dict[str, str]]:
-    """A zstd:chunked blob: zstd frames of the tar, then the manifest, tar-split and
-    footer skippable frames; with the annotations containers/image would set."""
-    members = tar_members(tar_bytes)
-    entries = [e for e in (_toc_entry(m) for m in members) if e is not None]
-    manifest = json.dumps({"version": 1, "entries": entries}).encode()
+def _tarsplit(tar_bytes: bytes, members: list[tarfile.TarInfo]) -> bytes:
+    """tar-split's JSON lines: the tar's own bytes inline, the files' data by size."""
     lines: list[bytes] = []
     pos = 0
     for m in members:
@@ -291,9 +287,17 @@ def zstd_chunked(tar_bytes: bytes, *, annotate: bool = True) -> tuple[bytes, dic
     lines.append(
         json.dumps({"type": 2, "payload": base64.b64encode(tar_bytes[pos:]).decode()}).encode()
     )
-    tarsplit = b"\n".join(lines) + b"\n"
+    return b"\n".join(lines) + b"\n"
+
+
+def _zstd_chunked_blob(
+    body: bytes, rows: list[dict[str, Any]], tar_bytes: bytes, members: list[tarfile.TarInfo]
+) -> tuple[bytes, dict[str, str]]:
+    """``body`` (zstd frames of the tar) followed by the manifest (``rows``), tar-split
+    and footer skippable frames; with the annotations containers/image would set."""
+    manifest = json.dumps({"version": 1, "entries": rows}).encode()
+    tarsplit = _tarsplit(tar_bytes, members)
     c = zstandard.ZstdCompressor()
-    body = zst(tar_bytes, frames=3)
     manifest_z = c.compress(manifest)
     tarsplit_z = c.compress(tarsplit)
     manifest_at = len(body) + 8
@@ -316,7 +320,89 @@ def zstd_chunked(tar_bytes: bytes, *, annotate: bool = True) -> tuple[bytes, dic
         ZSTD_CHUNKED_TARSPLIT_CHECKSUM: sha256(tarsplit_z),
         ZSTD_CHUNKED_TARSPLIT_POSITION: f"{tarsplit_at}:{len(tarsplit_z)}:{len(tarsplit)}",
     }
-    return blob, annotations if annotate else {ZSTD_CHUNKED_MANIFEST_CHECKSUM: sha256(manifest_z)}
+    return blob, annotations
+
+
+def zstd_chunked(tar_bytes: bytes, *, annotate: bool = True) -> tuple[bytes, dict[str, str]]:
+    """A zstd:chunked blob: zstd frames of the tar, then the manifest, tar-split and
+    footer skippable frames; with the annotations containers/image would set. Its TOC
+    has no file offsets (files cannot be read by range)."""
+    members = tar_members(tar_bytes)
+    entries = [e for e in (_toc_entry(m) for m in members) if e is not None]
+    blob, annotations = _zstd_chunked_blob(zst(tar_bytes, frames=3), entries, tar_bytes, members)
+    if annotate:
+        return blob, annotations
+    return blob, {ZSTD_CHUNKED_MANIFEST_CHECKSUM: annotations[ZSTD_CHUNKED_MANIFEST_CHECKSUM]}
+
+
+def zstd_chunked_v1(tar_bytes: bytes, *, position: bool = True) -> tuple[bytes, dict[str, str]]:
+    """The first version of zstd:chunked (containers/storage before tar-split, what
+    Debian's skopeo 1.9 writes): zstd frames of the tar, the manifest's skippable frame,
+    then a 48-byte footer (offset, length, uncompressed length, type, ``GnUlInUx``);
+    ``io.containers.zstd-chunked.*`` annotations (without the position: read the footer)."""
+    members = tar_members(tar_bytes)
+    entries = [e for e in (_toc_entry(m) for m in members) if e is not None]
+    manifest = json.dumps({"version": 1, "entries": entries}).encode()
+    manifest_z = zstandard.ZstdCompressor().compress(manifest)
+    body = zst(tar_bytes, frames=3)
+    at = len(body) + 8
+    footer = struct.pack("<4Q8s", at, len(manifest_z), len(manifest), 1, b"GnUlInUx")
+    blob = body + _skippable(manifest_z) + _skippable(footer)
+    annotations = {"io.containers.zstd-chunked.manifest-checksum": sha256(manifest_z)}
+    if position:
+        annotations["io.containers.zstd-chunked.manifest-position"] = (
+            f"{at}:{len(manifest_z)}:{len(manifest)}:1"
+        )
+    return blob, annotations
+
+
+def zstd_chunked_files(
+    tar_bytes: bytes, *, chunk_size: int = 4 * 1024 * 1024
+) -> tuple[bytes, dict[str, str]]:
+    """A zstd:chunked blob laid out as containers/storage's ``pkg/chunked`` compressor
+    lays it out: the tar's headers and padding in zstd frames of their own, each file's
+    data in frames that start where the data does, one per chunk (``chunk_size``); the
+    TOC gives each file its ``digest`` and blob ``offset``/``endOffset``, and each chunk
+    (``reg`` then ``chunk`` rows) its ``offset``, ``chunkOffset``, ``chunkSize`` and
+    ``chunkDigest``. The blob inflates to ``tar_bytes`` exactly."""
+    members = tar_members(tar_bytes)
+    c = zstandard.ZstdCompressor()
+    body = bytearray()
+    pending = bytearray()  # tar bytes (headers, padding) not compressed yet
+    rows: list[dict[str, Any]] = []
+    pos = 0
+
+    def restart() -> None:
+        if pending:
+            body.extend(c.compress(bytes(pending)))
+            pending.clear()
+
+    for m in members:
+        pending += tar_bytes[pos : m.offset_data]
+        pos = m.offset_data
+        row = _toc_entry(m)
+        if row is None:
+            continue
+        if not m.isreg() or m.size == 0:
+            rows.append(row)
+            continue
+        restart()
+        data = tar_bytes[m.offset_data : m.offset_data + m.size]
+        row["digest"] = sha256(data)
+        for start in range(0, m.size, chunk_size):
+            chunk = data[start : start + chunk_size]
+            part = row if start == 0 else {"type": "chunk", "name": row["name"]}
+            part["offset"] = len(body)
+            part["chunkOffset"] = start
+            part["chunkSize"] = len(chunk)
+            part["chunkDigest"] = sha256(chunk)
+            rows.append(part)
+            body.extend(c.compress(chunk))
+        row["endOffset"] = len(body)
+        pos = m.offset_data + m.size
+    pending += tar_bytes[pos:]
+    restart()
+    return _zstd_chunked_blob(bytes(body), rows, tar_bytes, members)
 
 
 # --- images ----------------------------------------------------------------------------

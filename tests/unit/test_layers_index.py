@@ -31,9 +31,11 @@ from tests.support.layer_builders import (
     gz,
     sample_tar,
     sha256,
+    tar_members,
     write_image,
     zst,
     zstd_chunked,
+    zstd_chunked_v1,
 )
 
 
@@ -240,6 +242,23 @@ async def test_zstd_chunked_toc_and_exact_uncompressed_size(tmp_path: Path) -> N
         assert full.uncompressed_size == len(raw)
         if annotate:
             assert toc.uncompressed_size == len(raw)
+
+
+async def test_zstd_chunked_first_version_toc_from_annotation_or_footer(tmp_path: Path) -> None:
+    raw = sample_tar()
+    for position in (True, False):
+        blob, annotations = zstd_chunked_v1(raw, position=position)
+        source, layer = await one_layer(
+            tmp_path / str(position), Layer(blob, mt.OCI_LAYER_ZSTD, annotations)
+        )
+        toc = await LayerIndexer(source).index("img", layer)  # type: ignore[arg-type]
+        assert toc.origin == "zstd:chunked" and toc.verified
+        assert source.bytes < len(blob) // 2
+        # Without the position: the 48-byte footer, then the manifest; nothing else.
+        assert len(source.reads) == (1 if position else 2)
+        full = await LayerIndexer(source).index("img", layer, full=True)  # type: ignore[arg-type]
+        assert comparable(toc.entries) == comparable(full.entries)
+        assert len(toc.entries) == len(tar_members(raw))
 
 
 # --- over HTTP ----------------------------------------------------------------------------

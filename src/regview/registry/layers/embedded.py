@@ -9,7 +9,10 @@ requests instead of the whole blob.
   ``offset:length:uncompressedLength:type`` of a zstd frame holding the same kind of JSON
   (``manifest-checksum`` is the digest of the compressed range). Without the annotation,
   a 72-byte skippable frame at the end of the blob gives the same numbers. The tar-split
-  data (``tarsplit-position``) yields the exact uncompressed tar size.
+  data (``tarsplit-position``) yields the exact uncompressed tar size. The first version
+  of the format, which Debian's skopeo 1.9 still writes, names the annotations
+  ``io.containers.zstd-chunked.*``, has no tar-split, and ends in a 48-byte skippable
+  frame (the manifest's four numbers, then ``GnUlInUx``).
 
 Anything unexpected (no footer, a server that refuses ranges, a digest that does not
 match) returns None, and the caller streams the whole blob instead: an embedded TOC is
@@ -50,6 +53,8 @@ __all__ = [
     "ZSTD_CHUNKED_MANIFEST_POSITION",
     "ZSTD_CHUNKED_TARSPLIT_CHECKSUM",
     "ZSTD_CHUNKED_TARSPLIT_POSITION",
+    "ZSTD_CHUNKED_V1_MANIFEST_CHECKSUM",
+    "ZSTD_CHUNKED_V1_MANIFEST_POSITION",
     "estargz_footer_offset",
     "parse_toc_json",
     "read_embedded_toc",
@@ -61,11 +66,17 @@ ZSTD_CHUNKED_MANIFEST_CHECKSUM = "io.github.containers.zstd-chunked.manifest-che
 ZSTD_CHUNKED_MANIFEST_POSITION = "io.github.containers.zstd-chunked.manifest-position"
 ZSTD_CHUNKED_TARSPLIT_CHECKSUM = "io.github.containers.zstd-chunked.tarsplit-checksum"
 ZSTD_CHUNKED_TARSPLIT_POSITION = "io.github.containers.zstd-chunked.tarsplit-position"
+#: The first version's names (containers/storage before the tar-split was added).
+ZSTD_CHUNKED_V1_MANIFEST_CHECKSUM = "io.containers.zstd-chunked.manifest-checksum"
+ZSTD_CHUNKED_V1_MANIFEST_POSITION = "io.containers.zstd-chunked.manifest-position"
 
 ESTARGZ_FOOTER_SIZE = 51
 _LEGACY_FOOTER_SIZE = 47
 _ZSTD_FOOTER_SIZE = 72
 _ZSTD_FOOTER_MAGIC = b"GNUlInUx"
+_ZSTD_V1_FOOTER_SIZE = 48
+_ZSTD_V1_FOOTER_MAGIC = b"GnUlInUx"
+_SKIPPABLE_MAGIC = 0x184D2A50
 ESTARGZ_TOC_NAME = "stargz.index.json"
 #: Largest compressed TOC range we fetch, and largest TOC JSON we inflate.
 MAX_TOC_COMPRESSED = 64 * 1024 * 1024
@@ -74,6 +85,13 @@ MAX_TOC_JSON = 512 * 1024 * 1024
 _TOC_TYPES = TOC_TYPE_NAMES
 
 OnBytes = Callable[[int], None]
+
+_ZSTD_CHUNKED_KEYS = (
+    ZSTD_CHUNKED_MANIFEST_POSITION,
+    ZSTD_CHUNKED_MANIFEST_CHECKSUM,
+    ZSTD_CHUNKED_V1_MANIFEST_POSITION,
+    ZSTD_CHUNKED_V1_MANIFEST_CHECKSUM,
+)
 
 
 class _RangeRefused(Exception):
@@ -120,10 +138,7 @@ async def read_embedded_toc(
     try:
         if ESTARGZ_TOC_DIGEST in annotations:
             return await _estargz(source, repository, layer, counter, on_bytes)
-        if (
-            ZSTD_CHUNKED_MANIFEST_POSITION in annotations
-            or ZSTD_CHUNKED_MANIFEST_CHECKSUM in annotations
-        ):
+        if any(key in annotations for key in _ZSTD_CHUNKED_KEYS):
             return await _zstd_chunked(source, repository, layer, counter, on_bytes)
     except (_RangeRefused, LayerFormatError, MalformedContent, DigestMismatch):
         return None
@@ -238,34 +253,47 @@ def _position(text: str | None, fields: int) -> tuple[int, ...] | None:
     return tuple(int(p) for p in parts)
 
 
+def _zstd_footer(footer: bytes) -> tuple[tuple[int, ...], tuple[int, ...] | None] | None:
+    """(manifest position, tar-split position) from the blob's last 72 bytes (or fewer):
+    the current footer, or the first version's 48-byte one; None when neither is there."""
+    if len(footer) >= _ZSTD_FOOTER_SIZE:
+        magic, frame_size, *numbers = struct.unpack("<II7Q8s", footer[-_ZSTD_FOOTER_SIZE:])
+        if magic == _SKIPPABLE_MAGIC and frame_size == 64 and numbers[-1] == _ZSTD_FOOTER_MAGIC:
+            return tuple(numbers[0:4]), tuple(numbers[4:7]) if numbers[4] else None
+    if len(footer) >= _ZSTD_V1_FOOTER_SIZE:
+        magic, frame_size, *numbers = struct.unpack("<II4Q8s", footer[-_ZSTD_V1_FOOTER_SIZE:])
+        if magic == _SKIPPABLE_MAGIC and frame_size == 40 and numbers[-1] == _ZSTD_V1_FOOTER_MAGIC:
+            return tuple(numbers[0:4]), None
+    return None
+
+
 async def _zstd_chunked(
     source: Source, repository: str, layer: Descriptor, counter: list[int], on: OnBytes | None
 ) -> LayerToc | None:
     annotations = layer.annotations
-    manifest_pos = _position(annotations.get(ZSTD_CHUNKED_MANIFEST_POSITION), 4)
+    checksum_key = ZSTD_CHUNKED_MANIFEST_CHECKSUM
+    position = annotations.get(ZSTD_CHUNKED_MANIFEST_POSITION)
+    if position is None and ZSTD_CHUNKED_MANIFEST_CHECKSUM not in annotations:
+        checksum_key = ZSTD_CHUNKED_V1_MANIFEST_CHECKSUM
+        position = annotations.get(ZSTD_CHUNKED_V1_MANIFEST_POSITION)
+    manifest_pos = _position(position, 4)
     tarsplit_pos = _position(annotations.get(ZSTD_CHUNKED_TARSPLIT_POSITION), 3)
     if manifest_pos is None:
-        if layer.size < _ZSTD_FOOTER_SIZE:
+        size = min(layer.size, _ZSTD_FOOTER_SIZE)
+        if size < _ZSTD_V1_FOOTER_SIZE:
             return None
         footer = await _read_range(
-            source,
-            repository,
-            layer.digest,
-            layer.size - _ZSTD_FOOTER_SIZE,
-            _ZSTD_FOOTER_SIZE,
-            counter,
-            on,
+            source, repository, layer.digest, layer.size - size, size, counter, on
         )
-        magic, frame_size, *numbers = struct.unpack("<II7Q8s", footer)
-        if magic != 0x184D2A50 or frame_size != 64 or numbers[-1] != _ZSTD_FOOTER_MAGIC:
+        found = _zstd_footer(footer)
+        if found is None:
             return None
-        manifest_pos = tuple(numbers[0:4])
-        tarsplit_pos = tuple(numbers[4:7]) if numbers[4] else None
+        manifest_pos, tarsplit_pos = found
     offset, length, uncompressed_length, kind = manifest_pos
     if kind != 1 or uncompressed_length > MAX_TOC_JSON:
         return None
     compressed = await _read_range(source, repository, layer.digest, offset, length, counter, on)
-    if not _digest_matches(compressed, annotations.get(ZSTD_CHUNKED_MANIFEST_CHECKSUM, "")):
+    if not _digest_matches(compressed, annotations.get(checksum_key, "")):
         return None
     raw = _inflate_zstd(compressed, uncompressed_length)
     entries = parse_toc_json(raw)
@@ -275,7 +303,7 @@ async def _zstd_chunked(
         split = await _read_range(source, repository, layer.digest, t_offset, t_length, counter, on)
         if _digest_matches(split, annotations.get(ZSTD_CHUNKED_TARSPLIT_CHECKSUM, "")):
             uncompressed = tar_size_from_tarsplit(split)
-    verified = ZSTD_CHUNKED_MANIFEST_CHECKSUM in annotations
+    verified = checksum_key in annotations
     return _toc(layer, entries, uncompressed, "zstd", "zstd:chunked", verified=verified)
 
 
