@@ -35,6 +35,8 @@ FILES = {
     "opt/zz-last.txt": b"".join(b"last %d\n" % i for i in range(20_000)),
 }
 EVERY = MiB  # a restart point every MiB of tar
+#: The digest of each variant's zTOC blob, filled in by :func:`publish_soci`.
+ZTOC_DIGESTS: dict[str, str] = {}
 
 
 def _gnu_tar(work: Path) -> bytes:
@@ -71,6 +73,7 @@ def publish_soci(registry: RegistryServer, work: Path) -> str:
         max_span_id=0,
     )
     variants = {"good": good, "shifted": shifted, "truncated": good[: len(good) // 3]}
+    ZTOC_DIGESTS.update({name: images.sha256_digest(doc) for name, doc in variants.items()})
     # The same image in three repositories, each with its own SOCI index referrer, pushed
     # by digest after the image (as ``soci push`` does), then the referrers tag schema's
     # index (skopeo cannot push that index unchanged: see tests.support.publish).
@@ -180,3 +183,30 @@ def test_a_second_cat_uses_the_ztoc_kept_in_the_cache(
     # The zTOC (hundreds of KB) is not read again: no other blob GET but tiny ones.
     others = [e for e in reqs if e.method == "GET" and "/blobs/" in e.path and e is not ranged]
     assert all((e.sent or 0) < 4096 for e in others), [str(e) for e in others]
+
+
+@pytest.mark.parametrize("variant", ["shifted", "truncated"])
+def test_a_refused_ztoc_is_not_fetched_again_by_later_runs(
+    regview: Regview, registry: RegistryServer, soci_images: str, variant: str
+) -> None:
+    ref = soci_images.format(variant)
+    cache = regview.cache_dir.parent / f"cache-refused-{variant}"
+    ztoc_path = f"/v2/soci/{variant}/blobs/{ZTOC_DIGESTS[variant]}"
+    runs = []
+    for name in ("opt/middle.txt", "opt/zz-last.txt", "opt/first.txt"):
+        with registry.recording() as reqs:
+            out = regview("cat", ref, "/" + name, cache_dir=cache).ok()
+        assert out.stdout == FILES[name], name
+        notes = [line for line in out.stderr.splitlines() if line]
+        ztoc_gets = [e for e in reqs if e.method == "GET" and e.path == ztoc_path]
+        runs.append((len(ztoc_gets), notes))
+    # Fetched and refused once, with the reason; never fetched again.
+    assert [count for count, _ in runs] == [1, 0, 0]
+    first_notes = runs[0][1]
+    assert len(first_notes) == 1 and "zTOC" in first_notes[0], first_notes
+    # Later runs say why the layer is read (the refusal kept) until the layer's own TOC is
+    # in the cache: the truncated zTOC's first run indexed the layer whole, the shifted
+    # one's only streamed to the file, so its second run indexes the layer, saying why.
+    later = [note for _, notes in runs[1:] for note in notes]
+    assert len(later) == (1 if variant == "shifted" else 0), later
+    assert all("found unusable before" in note for note in later), later

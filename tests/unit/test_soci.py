@@ -21,6 +21,7 @@ from regview.registry.layers import LayerIndexer, TocStore, image_layers, read_f
 from regview.registry.layers.entry import Entry, EntryType
 from regview.registry.layers.gzip_index import GzipInflater, available
 from regview.registry.layers.soci import header_matches, plan_soci_range
+from regview.registry.layers.soci_refusals import ZtocRefusals
 from regview.registry.layers.soci_ztoc import ZtocError, parse_mod_time, parse_zinfo, parse_ztoc
 from regview.registry.layers.toc import LayerToc
 from tests.support import images
@@ -277,3 +278,20 @@ async def test_a_sparse_file_is_listed_from_the_ztoc_but_streamed_whole(tmp_path
     toc = indexer.store.get(layers[0].digest)
     assert toc is not None and toc.origin == "soci"
     assert (0, None, len(blob)) in source.reads
+
+
+def test_a_refusal_is_kept_by_ztoc_digest_for_its_layer_only(tmp_path: Path) -> None:
+    ztoc, layer, other = ("sha256:" + c * 64 for c in "abc")
+    ZtocRefusals(tmp_path).refuse(ztoc, layer, "truncated")
+    again = ZtocRefusals(tmp_path)  # a later run, the same cache
+    assert again.reason(ztoc, layer) == "truncated"
+    assert again.reason(ztoc, other) is None  # the same zTOC named for another layer
+    assert again.reason(other, layer) is None
+    (kept,) = (tmp_path / "soci-refused").rglob("*.json")
+    assert kept.name == "a" * 64 + ".json"
+    kept.write_bytes(b"{not json")
+    assert ZtocRefusals(tmp_path).reason(ztoc, layer) is None  # damaged: ignored
+    memory = ZtocRefusals(None)  # --no-cache: for the run only
+    memory.refuse(ztoc, layer, "truncated")
+    assert memory.reason(ztoc, layer) == "truncated"
+    assert ZtocRefusals(None).reason(ztoc, layer) is None

@@ -353,7 +353,7 @@ async def _extract(
             if read is not None:
                 return FoundFile(entry, index, layer.digest, tuple(via), False), None
         except SociMismatch as exc:
-            indexer.soci.refuse(layer.digest)
+            indexer.soci.refuse(layer.digest, str(exc))
             indexer.note(f"{exc}: the layer is read instead")
     elif not verify:
         ranged = await read_ranged(source, repository, toc, entry, write, indexer.store)

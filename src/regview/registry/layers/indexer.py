@@ -28,6 +28,7 @@ from regview.registry.layers.frame_index import encode_frames
 from regview.registry.layers.gzip_index import SPACING, encode_checkpoints
 from regview.registry.layers.hash_thread import HashThread
 from regview.registry.layers.soci import SociLookup
+from regview.registry.layers.soci_refusals import ZtocRefusals
 from regview.registry.layers.store import TocStore
 from regview.registry.layers.tarstream import EntryHook, TarParser
 from regview.registry.layers.toc import LayerToc
@@ -241,7 +242,7 @@ class LayerIndexer:
         #: One-line notes (a SOCI zTOC refused, say), also given to ``on_note``.
         self.notes: list[str] = []
         self._on_note = on_note
-        self.soci = SociLookup(source, self.note)
+        self.soci = SociLookup(source, self.note, ZtocRefusals(self.store.root))
         self.progress_interval = progress_interval
         self._flights: SingleFlight[LayerToc] = SingleFlight()
         self._listeners: dict[tuple[str, bool], list[ProgressCallback]] = {}

@@ -27,10 +27,11 @@ What is verified, and what is not:
   blob and in order; and, before a single byte of a file is written, that the 512 bytes
   before the file's data are a tar header (valid checksum, a regular file's type flag,
   the size the zTOC records). A zTOC that fails any of these gives a one-line note and
-  the layer is read (streamed) instead. Sparse files are never read by range: their
-  recorded (logical) size runs past the archive, or they fail the header check (a GNU
-  sparse type flag, a PAX sparse header's stored size); they are streamed, and come
-  back whole with their holes;
+  the layer is read (streamed) instead; the refusal is kept in the cache by the zTOC's
+  digest (:mod:`.soci_refusals`), so later runs do not fetch it again. Sparse files are
+  never read by range: their recorded (logical) size runs past the archive, or they
+  fail the header check (a GNU sparse type flag, a PAX sparse header's stored size);
+  they are streamed, and come back whole with their holes;
 * a zTOC records no sha256 per file, so the bytes of a file read by range are checked for
   their size only: :attr:`~.extract.FoundFile.verified` stays False, as for an eStargz
   read without digests. ``cat --verify`` reads the whole layer, checked by its digest;
@@ -61,6 +62,7 @@ from regview.registry.layers.gzip_index import (
     encode_checkpoints,
 )
 from regview.registry.layers.ranged_read import feed_range
+from regview.registry.layers.soci_refusals import ZtocRefusals
 from regview.registry.layers.soci_ztoc import (
     GZIP,
     ZtocError,
@@ -106,24 +108,34 @@ class SociMismatch(LayerFormatError):
 
 
 class SociLookup:
-    """Which layers have a zTOC, found through the referrers of the images told."""
+    """Which layers have a zTOC, found through the referrers of the images told.
 
-    def __init__(self, source: Source, note: Note) -> None:
+    A zTOC refused once (it does not hold up, or does not describe its layer) is kept in
+    ``refusals`` by its digest, so later runs sharing the cache do not fetch it again;
+    each run says once why that layer is read instead."""
+
+    def __init__(self, source: Source, note: Note, refusals: ZtocRefusals | None = None) -> None:
         self._source = source
         self._note = note
+        self._refusals = refusals if refusals is not None else ZtocRefusals(None)
         self._image_of: dict[str, str] = {}
         self._indexes: dict[tuple[str, str], dict[str, Descriptor]] = {}
         self._flights: SingleFlight[dict[str, Descriptor]] = SingleFlight()
         self._refused: set[str] = set()
+        self._ztoc_of: dict[str, str] = {}  # layer digest -> the zTOC its TOC came from
 
     def add_image(self, image_digest: str, layers: Sequence[Descriptor]) -> None:
         """Tell that ``layers`` belong to the image manifest ``image_digest``."""
         for layer in layers:
             self._image_of.setdefault(layer.digest, image_digest)
 
-    def refuse(self, layer_digest: str) -> None:
-        """Do not use this layer's zTOC again (it did not describe the layer)."""
+    def refuse(self, layer_digest: str, reason: str = "") -> None:
+        """Do not use this layer's zTOC again (it did not describe the layer); when it
+        was read in this run, later runs do not fetch it either."""
         self._refused.add(layer_digest)
+        ztoc = self._ztoc_of.get(layer_digest)
+        if ztoc is not None:
+            self._refusals.refuse(ztoc, layer_digest, reason or "it did not describe the layer")
 
     async def toc(self, repository: str, layer: Descriptor) -> tuple[LayerToc, bytes] | None:
         """The layer's TOC and encoded checkpoints from its zTOC, or None (no SOCI index,
@@ -141,15 +153,30 @@ class SociLookup:
         descriptor = ztocs.get(layer.digest)
         if descriptor is None:
             return None
-        try:
-            return await soci_toc(self._source, repository, descriptor, layer)
-        except (ZtocError, LayerFormatError, RegistryError) as exc:
+        before = self._refusals.reason(descriptor.digest, layer.digest)
+        if before is not None:
             self._refused.add(layer.digest)
             self._note(
-                f"the SOCI zTOC of layer {short_digest(layer.digest)} is not usable "
-                f"({_first_line(exc)}): the layer is read instead"
+                f"the SOCI zTOC of layer {short_digest(layer.digest)} was found unusable "
+                f"before ({before}): the layer is read instead"
             )
             return None
+        try:
+            found = await soci_toc(self._source, repository, descriptor, layer)
+        except (ZtocError, LayerFormatError, RegistryError) as exc:
+            self._refused.add(layer.digest)
+            reason = _first_line(exc)
+            # What the zTOC says is refused for good; a failed or damaged download is not
+            # the zTOC's doing (its bytes did not match its digest): a later run retries.
+            if isinstance(exc, (ZtocError, LayerFormatError)):
+                self._refusals.refuse(descriptor.digest, layer.digest, reason)
+            self._note(
+                f"the SOCI zTOC of layer {short_digest(layer.digest)} is not usable "
+                f"({reason}): the layer is read instead"
+            )
+            return None
+        self._ztoc_of[layer.digest] = descriptor.digest
+        return found
 
     async def _find(self, repository: str, image: str) -> dict[str, Descriptor]:
         try:
