@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import json
 import os
 import subprocess
 import tarfile
@@ -312,9 +313,7 @@ def regular_files(extracted: Extracted) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("maker", ["tarfile", "tarfile-over-a-lower-layer", "gnu-tar"])
-def test_a_hard_link_hashes_as_its_target_was_when_it_was_made(
-    tmp_path: Path, maker: str
-) -> None:
+def test_a_hard_link_hashes_as_its_target_was_when_it_was_made(tmp_path: Path, maker: str) -> None:
     if maker == "gnu-tar":
         raws = [gnu_overwritten_link_layer(tmp_path)]
     elif maker == "tarfile":
@@ -361,3 +360,81 @@ def test_diff_compares_a_hard_link_by_what_gnu_tar_extracts(tmp_path: Path) -> N
     assert before.lstat("a").st_size != made.lstat("a").st_size
     assert before.sha256("a") != made.sha256("a") and before.sha256("b") == made.sha256("b")
     assert found == {"a": ("size", "content"), "b": ("type", "link")}
+
+
+# --- a hard link whose target a whiteout removes (files --json, diff) ------------------
+
+LINKED = b"X: the bytes a held when b was linked to it\n"
+OTHER = b"Y: another a, after the link\n"
+TARGET_REMOVED = {
+    # Layer 2 adds a and b linked to it; layer 3 whites a out.
+    "whiteout-above": [
+        TarBuilder().file("a", LINKED).hardlink("b", "a").bytes(),
+        TarBuilder().whiteout("a").bytes(),
+    ],
+    # b's own layer whites out the lower a, after the link or before it.
+    "own-layer-after": [
+        TarBuilder().file("a", LINKED).bytes(),
+        TarBuilder().hardlink("b", "a").whiteout("a").bytes(),
+    ],
+    "own-layer-before": [
+        TarBuilder().file("a", LINKED).bytes(),
+        TarBuilder().whiteout("a").hardlink("b", "a").bytes(),
+    ],
+    # ... with its directory, or an opaque marker of it.
+    "own-layer-parent": [
+        TarBuilder().dir("d").file("d/a", LINKED).bytes(),
+        TarBuilder().whiteout("d").hardlink("b", "d/a").bytes(),
+    ],
+    "own-layer-opaque": [
+        TarBuilder().dir("d").file("d/a", LINKED).bytes(),
+        TarBuilder().opaque("d").hardlink("b", "d/a").bytes(),
+    ],
+    # ... and writes a new a after the link: that one is a's, not b's.
+    "own-layer-new-target": [
+        TarBuilder().file("a", LINKED).bytes(),
+        TarBuilder().hardlink("b", "a").whiteout("a").file("a", OTHER).bytes(),
+    ],
+}
+
+
+def _cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    from regview.cli import main
+
+    main(list(args))
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("case", sorted(TARGET_REMOVED))
+def test_a_hard_link_keeps_the_bytes_of_a_target_a_whiteout_removed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+) -> None:
+    monkeypatch.setenv("REGVIEW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker"))
+    linked = hashlib.sha256(LINKED).hexdigest()
+    raws = TARGET_REMOVED[case]
+    write_image(tmp_path / "linked", [Layer(gz(raw)) for raw in raws])
+    # The same files with b a plain copy of the bytes (and a as the case leaves it).
+    plain = TarBuilder().file("b", LINKED)
+    if case == "own-layer-new-target":
+        plain.file("a", OTHER)
+    write_image(tmp_path / "plain", [Layer(gz(plain.bytes()))])
+
+    listed = _cli_json(capsys, "files", f"oci:{tmp_path / 'linked'}", "--json")
+    entries = {e["path"]: e for e in listed["entries"] if e.get("status") != "deleted"}
+    assert entries["b"]["type"] == "hardlink"
+    assert entries["b"]["sha256"] == linked
+    if case == "own-layer-new-target":
+        assert entries["a"]["sha256"] == hashlib.sha256(OTHER).hexdigest()
+
+    diff = _cli_json(
+        capsys, "diff", f"oci:{tmp_path / 'plain'}", f"oci:{tmp_path / 'linked'}", "--json"
+    )
+    (b,) = [f for f in diff["files"] if f["path"] == "b"]
+    # A link now, to the same bytes: its type changed, not its content.
+    assert b["attributes"] == ["type", "link"]
+    assert b["b"]["sha256"] == linked == b["a"]["sha256"]
+    assert diff["uncomparedContent"] == []

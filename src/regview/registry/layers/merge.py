@@ -21,7 +21,10 @@ layer that only lists its parents takes nothing from the layers that made them.
 A hard link has the content its target had when the link was extracted (GNU tar links
 to the file there at that moment): the last copy of the target *before* the link in
 the same layer, else the target in the layers below; a copy of the target later in the
-layer replaces the target, not the link (:attr:`MergedEntry.content`).
+layer replaces the target, not the link (:attr:`MergedEntry.content`). The target in
+the layers below counts even when the link's own layer whites it out (``b`` linked to
+a lower ``a``, and ``.wh.a``, in either order): the link keeps those bytes, as it keeps
+them when a later layer deletes the target.
 
 A deletion stays visible while what it removed is absent: when an upper layer creates
 the deleted path again (``a`` whited out, then ``a/`` declared anew), the paths the
@@ -118,6 +121,9 @@ class MergedFilesystem:
         self.deletions: list[Deletion] = []
         self.layers = [LayerChanges(i, t.digest) for i, t in enumerate(layers)]
         self._children: dict[str, set[str]] = {}
+        #: While a layer is applied: the content of each lower path its whiteouts and
+        #: opaque markers removed (what a hard link of the layer to that path still has).
+        self._hidden: dict[str, Entry | None] = {}
 
     # --- queries -------------------------------------------------------------------------
 
@@ -227,6 +233,8 @@ class MergedFilesystem:
             m = self.entries.pop(p, None)
             if m is not None:
                 removed.append(m)
+                if kind != "replaced":
+                    self._hidden.setdefault(p, m.content)
                 if m.entry.type is EntryType.FILE:
                     size += m.entry.size
                     files += 1
@@ -241,6 +249,7 @@ class MergedFilesystem:
             stats.removed_bytes += size
 
     def _apply(self, index: int, toc: LayerToc) -> None:
+        self._hidden = {}
         opaque: set[str] = set()
         for e in toc.entries:
             if e.is_opaque_marker:
@@ -259,6 +268,7 @@ class MergedFilesystem:
             m = self.entries.get(d)
             if m is not None and m.layer != index:
                 self.entries[d] = MergedEntry(m.entry, index, "opaque", m.first_layer)
+        self._hidden = {}
 
     def _content_of(self, e: Entry) -> Entry | None:
         """The regular file ``e`` has the bytes of, as it is applied (see the module)."""
@@ -266,9 +276,13 @@ class MergedFilesystem:
             return e
         if e.type is EntryType.HARDLINK and e.link is not None:
             # Entries are applied in the layer's order: the target is, right now, the
-            # copy of this layer before the link, or else the one of the layers below.
-            target = self.entries.get(normalize_path(e.link))
-            return target.content if target is not None else None
+            # copy of this layer before the link, or else the one of the layers below
+            # (perhaps one this layer's whiteouts removed, before its entries).
+            path = normalize_path(e.link)
+            target = self.entries.get(path)
+            if target is not None:
+                return target.content
+            return self._hidden.get(path)
         return None
 
     def _put(self, index: int, e: Entry, opaque: bool) -> None:
