@@ -3,6 +3,7 @@ reading one file of an image (``cat``)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 from pathlib import Path
@@ -212,3 +213,17 @@ def test_summary_sizes_use_the_decimal_units_the_explorer_shows() -> None:
     assert format_size(304_100) == "304.1 kB"
     assert format_size(1_500_000) == "1.5 MB"
     assert format_size(3_000_000_000) == "3.0 GB"
+
+
+def test_an_opaque_marker_under_a_file_leaves_the_file_its_content() -> None:
+    # A hostile layer: an opaque marker below what a lower layer made a regular file.
+    data = b"the file's own bytes\n"
+    hashed = TarParser(hash_files=True)
+    hashed.feed(TarBuilder().file("d", data).bytes())
+    hashed.finish()
+    lower = LayerToc("sha256:" + "0" * 64, tuple(hashed.entries), 1, 1, "none")
+    fs = merge_layers([lower, toc(TarBuilder().opaque("d").bytes(), "sha256:" + "1" * 64)])
+    m = fs.find("d")
+    assert m is not None and m.status == "opaque"
+    assert m.content is not None
+    assert m.content.sha256 == hashlib.sha256(data).hexdigest()

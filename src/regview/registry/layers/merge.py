@@ -267,7 +267,7 @@ class MergedFilesystem:
             # A marker without its directory entry still makes the directory opaque here.
             m = self.entries.get(d)
             if m is not None and m.layer != index:
-                self.entries[d] = MergedEntry(m.entry, index, "opaque", m.first_layer)
+                self.entries[d] = MergedEntry(m.entry, index, "opaque", m.first_layer, m.content)
         self._hidden = {}
 
     def _content_of(self, e: Entry) -> Entry | None:
