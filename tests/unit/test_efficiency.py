@@ -91,3 +91,16 @@ def test_a_directory_deleted_wastes_each_file_under_it() -> None:
         ("d/a", 10, 1),
     ]
     assert result.wasted_bytes == 30 and result.score == 0.0
+
+
+def test_a_link_agrees_with_the_merged_filesystem_when_its_target_was_replaced() -> None:
+    # layer 2 writes x/y, which needs x to be a directory: the lower file x (10) goes
+    # (merge's rule), and the link a -> x that follows finds no file there. The merged
+    # filesystem gives a no content, so x's 10 bytes are not kept.
+    layers = [toc(0, f("x", 10)), toc(1, f("x/y", 30), link("a", "x"))]
+    a = merge_layers(layers).find("a")
+    assert a is not None and a.content is None
+    result = analyze_efficiency(layers)
+    assert result.wasted_bytes == 10 and result.shipped_bytes == 40
+    (only,) = result.inefficient
+    assert (only.path, only.copies, only.deleted_by) == ("x", (FileCopy(0, 10, False),), 1)

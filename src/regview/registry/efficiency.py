@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from regview.registry.layers.entry import WHITEOUT_PREFIX, Entry, EntryType
-from regview.registry.layers.merge import MergedFilesystem, merge_layers
+from regview.registry.layers.merge import merge_layers
 from regview.registry.layers.toc import LayerToc
 
 __all__ = [
@@ -126,66 +126,27 @@ class Efficiency:
         return self.shipped_bytes - self.wasted_bytes
 
 
-class _Linker:
-    """Which copy a hard link made in some layer points at (links may chain)."""
-
-    def __init__(self, tocs: Sequence[LayerToc], last: Sequence[dict[str, int]]) -> None:
-        self.tocs = tocs
-        self.last = last
-        self._below: dict[int, MergedFilesystem] = {}
-
-    def below(self, layer: int) -> MergedFilesystem:
-        if layer not in self._below:
-            self._below[layer] = merge_layers(self.tocs[:layer])
-        return self._below[layer]
-
-    def target(self, layer: int, position: int, link: str) -> tuple[str, int, int] | None:
-        """(path, layer, position in that layer) of the file content ``link`` names for
-        a hard link at ``position`` of ``layer``; None when it names no file."""
-        for _ in range(64):  # a chain of links, bounded
-            entries = self.tocs[layer].entries
-            same = [i for i in range(position) if entries[i].path == link]
-            if same:
-                e = entries[same[-1]]
-                if e.type is EntryType.FILE:
-                    return link, layer, same[-1]
-                if e.type is not EntryType.HARDLINK or e.link is None:
-                    return None
-                position, link = same[-1], e.link
-                continue
-            m = self.below(layer).find(link)
-            if m is None:
-                return None
-            where = self.last[m.layer][link]
-            if m.entry.type is EntryType.FILE:
-                return link, m.layer, where
-            if m.entry.type is not EntryType.HARDLINK or m.entry.link is None:
-                return None
-            layer, position, link = m.layer, where, m.entry.link
-        return None
-
-
 def analyze_efficiency(layers: Sequence[LayerToc], *, largest: int = 20) -> Efficiency:
     """dive's efficiency figures for ``layers`` (bottom first), without its
     double counting; ``largest`` files of the final filesystem listed."""
     tocs = list(layers)
     merged = merge_layers(tocs)
-    # Every copy: (path, layer, position in the layer's tar) -> size.
+    # Every copy: path -> (layer, position in the layer's tar, size); and each copy's
+    # entry (the very object the TOC holds) -> (path, layer, position).
     copies: dict[str, list[tuple[int, int, int]]] = {}
+    copy_of: dict[int, tuple[str, int, int]] = {}
     for index, toc in enumerate(tocs):
         for position, e in enumerate(toc.entries):
             if e.type is EntryType.FILE and not _is_marker(e):
                 copies.setdefault(e.path, []).append((index, position, e.size))
-    # Where each path last stands in each layer's tar (the entry that layer leaves).
-    last = [{e.path: i for i, e in enumerate(toc.entries)} for toc in tocs]
+                copy_of[id(e)] = (e.path, index, position)
+    # A copy is kept when a path of the final filesystem has its bytes: a file its own
+    # entry, a hard link the copy its target was when the link was made (merge works
+    # that out, through chains of links and deletions: MergedEntry.content).
     kept: set[tuple[str, int, int]] = set()
-    linker = _Linker(tocs, last)
     for m in merged.entries.values():
-        if m.entry.type is EntryType.FILE:
-            kept.add((m.path, m.layer, last[m.layer][m.path]))
-        elif m.entry.type is EntryType.HARDLINK and m.entry.link is not None:
-            position = last[m.layer][m.path]
-            found = linker.target(m.layer, position, m.entry.link)
+        if m.content is not None:
+            found = copy_of.get(id(m.content))
             if found is not None:
                 kept.add(found)
     deleted_by = {d.path: d.layer for d in merged.deletions}
