@@ -25,9 +25,31 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import pytest
+
 from tests.support.serving import LoopbackServer
 
-__all__ = ["TestProxy"]
+__all__ = ["PROXY_VARIABLES", "TestProxy", "clear_proxy_environment"]
+
+#: Every variable regview reads a proxy (or its exceptions) from, in both cases, and the
+#: one ``regview serve`` hands its tabs.
+PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "REGVIEW_SERVE_PROXY",
+)
+
+
+def clear_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy variable of the machine running the tests reaches the code under test."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 _HOP_BY_HOP = {b"proxy-authorization", b"proxy-connection", b"connection", b"keep-alive"}
 

@@ -9,25 +9,14 @@ import pytest
 
 from regview.cli.common import PROXY_ENV, UsageError, settings_from_flags
 from regview.cli.dispatch import parse_args
+from tests.support.proxy import clear_proxy_environment
 
 SECRET = "serve-env-s3cret"
-PROXY_VARIABLES = (
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    PROXY_ENV,
-)
 
 
 @pytest.fixture(autouse=True)
 def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    clear_proxy_environment(monkeypatch)
 
 
 def test_the_name_is_the_one_serve_sets() -> None:
