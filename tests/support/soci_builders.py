@@ -46,6 +46,12 @@ from tests.support import images
 from tests.support.images import Blob, Manifest
 
 SOCI_INDEX_V1 = "application/vnd.amazon.soci.index.v1+json"
+SOCI_INDEX_V2 = "application/vnd.amazon.soci.index.v2+json"
+#: On a SOCI v2 image manifest (and its entry in the image index): its SOCI index.
+INDEX_DIGEST = "com.amazon.soci.index-digest"
+#: On the SOCI v2 index's entry in the image index: the image it serves.
+IMAGE_MANIFEST_DIGEST = "com.amazon.soci.image-manifest-digest"
+BUILD_TOOL = "com.amazon.soci.build-tool-identifier"
 LAYER_DIGEST = "com.amazon.soci.image-layer-digest"
 LAYER_MEDIA_TYPE = "com.amazon.soci.image-layer-mediatype"
 WINDOW = 32 * 1024
@@ -262,3 +268,67 @@ def soci_index(subject: Manifest, ztoc_doc: bytes) -> Manifest:
         {LAYER_DIGEST: layer.digest, LAYER_MEDIA_TYPE: layer.media_type},
     )
     return images.artifact("soci", subject, SOCI_INDEX_V1, blob, {})
+
+
+def soci_index_v2(image: Manifest, ztoc_doc: bytes) -> Manifest:
+    """A SOCI index v2 manifest for the image's layer, laid out as soci-snapshotter's
+    ``MarshalIndex`` writes it (soci/soci_index.go): an OCI image manifest with no
+    ``artifactType`` field and no ``subject``, whose config is ``{}`` with the v2 media
+    type (``defaultConfigDescriptorV2``) and whose layers are the zTOCs."""
+    layer = image.layers[0]
+    blob = Blob(
+        "application/octet-stream",
+        ztoc_doc,
+        {LAYER_DIGEST: layer.digest, LAYER_MEDIA_TYPE: layer.media_type},
+    )
+    config = Blob(SOCI_INDEX_V2, b"{}")
+    annotations = {BUILD_TOOL: "regview tests"}
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": mt.OCI_MANIFEST,
+        "config": config.descriptor(),
+        "layers": [blob.descriptor()],
+        "annotations": annotations,
+    }
+    return Manifest(
+        kind="soci",
+        media_type=mt.OCI_MANIFEST,
+        raw=images.canonical_json(manifest),
+        config=config,
+        layers=(blob,),
+        artifact_type=SOCI_INDEX_V2,
+    )
+
+
+def annotated_image(image: Manifest, index_digest: str) -> Manifest:
+    """The image with :data:`INDEX_DIGEST` = ``index_digest`` on its manifest (a new
+    manifest: same config and layers), as ``soci convert`` annotates it."""
+    obj = image.json
+    obj["annotations"] = {**obj.get("annotations", {}), INDEX_DIGEST: index_digest}
+    return replace(image, raw=images.canonical_json(obj))
+
+
+def soci_enabled_index(image: Manifest, index: Manifest, platform: str = "linux/amd64") -> Manifest:
+    """The image index ``soci convert`` writes (soci/soci_convert.go): the annotated
+    image, then the SOCI index for the same platform, its entry with ``artifactType``
+    and :data:`IMAGE_MANIFEST_DIGEST`."""
+    listed_image = replace(
+        image,
+        platform=platform,
+        annotations={INDEX_DIGEST: image.json["annotations"][INDEX_DIGEST]},
+    )
+    listed_index = replace(
+        index, platform=platform, annotations={IMAGE_MANIFEST_DIGEST: image.digest}
+    )
+    children = (listed_image, listed_index)
+    obj = {
+        "schemaVersion": 2,
+        "mediaType": mt.OCI_INDEX,
+        "manifests": [c.descriptor() for c in children],
+    }
+    return Manifest(
+        kind="index",
+        media_type=mt.OCI_INDEX,
+        raw=images.canonical_json(obj),
+        children=children,
+    )

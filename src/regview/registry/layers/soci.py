@@ -12,15 +12,23 @@ layer with no TOC of ours yet gets a :class:`~.toc.LayerToc` with ``origin="soci
 its zTOC, and its zran points become our :class:`~.gzip_index.GzipCheckpoint` s, kept
 with it, so the first ``cat`` of a file is one Range GET (:func:`read_soci_file`).
 
-SOCI v2 indexes are tied to the image differently too (the image manifest carries a
-``com.amazon.soci.index-digest`` annotation, in a new image index); they are still
-referrers of the image, and that is how both are found here; the annotation is not
-followed.
+SOCI v2 ties the index to the image the other way round (``soci convert``): the image
+manifest carries :data:`INDEX_DIGEST`, the digest of a SOCI index manifest with no
+``subject`` (its config's media type, and so its effective ``artifactType``, is
+:data:`SOCI_INDEX_V2`), both listed in a new image index. When the image manifest has
+that annotation the index is fetched by it, with no referrers lookup (which a registry
+with neither the referrers API nor the tag schema cannot answer); it is used when it is
+a v2 SOCI index whose subject, if it has one, is this image. When it is missing, or not
+such an index, a one-line note says so and the referrers are looked through instead.
+The image manifest is the one already fetched (the source's cache); it is fetched
+again only from a registry that does not meter pulls.
 
 What is verified, and what is not:
 
-* the SOCI index manifest is fetched by the digest the referrers list gives, and
-  verified against it; each zTOC blob is verified against its digest in that manifest;
+* the SOCI index manifest is fetched by the digest the image's annotation or the
+  referrers list gives, and verified against it (the annotation itself is part of the
+  image manifest, verified by its digest); each zTOC blob is verified against its
+  digest in that manifest;
 * nothing ties a zTOC's content to the layer but its author's word: it only vouches for
   what that author computed. regview checks what it can: the zTOC's archive size is the
   layer's, every file lies inside the uncompressed archive, every zran point inside the
@@ -45,8 +53,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from regview.registry import media_types as mt
-from regview.registry.digests import short_digest
-from regview.registry.errors import LayerFormatError, RegistryError
+from regview.registry.digests import is_digest, short_digest
+from regview.registry.errors import LayerFormatError, NotFound, RegistryError
 from regview.registry.layers.entry import (
     TOC_TYPE_NAMES,
     Entry,
@@ -72,11 +80,12 @@ from regview.registry.layers.soci_ztoc import (
 )
 from regview.registry.layers.store import TocStore
 from regview.registry.layers.toc import LayerToc
-from regview.registry.models import Descriptor
+from regview.registry.models import Descriptor, ImageManifest, Manifest
 from regview.registry.singleflight import SingleFlight
 from regview.registry.source import Source
 
 __all__ = [
+    "INDEX_DIGEST",
     "LAYER_DIGEST",
     "LAYER_MEDIA_TYPE",
     "MAX_ZTOC",
@@ -91,6 +100,8 @@ __all__ = [
 SOCI_INDEX_V1 = "application/vnd.amazon.soci.index.v1+json"
 SOCI_INDEX_V2 = "application/vnd.amazon.soci.index.v2+json"
 LAYER_DIGEST = "com.amazon.soci.image-layer-digest"
+#: On a SOCI v2 image manifest: the digest of its SOCI index manifest.
+INDEX_DIGEST = "com.amazon.soci.index-digest"
 LAYER_MEDIA_TYPE = "com.amazon.soci.image-layer-mediatype"
 #: Largest zTOC read (its windows are 32 KiB per point: 8192 points are 256 MiB; real
 #: ones, at SOCI's 4 MiB span, are a few MB).
@@ -108,7 +119,8 @@ class SociMismatch(LayerFormatError):
 
 
 class SociLookup:
-    """Which layers have a zTOC, found through the referrers of the images told.
+    """Which layers have a zTOC, found through the SOCI index the image manifest names
+    (v2), else through the referrers of the image.
 
     A zTOC refused once (it does not hold up, or does not describe its layer) is kept in
     ``refusals`` by its digest, so later runs sharing the cache do not fetch it again;
@@ -179,6 +191,61 @@ class SociLookup:
         return found
 
     async def _find(self, repository: str, image: str) -> dict[str, Descriptor]:
+        named = await self._named_index(repository, image)
+        if named is not None:
+            return named
+        return await self._referred_index(repository, image)
+
+    async def _image_manifest(self, repository: str, image: str) -> Manifest | None:
+        """The image manifest: the one the caller fetched (cached), else fetched now
+        unless the registry meters pulls (a lookup must not spend one)."""
+        fetched = self._source.peek_manifest(repository, image)
+        if fetched is None and is_digest(image) and not self._source.meters_pulls:
+            try:
+                fetched = await self._source.manifest(repository, image)
+            except RegistryError:
+                return None
+        return fetched.manifest if fetched is not None else None
+
+    async def _named_index(self, repository: str, image: str) -> dict[str, Descriptor] | None:
+        """The zTOCs of the SOCI v2 index the image's :data:`INDEX_DIGEST` names; None
+        when it has none, or names nothing usable (noted: the referrers are looked at)."""
+        manifest = await self._image_manifest(repository, image)
+        if manifest is None:
+            return None
+        digest = manifest.annotations.get(INDEX_DIGEST)
+        if digest is None:
+            return None
+        if not is_digest(digest):
+            self._note(
+                f"the image's {INDEX_DIGEST} annotation is not a digest: "
+                "looking for a SOCI index among its referrers instead"
+            )
+            return None
+        named = f"the SOCI index {short_digest(digest)} that the image's {INDEX_DIGEST} names"
+        instead = "looking among its referrers instead"
+        try:
+            fetched = await self._source.manifest(repository, digest)
+        except NotFound:
+            self._note(f"{named} is not in {repository}: {instead}")
+            return None
+        except RegistryError as exc:
+            self._note(f"{named} cannot be read ({_first_line(exc)}): {instead}")
+            return None
+        index = fetched.manifest
+        if not isinstance(index, ImageManifest) or SOCI_INDEX_V2 not in (
+            index.artifact_type,
+            index.config.media_type,
+        ):
+            self._note(f"{named} is not a SOCI v2 index: {instead}")
+            return None
+        if index.subject is not None and index.subject.digest != image:
+            self._note(f"{named} is that of another image: {instead}")
+            return None
+        return _ztocs(index)
+
+    async def _referred_index(self, repository: str, image: str) -> dict[str, Descriptor]:
+        """The zTOCs of the first SOCI index among the image's referrers that has any."""
         try:
             referrers = await self._source.referrers(repository, image)
         except RegistryError:
@@ -191,14 +258,19 @@ class SociLookup:
             except RegistryError as exc:
                 self._note(f"the SOCI index {short_digest(d.digest)} cannot be read ({exc})")
                 continue
-            found = {
-                blob.annotations[LAYER_DIGEST]: blob
-                for blob in getattr(fetched.manifest, "layers", ())
-                if LAYER_DIGEST in blob.annotations
-            }
+            found = _ztocs(fetched.manifest)
             if found:
                 return found
         return {}
+
+
+def _ztocs(index: Manifest) -> dict[str, Descriptor]:
+    """The zTOC blobs of a SOCI index manifest, by the digest of the layer each describes."""
+    return {
+        blob.annotations[LAYER_DIGEST]: blob
+        for blob in getattr(index, "layers", ())
+        if LAYER_DIGEST in blob.annotations
+    }
 
 
 def _first_line(exc: BaseException) -> str:
