@@ -331,10 +331,11 @@ async def files(
     ``layer`` picks one layer: **1 is the bottom layer**, -1 the top one, or (a prefix of)
     its digest; without it every layer is read and merged (whiteouts applied), each
     path with the layer that last wrote it (``layer`` column, 1-based). Layers are
-    streamed and their tables of contents cached on disk; one read whole must hash to
-    its ``rootfs.diff_ids`` entry, or :class:`~regview.registry.DigestMismatch` is
-    raised, as ``regview files`` does. ``full=True`` reads eStargz/zstd:chunked layers
-    whole instead of trusting their embedded table of contents.
+    streamed (or listed from the zTOC of the image's SOCI index) and their tables of
+    contents cached on disk; one read whole must hash to its ``rootfs.diff_ids`` entry,
+    or :class:`~regview.registry.DigestMismatch` is raised, as ``regview files`` does.
+    ``full=True`` reads eStargz/zstd:chunked layers whole instead of trusting their
+    embedded table of contents.
 
     Example::
 
@@ -365,6 +366,7 @@ async def _files(
         src, repository, ref, platform, max_depth=s.settings.max_index_depth
     )
     indexer = LayerIndexer(src, store=TocStore(s.settings.cache_root()))
+    indexer.add_image(fetched.digest, layers)  # a SOCI index of the image may serve
     if layer is not None:
         position, descriptor = select_layer(layers, str(layer))
         toc = await indexer.index(repository, descriptor, full=full)

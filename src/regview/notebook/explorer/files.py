@@ -1,7 +1,8 @@
 """A layer's files, or an image's merged filesystem, as rows the front end shows a window of.
 
 Layers are indexed by the shared :class:`~regview.registry.LayerIndexer` (the cache, an
-embedded eStargz/zstd:chunked TOC, or the whole stream), with progress; a layer read whole
+embedded eStargz/zstd:chunked TOC, the zTOC of the image's SOCI index, or the whole
+stream), with progress; a layer read whole
 must match its ``rootfs.diff_ids`` entry, or the view shows the error instead of files.
 The tree opens directory by directory; a filter turns it into the flat list of every path
 containing the text; sorting by size puts the biggest subtree first.
@@ -26,6 +27,7 @@ from regview.registry import (
     LayerToc,
     MergedFilesystem,
     image_layers,
+    is_digest,
     merge_layers,
     verify_diff_ids,
 )
@@ -122,6 +124,8 @@ async def load_layer(
     """Index one layer (checked against the image config when read whole)."""
     layer = target.layer
     assert layer is not None
+    if is_digest(target.reference):  # the layer's image: its SOCI index may serve
+        indexer.add_image(target.reference, (layer,))
     toc = await indexer.index(target.repository, layer, progress=progress.update)
     i = target.layer_index
     if toc.origin == "tar" and toc.diff_id and i is not None:
@@ -139,6 +143,7 @@ async def load_merged(
     source = indexer.source
     fetched, layers = await image_layers(source, target.repository, target.reference)
     progress.sizes = {d.digest: d.size for d in layers}
+    indexer.add_image(fetched.digest, layers)  # a SOCI index of the image may serve
     tocs = await indexer.index_all(
         target.repository, layers, progress=progress.update, concurrency=2
     )
