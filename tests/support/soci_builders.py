@@ -168,8 +168,10 @@ def ztoc(
     uncompressed_size: int,
     max_span_id: int,
     version: str = "0.9",
+    algorithm: int = 1,
 ) -> bytes:
-    """A zTOC FlatBuffers document, written with the flatbuffers Builder."""
+    """A zTOC FlatBuffers document, written with the flatbuffers Builder
+    (``algorithm``: the schema's CompressionAlgorithm, 1 gzip, 2 uncompressed)."""
     b = flatbuffers.Builder(1024)
     metas = []
     for r in records:
@@ -201,7 +203,7 @@ def ztoc(
     toc = b.EndObject()
     ckpt = b.CreateByteVector(checkpoints)
     b.StartObject(4)
-    b.PrependInt8Slot(0, 1, 1)
+    b.PrependInt8Slot(0, algorithm, 1)
     b.PrependInt32Slot(1, max_span_id, 0)
     b.PrependUOffsetTRelativeSlot(3, ckpt, 0)
     info = b.EndObject()
@@ -235,9 +237,29 @@ def layer_ztoc(tar: bytes, every: int) -> tuple[bytes, bytes, list[FileRecord], 
     return blob, info, records, doc
 
 
-def image_with_layer(blob: bytes, tar: bytes) -> Manifest:
-    """A one-layer OCI image (gzip layer ``blob`` of ``tar``)."""
-    layer = Blob(mt.OCI_LAYER_GZIP, blob)
+def tar_zinfo(tar_size: int, span: int) -> bytes:
+    """SOCI's TarZinfo (ztoc/compression/tar_zinfo.go): int32 version 2, int64 span size,
+    int64 tar size, little endian: an uncompressed layer's ``checkpoints``."""
+    return struct.pack("<iqq", 2, span, tar_size)
+
+
+def plain_layer_ztoc(tar: bytes, span: int) -> tuple[list[FileRecord], bytes]:
+    """(records, zTOC) of an uncompressed layer ``tar``, as SOCI writes it for one."""
+    records = records_from_tar(tar)
+    doc = ztoc(
+        records,
+        tar_zinfo(len(tar), span),
+        compressed_size=len(tar),
+        uncompressed_size=len(tar),
+        max_span_id=max(0, (len(tar) - 1) // span),
+        algorithm=2,
+    )
+    return records, doc
+
+
+def image_with_layer(blob: bytes, tar: bytes, media_type: str = mt.OCI_LAYER_GZIP) -> Manifest:
+    """A one-layer OCI image (layer ``blob`` of ``tar``, gzip unless ``media_type``)."""
+    layer = Blob(media_type, blob)
     config_obj = {
         "architecture": "amd64",
         "os": "linux",

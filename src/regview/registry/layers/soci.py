@@ -1,5 +1,5 @@
-"""Use an image's SOCI index: list a gzip layer, and read a file of it by one Range GET,
-without reading the layer first.
+"""Use an image's SOCI index: list a gzip (or plain tar) layer, and read a file of it by
+one Range GET, without reading the layer first.
 
 SOCI (Seekable OCI, awslabs/soci-snapshotter) publishes, as a referrer of an image
 manifest, a *SOCI index*: a manifest whose ``artifactType`` is
@@ -10,7 +10,10 @@ file's data, and a zran index of the gzip stream. The image is told to the index
 :meth:`SociLookup.add_image` (the CLI and the TUI know it; layers alone do not); then a
 layer with no TOC of ours yet gets a :class:`~.toc.LayerToc` with ``origin="soci"`` from
 its zTOC, and its zran points become our :class:`~.gzip_index.GzipCheckpoint` s, kept
-with it, so the first ``cat`` of a file is one Range GET (:func:`read_soci_file`).
+with it, so the first ``cat`` of a file is one Range GET (:func:`read_soci_file`). A
+plain tar layer's zTOC (``compression_algorithm`` 2, uncompressed) has no points: the
+range is the file's header and data. The zTOC schema defines no other algorithm (no
+zstd): any other is refused, as is one that does not match the layer's media type.
 
 SOCI v2 ties the index to the image the other way round (``soci convert``): the image
 manifest carries :data:`INDEX_DIGEST`, the digest of a SOCI index manifest with no
@@ -73,8 +76,10 @@ from regview.registry.layers.ranged_read import feed_range
 from regview.registry.layers.soci_refusals import ZtocRefusals
 from regview.registry.layers.soci_ztoc import (
     GZIP,
+    UNCOMPRESSED,
     ZtocError,
     parse_mod_time,
+    parse_tar_zinfo,
     parse_zinfo,
     parse_ztoc,
 )
@@ -149,13 +154,14 @@ class SociLookup:
         if ztoc is not None:
             self._refusals.refuse(ztoc, layer_digest, reason or "it did not describe the layer")
 
-    async def toc(self, repository: str, layer: Descriptor) -> tuple[LayerToc, bytes] | None:
-        """The layer's TOC and encoded checkpoints from its zTOC, or None (no SOCI index,
-        no zTOC for this layer, or one that does not hold up: noted then)."""
+    async def toc(self, repository: str, layer: Descriptor) -> tuple[LayerToc, bytes | None] | None:
+        """The layer's TOC and encoded checkpoints (None for a plain tar) from its zTOC,
+        or None (no SOCI index, no zTOC for this layer, or one that does not hold up:
+        noted then)."""
         image = self._image_of.get(layer.digest)
         if image is None or layer.digest in self._refused:
             return None
-        if mt.layer_compression(layer.media_type) != "gzip":
+        if mt.layer_compression(layer.media_type) not in _ZTOC_ALGORITHMS.values():
             return None
         key = (repository, image)
         ztocs = self._indexes.get(key)
@@ -278,11 +284,17 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+#: The compression (as :func:`~regview.registry.media_types.layer_compression` names it)
+#: of the layers each zTOC ``compression_algorithm`` describes: the schema has no other.
+_ZTOC_ALGORITHMS = {GZIP: "gzip", UNCOMPRESSED: "none"}
+
+
 async def soci_toc(
     source: Source, repository: str, ztoc: Descriptor, layer: Descriptor
-) -> tuple[LayerToc, bytes]:
+) -> tuple[LayerToc, bytes | None]:
     """Read the zTOC blob ``ztoc`` (verified by its digest) into the TOC of ``layer`` and
-    its encoded checkpoints. Raises :class:`ZtocError` when it does not hold up."""
+    its encoded checkpoints (None for a plain tar layer, read at the files' offsets).
+    Raises :class:`ZtocError` when it does not hold up."""
     if ztoc.size > MAX_ZTOC:
         raise ZtocError(f"the zTOC is {ztoc.size} bytes (at most {MAX_ZTOC} are read)")
     parts: list[bytes] = []
@@ -295,18 +307,30 @@ async def soci_toc(
             parts.append(chunk)
     data = b"".join(parts)
     parsed = await asyncio.to_thread(parse_ztoc, data)
-    if parsed.algorithm != GZIP:
-        raise ZtocError("the zTOC is not of a gzip layer")
+    compression = _ZTOC_ALGORITHMS.get(parsed.algorithm)
+    if compression is None:
+        raise ZtocError(
+            f"the zTOC's compression algorithm is {parsed.algorithm} "
+            "(SOCI defines 1, gzip, and 2, uncompressed)"
+        )
+    if compression != mt.layer_compression(layer.media_type):
+        described = "a gzip" if compression == "gzip" else "an uncompressed"
+        raise ZtocError(f"the zTOC describes {described} layer, unlike this one's media type")
     if parsed.compressed_size != layer.size:
         raise ZtocError(
             f"the zTOC describes a blob of {parsed.compressed_size} bytes, "
             f"the layer has {layer.size}"
         )
     total = parsed.uncompressed_size
-    points = parse_zinfo(parsed.checkpoints)
-    for p in points:
-        if p.compressed >= layer.size or p.uncompressed > total:
-            raise ZtocError("a point of the zTOC's gzip index lies past the layer")
+    checkpoints: bytes | None = None
+    if compression == "gzip":
+        points = parse_zinfo(parsed.checkpoints)
+        for p in points:
+            if p.compressed >= layer.size or p.uncompressed > total:
+                raise ZtocError("a point of the zTOC's gzip index lies past the layer")
+        checkpoints = encode_checkpoints(points)
+    elif total != layer.size or parse_tar_zinfo(parsed.checkpoints) != layer.size:
+        raise ZtocError("the zTOC of an uncompressed layer gives the tar another size")
     entries: list[Entry] = []
     for f in parsed.files:
         kind = _TYPES.get(f.type)
@@ -347,13 +371,13 @@ async def soci_toc(
         entries=tuple(e for e in entries if e.path),
         compressed_size=layer.size,
         uncompressed_size=total,
-        compression="gzip",
+        compression=compression,
         origin="soci",
         media_type=layer.media_type,
         verified=True,  # backed by the zTOC's digest in the verified SOCI index
         diff_id=None,  # the stream was not read: nothing to compare with the config
     )
-    return toc, encode_checkpoints(points)
+    return toc, checkpoints
 
 
 # --- a file by range ---------------------------------------------------------------------
@@ -367,7 +391,8 @@ class SociRange:
     length: int | None
     #: Uncompressed bytes to drop before the file's tar header.
     skip: int
-    resume: GzipCheckpoint
+    #: Where to resume inflating; None for a plain tar (the range is the tar's bytes).
+    resume: GzipCheckpoint | None
 
 
 def plan_soci_range(
@@ -394,6 +419,13 @@ def plan_soci_range(
         # The byte at ``stop.compressed`` may still hold the last bits before it.
         length = min(stop.compressed + 1, toc.compressed_size) - start.compressed
     return SociRange(start.compressed, length, header - start.uncompressed, start)
+
+
+def plan_plain_range(entry: Entry) -> SociRange | None:
+    """The file's header and data in a plain tar layer (None: not a file with an offset)."""
+    if entry.offset is None or entry.type is not EntryType.FILE or entry.offset < BLOCK:
+        return None
+    return SociRange(entry.offset - BLOCK, BLOCK + entry.size, 0, None)
 
 
 def _octal(field: bytes) -> int | None:
@@ -433,7 +465,9 @@ class _FileReader:
         self.checked = False
         self.done = False
         self.size = 0
-        self._inflater = GzipInflater.resume(plan.resume, self._take)
+        self._inflater = (
+            GzipInflater.resume(plan.resume, self._take) if plan.resume is not None else None
+        )
 
     def _take(self, piece: bytes) -> None:
         if self.done:
@@ -463,7 +497,10 @@ class _FileReader:
             self.done = True
 
     def feed(self, chunk: bytes) -> None:
-        self._inflater.feed(chunk)
+        if self._inflater is None:
+            self._take(chunk)
+        else:
+            self._inflater.feed(chunk)
 
 
 async def read_soci_file(
@@ -482,15 +519,18 @@ async def read_soci_file(
     not inflate or ends early (after some bytes, perhaps: the file may be gigabytes and
     is written as it comes). Either way the cached TOC is deleted.
     """
-    data = store.checkpoints(toc)
-    if data is None or not available():
-        return None
-    try:
-        points = decode_checkpoints(data)
-    except ValueError:
-        store.forget(toc.digest)
-        return None
-    plan = plan_soci_range(toc, entry, points)
+    if toc.compression == "none":
+        plan = plan_plain_range(entry)
+    else:
+        data = store.checkpoints(toc)
+        if data is None or not available():
+            return None
+        try:
+            points = decode_checkpoints(data)
+        except ValueError:
+            store.forget(toc.digest)
+            return None
+        plan = plan_soci_range(toc, entry, points)
     if plan is None:
         return None
     what = f"{display_path(entry.path)} in layer {short_digest(toc.digest)}"

@@ -11,7 +11,8 @@ The layout, from ``ztoc/fbs/ztoc.fbs`` of awslabs/soci-snapshotter (root table `
                    the tar), 3 uncompressed_size: long, 4 linkname, 5 mode: long,
                    6 uid: uint, 7 gid: uint, 8 uname, 9 gname, 10 mod_time: string
                    (RFC 3339), 11 devmajor: long, 12 devminor: long, 13 xattrs
-    CompressionInfo 0 compression_algorithm: byte (1 gzip, the default; 2 uncompressed),
+    CompressionInfo 0 compression_algorithm: byte (1 gzip, the default; 2 uncompressed:
+                   the only two the schema's enum has, so a zstd layer has no zTOC),
                    1 max_span_id: int, 2 span_digests: [string], 3 checkpoints: [ubyte]
 
 ``checkpoints`` is zran's index as SOCI serialises it (``gzip_zinfo.c``, little endian):
@@ -19,7 +20,9 @@ an int32 count of points, an int64 span size, then per point the compressed offs
 (int64, the first byte *after* the one holding ``bits`` leftover bits), the uncompressed
 offset (int64), ``bits`` (one byte) and the 32 KiB window. Version 1 blobs omit the first
 point (implied: compressed 10, uncompressed 0, no bits, an empty window), which is told
-by the blob's length.
+by the blob's length. An uncompressed (plain tar) layer's ``checkpoints`` are SOCI's
+``TarZinfo`` (``tar_zinfo.go``): an int32 version, an int64 span size and the int64 size
+of the tar, 20 bytes; a file is then read at its offset, nothing to resume.
 
 This is a hand-written reader of those few tables, not the ``flatbuffers`` package: a
 document from a registry is untrusted, so every offset is checked against the buffer
@@ -43,6 +46,7 @@ __all__ = [
     "Ztoc",
     "ZtocError",
     "ZtocFile",
+    "parse_tar_zinfo",
     "parse_zinfo",
     "parse_ztoc",
 ]
@@ -53,10 +57,12 @@ MAX_POINTS: Final = 8192
 #: Longest string field (a path, a link target, a user name).
 MAX_STRING: Final = 64 * 1024
 GZIP: Final = 1
+UNCOMPRESSED: Final = 2
 
 _POINT = struct.Struct("<QQB")
 _POINT_SIZE: Final = _POINT.size + WINDOW
 _HEADER = struct.Struct("<iQ")
+_TAR_ZINFO = struct.Struct("<iqq")
 
 
 class ZtocError(MalformedContent):
@@ -279,6 +285,18 @@ def parse_zinfo(data: bytes) -> list[GzipCheckpoint]:
             raise ZtocError("the points of the zTOC's gzip index are out of order")
         points.append(GzipCheckpoint(start, uncompressed, bits, window))
     return points
+
+
+def parse_tar_zinfo(data: bytes) -> int:
+    """The tar size an uncompressed layer's ``TarZinfo`` records."""
+    if len(data) != _TAR_ZINFO.size:
+        raise ZtocError(
+            f"the zTOC's index of an uncompressed layer is {len(data)} bytes, not {_TAR_ZINFO.size}"
+        )
+    _version, span, size = _TAR_ZINFO.unpack(data)
+    if span <= 0 or size < 0:
+        raise ZtocError("the zTOC's index of an uncompressed layer has no span or a negative size")
+    return int(size)
 
 
 def parse_mod_time(text: str) -> int:
