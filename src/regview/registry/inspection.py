@@ -41,8 +41,16 @@ MAX_MANIFESTS = 10_000
 
 
 def choose_platform(index: ImageIndex, wanted: Platform | None) -> Descriptor:
-    """The index entry for ``wanted`` (default linux/amd64, or the only image)."""
-    images = [d for d in index.images if d.platform is None or not d.platform.is_unknown]
+    """The index entry for ``wanted`` (default linux/amd64, or the only image).
+
+    An entry with an ``artifactType`` is an artifact listed beside the images (``soci
+    convert`` lists its SOCI index with the image's own platform), never the image.
+    """
+    images = [
+        d
+        for d in index.images
+        if (d.platform is None or not d.platform.is_unknown) and d.artifact_type is None
+    ]
     if wanted is None:
         if len(images) == 1:
             return images[0]
