@@ -143,7 +143,8 @@ async def analyze(
             src, repository, ref, _platform(platform), max_depth=s.settings.max_index_depth
         )
         indexer = LayerIndexer(src, store=TocStore(s.settings.cache_root()))
-        indexer.add_image(fetched.digest, layers)  # a SOCI index of the image may serve
+        # No SOCI here (as in the CLI's analyze): a zTOC is its author's word and has no
+        # diff_id to check, and the analysis can fail a CI job; the layers are read.
         tocs = await indexer.index_all(repository, layers)
         await verify_diff_ids(src, repository, fetched, list(enumerate(tocs)))
     return AnalysisResult(analyze_efficiency(tocs), reference=display, digest=fetched.digest)
