@@ -33,7 +33,7 @@ def soci_refs(registry: RegistryServer, tmp_path_factory: pytest.TempPathFactory
     """The v1 (referrer) and v2 (annotation) images, by name."""
     v1 = publish_soci(registry, tmp_path_factory.mktemp("nb-soci-v1"))
     v2 = publish_soci_v2(registry, tmp_path_factory.mktemp("nb-soci-v2"))
-    return {"v1": v1.format("good"), "v2": v2.format("good")}
+    return {"v1": v1.format("good"), "v2": v2.format("good"), "truncated": v1.format("truncated")}
 
 
 def whole_blob_gets(entries: list[AccessLogEntry]) -> list[AccessLogEntry]:
@@ -96,3 +96,17 @@ async def test_the_explorer_files_view_lists_a_soci_layer_from_its_ztoc(
     assert [t.origin for t in tocs] == ["soci"]
     assert {e.path: e.size for e in tocs[0].entries if e.is_file} == FILE_SIZES
     assert whole_blob_gets(reqs) == [] and ranged_gets(reqs) == []
+
+
+async def test_a_refused_ztoc_is_said_in_the_result(
+    soci_refs: dict[str, str], tmp_path: Path
+) -> None:
+    """A zTOC regview cannot use is noted (as the CLI prints it on stderr): in the
+    result's ``notes``, its HTML heading, its text and its document."""
+    fs = await rv.files(soci_refs["truncated"], layer=1, plain_http=True, cache_dir=tmp_path)
+    assert {r.path: r.size for r in fs if r.type == "file"} == FILE_SIZES  # read instead
+    (note,) = fs.notes
+    assert note.startswith("the SOCI zTOC of layer") and "not usable" in note
+    assert f"note: {note}" in str(fs)
+    assert "regview-note" in fs._repr_html_() and "not usable" in fs._repr_html_()
+    assert fs.document()["notes"] == [note]

@@ -383,7 +383,7 @@ async def _files(
         rows.sort(key=lambda r: r.path)
         return FilesResult(
             rows, reference=display, digest=fetched.digest, layer=number,
-            layer_count=len(layers),
+            layer_count=len(layers), notes=indexer.notes,
         )
     merged = merge_layers([t for _, t in checked])
     rows = [_file_row(m.entry, m.layer + 1, m.status) for m in merged.sorted_entries()]
@@ -396,6 +396,7 @@ async def _files(
         layer_count=len(layers),
         deleted=deleted,
         wasted_bytes=merged.wasted_bytes,
+        notes=indexer.notes,
     )
 
 

@@ -156,6 +156,7 @@ class FilesResult(Table[FileRow]):
         layer_count: int,
         deleted: list[FileRow] | None = None,
         wasted_bytes: int = 0,
+        notes: list[str] | None = None,
     ) -> None:
         what = f"layer {layer} of {layer_count}" if layer is not None else "merged filesystem"
         super().__init__(rows, title=f"{reference} ({what})")
@@ -169,6 +170,9 @@ class FilesResult(Table[FileRow]):
         row's ``layer`` is the layer that deleted it."""
         self.wasted_bytes = wasted_bytes
         """Bytes shipped in lower layers that the merged filesystem does not show."""
+        self.notes = list(notes or [])
+        """What the listing says of how it was read (a SOCI zTOC refused, and why, so the
+        layer was read instead), one line each."""
 
     @property
     def total_size(self) -> int:
@@ -184,6 +188,7 @@ class FilesResult(Table[FileRow]):
             digest=self.digest,
             layer=self.layer,
             layer_count=self.layer_count,
+            notes=self.notes,
         )
 
     def _heading(self) -> h.Html:
@@ -205,7 +210,12 @@ class FilesResult(Table[FileRow]):
             parts.append(f"; {len(self.deleted):,} paths deleted by upper layers")
         if self.wasted_bytes:
             parts += ["; ", h.size_text(self.wasted_bytes), " hidden by upper layers"]
+        parts += [h.note(h.text(f"note: {n}", limit=500)) for n in self.notes]
         return h.join(parts)
+
+    def _text_lines(self) -> list[str]:
+        lines = super()._text_lines()
+        return lines[:1] + [f"note: {n}" for n in self.notes] + lines[1:]
 
     def _document_header(self) -> dict[str, Any]:
         return {
@@ -214,6 +224,7 @@ class FilesResult(Table[FileRow]):
             "layer": self.layer,
             "layerCount": self.layer_count,
             "wastedBytes": self.wasted_bytes,
+            "notes": self.notes,
         }
 
 
