@@ -199,9 +199,7 @@ class FilesScreen(Screen[None]):
                 file_tree = await asyncio.to_thread(toc.tree)
                 self.toc = toc
             else:
-                fetched, layers = await image_layers(
-                    self.indexer.source, t.repository, t.reference
-                )
+                fetched, layers = await image_layers(self.indexer.source, t.repository, t.reference)
                 self.descriptors = layers
                 self.indexer.add_image(fetched.digest, layers)  # a SOCI index may serve
                 self._show_progress()
@@ -279,8 +277,9 @@ class FilesScreen(Screen[None]):
             shown = layer_progress(layer, p, elapsed)
         else:
             shown = image_progress(self.descriptors, self._progress, elapsed)
-        self.query_one("#loading-bar", ProgressBar).update(total=shown.total or None,
-                                                           progress=shown.read)
+        self.query_one("#loading-bar", ProgressBar).update(
+            total=shown.total or None, progress=shown.read
+        )
         self.query_one("#loading-text", Static).update(Text(shown.line))
 
     # --- what is shown ----------------------------------------------------------------
@@ -442,9 +441,7 @@ class FilesScreen(Screen[None]):
     async def _show_wasted(self) -> None:
         assert self.merged is not None
         if self.efficiency is None:
-            self.efficiency = await asyncio.to_thread(
-                analyze_efficiency, self.merged.layer_tocs
-            )
+            self.efficiency = await asyncio.to_thread(analyze_efficiency, self.merged.layer_tocs)
         result = self.efficiency
         self.filter_input.value = ""
         self.remove_class("-filtering")
@@ -452,9 +449,11 @@ class FilesScreen(Screen[None]):
         self._show_flat("wasted")
         self.set_focus(self.wasted_table)
         text = Text(f"efficiency {result.score * 100:.2f} %", style="bold")
-        text.append(f" · wasted {human_size(result.wasted_bytes)} in "
-                    f"{len(result.inefficient):,} files · user wasted "
-                    f"{result.user_wasted_ratio * 100:.2f} %")
+        text.append(
+            f" · wasted {human_size(result.wasted_bytes)} in "
+            f"{len(result.inefficient):,} files · user wasted "
+            f"{result.user_wasted_ratio * 100:.2f} %"
+        )
         text.append("\nw or Esc: the tree · copies: layer:size, * the copy kept", style="dim")
         self.query_one("#files-info", Static).update(text)
 
@@ -463,8 +462,9 @@ class FilesScreen(Screen[None]):
         if self.flat == "layers" and self.merged is not None:
             n = event.cursor_row + 1
             text = Text(f"layer {n} of {len(self.merged.layers)}", style="bold")
-            text.append(f"\nEnter: the tree of only what layer {n} wrote · c or Esc: the tree",
-                        style="dim")
+            text.append(
+                f"\nEnter: the tree of only what layer {n} wrote · c or Esc: the tree", style="dim"
+            )
             self.query_one("#files-info", Static).update(text)
 
     @on(LayerChangesTable.LayerChosen)
@@ -585,4 +585,3 @@ class FilesScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
-

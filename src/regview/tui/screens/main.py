@@ -101,9 +101,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Breadcrumb(id="header")
         with Horizontal(id="panes"):
-            yield RepositoriesPane(
-                self.source, preselect=self.start_repository, id="repositories"
-            )
+            yield RepositoriesPane(self.source, preselect=self.start_repository, id="repositories")
             yield TagsPane(self.source, id="tags")
             yield ManifestPane(self.source, id="manifest")
             yield DetailsPane(self.source, self.indexer, id="details")
@@ -199,14 +197,16 @@ class MainScreen(Screen[None]):
     def _open_elsewhere(self, event: OpenRequest) -> None:
         event.stop()
         if self.opener is None:
-            self.notify(f"Run regview on {visible(event.text, 100)} to browse it",
-                        severity="warning", markup=False)
+            self.notify(
+                f"Run regview on {visible(event.text, 100)} to browse it",
+                severity="warning",
+                markup=False,
+            )
             return
         try:
             opened = self.opener(event.text)
         except RegistryError as exc:
-            self.notify(visible(str(exc), 300), title="cannot open", severity="error",
-                        markup=False)
+            self.notify(visible(str(exc), 300), title="cannot open", severity="error", markup=False)
             return
         self.post_message(SourceOpened(event.text, opened))
 
@@ -337,8 +337,9 @@ class MainScreen(Screen[None]):
         node = self._selected_node()
         target = self._files_target(node) if node is not None else None
         if target is None:
-            self.notify("Choose a layer, or an image, to see its files",
-                        severity="warning", markup=False)
+            self.notify(
+                "Choose a layer, or an image, to see its files", severity="warning", markup=False
+            )
             return
         self.app.push_screen(FilesScreen(target, self.indexer, self.source.name))
 
@@ -348,8 +349,11 @@ class MainScreen(Screen[None]):
         node = self._selected_node()
         target = blob_target(node) if node is not None else None
         if target is None:
-            self.notify("Choose a referrer, a layer or a config to open its blob",
-                        severity="warning", markup=False)
+            self.notify(
+                "Choose a referrer, a layer or a config to open its blob",
+                severity="warning",
+                markup=False,
+            )
             return
         self.app.push_screen(ArtifactScreen(self.source, target))
 
@@ -379,18 +383,27 @@ class MainScreen(Screen[None]):
             self.notify("Choose a tag or an image to mark", severity="warning", markup=False)
             return
         self.marked = side
-        self.notify(f"Marked {visible(side.display, 120)}: = on another image compares them",
-                    markup=False, timeout=4)
+        self.notify(
+            f"Marked {visible(side.display, 120)}: = on another image compares them",
+            markup=False,
+            timeout=4,
+        )
 
     def action_diff_marked(self) -> None:
         side = self.image_under_cursor()
         if self.marked is None:
-            self.notify("Mark an image with m first, then press = on another",
-                        severity="warning", markup=False)
+            self.notify(
+                "Mark an image with m first, then press = on another",
+                severity="warning",
+                markup=False,
+            )
             return
         if side is None:
-            self.notify("Choose a tag or an image to compare with the marked one",
-                        severity="warning", markup=False)
+            self.notify(
+                "Choose a tag or an image to compare with the marked one",
+                severity="warning",
+                markup=False,
+            )
             return
         self.app.push_screen(DiffScreen(self.marked, side, self.indexer, self.source.name))
 
@@ -572,8 +585,9 @@ class MainScreen(Screen[None]):
     def action_delete(self) -> None:
         target = self._deletable()
         if target is None:
-            self.notify("Choose a tag to delete (regview --allow-delete)", severity="warning",
-                        markup=False)
+            self.notify(
+                "Choose a tag to delete (regview --allow-delete)", severity="warning", markup=False
+            )
             return
         self._plan_delete(*target)
 

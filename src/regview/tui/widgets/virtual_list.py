@@ -356,17 +356,16 @@ class VirtualList(ScrollView, can_focus=True):
         old = self._cursor
         self._cursor = row
         if count:
-            self.scroll_to_region(
-                Region(0, row, 1, 1), animate=False, force=True, immediate=True
-            )
+            self.scroll_to_region(Region(0, row, 1, 1), animate=False, force=True, immediate=True)
         self._refresh_row(old)
         self._refresh_row(row)
         self._maybe_highlight()
 
     def _scroll_to_cursor(self) -> None:
         if self.row_count:
-            self.scroll_to_region(Region(0, self._cursor, 1, 1), animate=False, force=True,
-                                  immediate=True)
+            self.scroll_to_region(
+                Region(0, self._cursor, 1, 1), animate=False, force=True, immediate=True
+            )
 
     def _user_move(self, row: int) -> None:
         self._moved_by_user = True
@@ -455,8 +454,10 @@ class VirtualList(ScrollView, can_focus=True):
         text.no_wrap = True
         text.overflow = "ellipsis"
         text.truncate(width, overflow="ellipsis", pad=True)
-        segments = [Segment(s.text, style + s.style if s.style else style) for s in
-                    text.render(self.app.console, end="")]
+        segments = [
+            Segment(s.text, style + s.style if s.style else style)
+            for s in text.render(self.app.console, end="")
+        ]
         return Strip(segments).adjust_cell_length(width, style)
 
     # --- bookkeeping ------------------------------------------------------------------
