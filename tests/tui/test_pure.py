@@ -17,7 +17,7 @@ from regview.tui.commands import (
     read_reference,
 )
 from regview.tui.filtering import fuzzy_pattern, match_chunk
-from regview.tui.screens.main import pane_window
+from regview.tui.screens.pane_layout import pane_window
 from regview.tui.screens.raw_json import pretty_json
 from regview.tui.text import error_text, human_size, literal, visible
 from regview.tui.widgets.details import config_renderables

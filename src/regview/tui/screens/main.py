@@ -6,7 +6,6 @@ or two of them slides along as focus moves (the breadcrumb says where you are).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -16,18 +15,10 @@ from textual.binding import BindingType
 from textual.command import Provider
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer, Input, Tree
 from textual.worker import Worker, get_current_worker
 
-from regview.registry import (
-    DeletePlan,
-    LayerIndexer,
-    RegistryClient,
-    RegistryError,
-    Source,
-    descriptor_json,
-)
+from regview.registry import DeletePlan, LayerIndexer, RegistryClient, RegistryError, Source
 from regview.targets import Opener
 from regview.tui.bindings import MAIN_BINDINGS, MAIN_BLOB_BINDINGS
 from regview.tui.commands import ExplorerCommands, JumpRequest, OpenRequest
@@ -37,7 +28,17 @@ from regview.tui.screens.artifact import ArtifactScreen
 from regview.tui.screens.blob_target import blob_target, is_artifact_layer
 from regview.tui.screens.confirm_delete import ConfirmDeleteScreen
 from regview.tui.screens.diff import DiffScreen, DiffSide
+from regview.tui.screens.explorer_breadcrumb import breadcrumb_parts
+from regview.tui.screens.explorer_selection import (
+    Selection,
+    image_to_compare,
+    reference_to_delete,
+    tag_to_copy,
+)
+from regview.tui.screens.explorer_texts import deleted_text, list_title
 from regview.tui.screens.files import FilesScreen
+from regview.tui.screens.node_json import node_json
+from regview.tui.screens.pane_layout import PANE_WEIGHTS, pane_of, pane_window
 from regview.tui.screens.raw_json import RawJsonScreen
 from regview.tui.text import visible
 from regview.tui.widgets.details import DetailsPane
@@ -50,18 +51,7 @@ from regview.tui.widgets.tags import TagList, TagsPane
 from regview.tui.widgets.virtual_list import VirtualList
 from regview.tui.workers import report_failure
 
-__all__ = ["MainScreen", "pane_window"]
-
-PANE_WEIGHTS = (1.0, 1.4, 1.6, 1.8)
-WIDE = 160  # all four panes from this width
-MEDIUM = 100  # three panes from this width, else two
-
-
-def pane_window(width: int, level: int) -> range:
-    """Which panes are shown at ``width`` columns when pane ``level`` has focus."""
-    n = 4 if width >= WIDE else 3 if width >= MEDIUM else 2
-    start = min(max(level - (n - 2), 0), 4 - n)
-    return range(start, start + n)
+__all__ = ["MainScreen"]
 
 
 class MainScreen(Screen[None]):
@@ -133,6 +123,10 @@ class MainScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
 
+    def _warn(self, text: str) -> None:
+        """Say why a key did nothing (plain text: never markup)."""
+        self.notify(text, severity="warning", markup=False)
+
     # --- start ------------------------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -197,11 +191,7 @@ class MainScreen(Screen[None]):
     def _open_elsewhere(self, event: OpenRequest) -> None:
         event.stop()
         if self.opener is None:
-            self.notify(
-                f"Run regview on {visible(event.text, 100)} to browse it",
-                severity="warning",
-                markup=False,
-            )
+            self._warn(f"Run regview on {visible(event.text, 100)} to browse it")
             return
         try:
             opened = self.opener(event.text)
@@ -235,12 +225,9 @@ class MainScreen(Screen[None]):
         self.apply_layout()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        node: Widget | None = event.widget
-        while node is not None and not isinstance(node, Pane):
-            parent = node.parent
-            node = parent if isinstance(parent, Widget) else None
-        if node is not None:
-            level = self.panes.index(node)
+        pane = pane_of(event.widget)
+        if pane is not None:
+            level = self.panes.index(pane)
             if level != self.level:
                 self.level = level
                 self.apply_layout()
@@ -248,25 +235,12 @@ class MainScreen(Screen[None]):
         self.update_breadcrumb()
 
     def update_breadcrumb(self) -> None:
-        parts: list[str] = []
-        level = self.level
-        if self.tags.repository is not None and level >= 0:
-            parts.append(self.tags.repository)
-        if self.manifest.reference is not None and level >= 1:
-            ref = self.manifest.reference
-            parts.append(ref if ":" not in ref else ref.partition(":")[2][:12])
-        node = self.manifest.tree_widget.cursor_node
-        if level >= 2 and node is not None and node.data is not None and node.parent is not None:
-            data = node.data
-            if data.kind == "manifest" and data.descriptor and data.descriptor.platform:
-                parts.append(str(data.descriptor.platform))
-            elif data.kind in ("config", "layer"):
-                parent = node.parent.data if node.parent else None
-                if parent and parent.descriptor and parent.descriptor.platform:
-                    parts.append(str(parent.descriptor.platform))
-                parts.append(
-                    "config" if data.kind == "config" else f"layer {(data.layer_index or 0) + 1}"
-                )
+        parts = breadcrumb_parts(
+            self.level,
+            self.tags.repository,
+            self.manifest.reference,
+            self.manifest.tree_widget.cursor_node,
+        )
         self.query_one(Breadcrumb).set_path(self.source.name, parts)
 
     # --- navigation -------------------------------------------------------------------
@@ -337,9 +311,7 @@ class MainScreen(Screen[None]):
         node = self._selected_node()
         target = self._files_target(node) if node is not None else None
         if target is None:
-            self.notify(
-                "Choose a layer, or an image, to see its files", severity="warning", markup=False
-            )
+            self._warn("Choose a layer, or an image, to see its files")
             return
         self.app.push_screen(FilesScreen(target, self.indexer, self.source.name))
 
@@ -349,38 +321,20 @@ class MainScreen(Screen[None]):
         node = self._selected_node()
         target = blob_target(node) if node is not None else None
         if target is None:
-            self.notify(
-                "Choose a referrer, a layer or a config to open its blob",
-                severity="warning",
-                markup=False,
-            )
+            self._warn("Choose a referrer, a layer or a config to open its blob")
             return
         self.app.push_screen(ArtifactScreen(self.source, target))
 
     # --- diff -------------------------------------------------------------------------
 
     def image_under_cursor(self) -> DiffSide | None:
-        """The image ``m`` and ``=`` act on: the manifest node under the cursor (for a
-        config or layer, the image it belongs to), else the highlighted tag."""
-        repo = self.tags.repository
-        if self.level >= 2:
-            node = self._selected_node()
-            if node is not None:
-                if node.kind == "manifest" and node.digest:
-                    return DiffSide(node.repository, node.digest)
-                if node.kind in ("config", "layer") and node.parent is not None:
-                    return DiffSide(node.repository, node.parent.digest)
-            if self.manifest.repository and self.manifest.reference:
-                return DiffSide(self.manifest.repository, self.manifest.reference)
-            return None
-        if self.level == 1 and repo is not None and self.tags.list.highlighted_value:
-            return DiffSide(repo, self.tags.list.highlighted_value)
-        return None
+        """The image ``m`` and ``=`` act on (:func:`image_to_compare`)."""
+        return image_to_compare(self.selection())
 
     def action_mark(self) -> None:
         side = self.image_under_cursor()
         if side is None:
-            self.notify("Choose a tag or an image to mark", severity="warning", markup=False)
+            self._warn("Choose a tag or an image to mark")
             return
         self.marked = side
         self.notify(
@@ -392,18 +346,10 @@ class MainScreen(Screen[None]):
     def action_diff_marked(self) -> None:
         side = self.image_under_cursor()
         if self.marked is None:
-            self.notify(
-                "Mark an image with m first, then press = on another",
-                severity="warning",
-                markup=False,
-            )
+            self._warn("Mark an image with m first, then press = on another")
             return
         if side is None:
-            self.notify(
-                "Choose a tag or an image to compare with the marked one",
-                severity="warning",
-                markup=False,
-            )
+            self._warn("Choose a tag or an image to compare with the marked one")
             return
         self.app.push_screen(DiffScreen(self.marked, side, self.indexer, self.source.name))
 
@@ -482,11 +428,7 @@ class MainScreen(Screen[None]):
         total = len(event.virtual_list.items)
         repo = self.tags.repository
         prefix = f"{repo} " if isinstance(pane, TagsPane) and repo else ""
-        if event.query:
-            more = "" if event.done else "…"
-            pane.set_title(f"{prefix}({event.matched:,}{more} of {total:,})")
-        else:
-            pane.set_title(f"{prefix}({total:,})")
+        pane.set_title(list_title(prefix, total, event.query, event.matched, event.done))
 
     # --- copy, raw JSON, revalidate ---------------------------------------------------
 
@@ -496,16 +438,28 @@ class MainScreen(Screen[None]):
         node = self.manifest.tree_widget.cursor_node
         return node.data if node is not None else None
 
+    def selection(self) -> Selection:
+        """Where the cursors are, for the rules of :mod:`.explorer_selection`."""
+        return Selection(
+            level=self.level,
+            repository=self.tags.repository,
+            tag=self.tags.list.highlighted_value,
+            manifest_repository=self.manifest.repository,
+            manifest_reference=self.manifest.reference,
+            node=self._selected_node(),
+        )
+
     def action_copy_digest(self) -> None:
         node = self._selected_node()
         copy = copy_of_node(node, self.source.name) if node is not None else None
         if copy is not None:
             self.post_message(CopyRequest(copy.text, copy.what))
             return
-        if self.level >= 1 and self.tags.repository and self.tags.list.highlighted_value:
-            self._copy_tag_digest(self.tags.repository, self.tags.list.highlighted_value)
+        listed = self.selection().listed_tag
+        if self.level >= 1 and listed is not None:
+            self._copy_tag_digest(*listed)
             return
-        self.notify("Choose a tag or a manifest first", severity="warning", markup=False)
+        self._warn("Choose a tag or a manifest first")
 
     @work(group="copy", exclusive=True, exit_on_error=False)
     async def _copy_tag_digest(self, repository: str, tag: str) -> None:
@@ -519,26 +473,21 @@ class MainScreen(Screen[None]):
             )
 
     def action_copy_tag(self) -> None:
-        repo = self.tags.repository
-        tag: str | None = None
-        if self.level >= 2 and self.manifest.reference and self.manifest.repository:
-            repo = self.manifest.repository
-            tag = self.manifest.reference
-        elif self.level >= 1:
-            tag = self.tags.list.highlighted_value
-        if repo is None or tag is None or tag.startswith(("sha256:", "sha512:")):
-            self.notify("Choose a tag first", severity="warning", markup=False)
+        chosen = tag_to_copy(self.selection())
+        if chosen is None:
+            self._warn("Choose a tag first")
             return
+        repo, tag = chosen
         self.post_message(CopyRequest(f"{self.source.name}/{repo}:{tag}", "tag reference"))
 
     def action_raw_json(self) -> None:
-        node = self._selected_node()
-        if node is not None:
-            self._raw_json_of_node(node)
-        elif self.level == 1 and self.tags.repository and self.tags.list.highlighted_value:
-            self._raw_json_of_tag(self.tags.repository, self.tags.list.highlighted_value)
+        selection = self.selection()
+        if selection.node is not None:
+            self._raw_json_of_node(selection.node)
+        elif self.level == 1 and selection.listed_tag is not None:
+            self._raw_json_of_tag(*selection.listed_tag)
         else:
-            self.notify("Choose a tag or a node to see its JSON", severity="warning", markup=False)
+            self._warn("Choose a tag or a node to see its JSON")
 
     @work(group="raw-json", exclusive=True, exit_on_error=False)
     async def _raw_json_of_tag(self, repository: str, tag: str) -> None:
@@ -548,26 +497,12 @@ class MainScreen(Screen[None]):
 
     @work(group="raw-json", exclusive=True, exit_on_error=False)
     async def _raw_json_of_node(self, node: NodeData) -> None:
-        repo = node.repository
-        d = node.descriptor
-        title = f"{repo}@{node.digest}"
-        if node.kind == "manifest" and node.fetched is not None:
-            raw = node.fetched.raw
-            title += " manifest"
-        elif node.kind == "manifest" and d is not None:
-            raw = (await self.source.manifest(repo, d.digest)).raw
-            title += " manifest"
-        elif node.kind == "config" and d is not None:
-            raw = (await self.source.config(repo, d)).raw
-            title += " config"
-        elif d is not None:
-            raw = json.dumps(descriptor_json(d)).encode()
-            title += " descriptor"
-        else:
-            self.notify("Nothing to show for this node", severity="warning", markup=False)
+        shown = await node_json(self.source, node)
+        if shown is None:
+            self._warn("Nothing to show for this node")
             return
         if not get_current_worker().is_cancelled:
-            self.app.push_screen(RawJsonScreen(title, raw))
+            self.app.push_screen(RawJsonScreen(*shown))
 
     # --- delete (only with --allow-delete) ---------------------------------------------
 
@@ -576,18 +511,13 @@ class MainScreen(Screen[None]):
         source = self.source
         if not self.allow_delete or not isinstance(source, RegistryClient):
             return None
-        if self.level == 1 and self.tags.repository and self.tags.list.highlighted_value:
-            return source, self.tags.repository, self.tags.list.highlighted_value
-        if self.level >= 2 and self.manifest.repository and self.manifest.reference:
-            return source, self.manifest.repository, self.manifest.reference
-        return None
+        chosen = reference_to_delete(self.selection())
+        return (source, *chosen) if chosen is not None else None
 
     def action_delete(self) -> None:
         target = self._deletable()
         if target is None:
-            self.notify(
-                "Choose a tag to delete (regview --allow-delete)", severity="warning", markup=False
-            )
+            self._warn("Choose a tag to delete (regview --allow-delete)")
             return
         self._plan_delete(*target)
 
@@ -612,15 +542,7 @@ class MainScreen(Screen[None]):
             if plan.with_referrers:
                 self._deleted(plan)  # some may have gone: show what is left
             raise
-        gone = len(plan.tags)
-        first = len(plan.deletes) - 1
-        self.notify(
-            f"Deleted {visible(plan.by_digest, 200)}"
-            + (f" and {gone:,} tag{'s' if gone != 1 else ''}" if gone else "")
-            + (f", after {first:,} referrer manifest{'s' if first != 1 else ''}" if first else ""),
-            markup=False,
-            timeout=5,
-        )
+        self.notify(deleted_text(plan), markup=False, timeout=5)
         self._deleted(plan)
 
     def _deleted(self, plan: DeletePlan) -> None:
