@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import ClassVar, Literal
 
 from rich.text import Text
@@ -40,14 +39,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static, Tree
 from textual.worker import Worker, get_current_worker
 
-from regview.content.source import SpooledContent
-from regview.registry import (
-    Descriptor,
-    Efficiency,
-    LayerIndexer,
-    analyze_efficiency,
-    short_digest,
-)
+from regview.registry import Descriptor, Efficiency, LayerIndexer, analyze_efficiency
 from regview.registry.layers import (
     Deletion,
     FileTree,
@@ -56,18 +48,25 @@ from regview.registry.layers import (
     MergedFilesystem,
     SortKey,
     display_path,
-    image_layers,
-    merge_layers,
-    read_file,
-    verify_diff_ids,
 )
 from regview.tui.bindings import FILES_BINDINGS
 from regview.tui.messages import CopyRequest
 from regview.tui.node_targets import LayerTarget
 from regview.tui.screens.content import ContentScreen
+from regview.tui.screens.files_lists import biggest_first, largest_nodes
 from regview.tui.screens.files_progress import image_progress, layer_progress, progress_line
-from regview.tui.text import error_text, human_size, literal, visible
-from regview.tui.widgets.file_info import info_text, layer_summary, merged_summary
+from regview.tui.screens.files_reading import file_content, index_image, index_layer
+from regview.tui.screens.files_texts import (
+    breadcrumb_parts,
+    failure_text,
+    layer_hint,
+    loading_title,
+    match_title,
+    summary_text,
+    wasted_text,
+)
+from regview.tui.text import visible
+from regview.tui.widgets.file_info import info_text
 from regview.tui.widgets.file_tree import (
     ColumnHeader,
     FileChosen,
@@ -86,8 +85,6 @@ from regview.tui.widgets.virtual_list import VirtualList
 from regview.tui.workers import failure_message, report_failure
 
 __all__ = ["FilesScreen", "LayerTarget", "progress_line"]
-
-LARGEST = 100
 
 
 class FilesScreen(Screen[None]):
@@ -162,22 +159,9 @@ class FilesScreen(Screen[None]):
         return self.query_one(InefficientFilesTable)
 
     def on_mount(self) -> None:
-        t = self.target
-        parts = [t.repository, *t.context]
-        if t.layer is not None:
-            parts.append(f"layer {(t.layer_index or 0) + 1} files")
-        else:
-            parts.append("merged filesystem")
-        self.query_one(Breadcrumb).set_path(self.source_name, parts)
+        self.query_one(Breadcrumb).set_path(self.source_name, breadcrumb_parts(self.target))
         self.add_class("-loading")
-        what = (
-            f"layer {(t.layer_index or 0) + 1} ({short_digest(t.layer.digest)})"
-            if t.layer is not None
-            else "the layers of this image"
-        )
-        title = Text(f"Reading {what} of ", style="bold")
-        title.append_text(literal(t.repository, limit=60, style="bold"))
-        self.query_one("#loading-title", Static).update(title)
+        self.query_one("#loading-title", Static).update(loading_title(self.target))
         self.query_one("#loading-text", Static).update(Text("starting…", style="dim"))
         self.set_focus(None)
         self._ticker = self.set_interval(0.5, self._show_progress)
@@ -191,23 +175,12 @@ class FilesScreen(Screen[None]):
         t = self.target
         try:
             if t.layer is not None:
-                if t.reference.startswith("sha256:"):  # the image's: its SOCI index may serve
-                    self.indexer.add_image(t.reference, (t.layer,))
-                toc = await self.indexer.index(t.repository, t.layer, progress=self._on_progress)
-                await self._verify_layer(toc)
+                toc = await index_layer(self.indexer, t, t.layer, self._on_progress)
                 self.descriptors = (t.layer,)
                 file_tree = await asyncio.to_thread(toc.tree)
                 self.toc = toc
             else:
-                fetched, layers = await image_layers(self.indexer.source, t.repository, t.reference)
-                self.descriptors = layers
-                self.indexer.add_image(fetched.digest, layers)  # a SOCI index may serve
-                self._show_progress()
-                tocs = await self.indexer.index_all(
-                    t.repository, layers, progress=self._on_progress, concurrency=2
-                )
-                await verify_diff_ids(self.indexer.source, t.repository, fetched, enumerate(tocs))
-                merged = await asyncio.to_thread(merge_layers, tocs)
+                merged = await index_image(self.indexer, t, self._on_progress, self._layers_known)
                 file_tree = await asyncio.to_thread(merged.tree, include_deleted=True)
                 deletions = await asyncio.to_thread(merged.visible_deletions)
                 self.merged = merged
@@ -233,15 +206,9 @@ class FilesScreen(Screen[None]):
         self.set_focus(self.file_view)
         self.refresh_bindings()
 
-    async def _verify_layer(self, toc: LayerToc) -> None:
-        """Check a layer read whole against its image's config (``rootfs.diff_ids``)."""
-        t = self.target
-        if t.layer is None or t.layer_index is None or toc.origin != "tar" or not toc.diff_id:
-            return  # an embedded TOC never saw the whole stream: nothing to compare
-        fetched, layers = await image_layers(self.indexer.source, t.repository, t.reference)
-        i = t.layer_index
-        if i < len(layers) and layers[i].digest == t.layer.digest:
-            await verify_diff_ids(self.indexer.source, t.repository, fetched, [(i, toc)])
+    def _layers_known(self, layers: tuple[Descriptor, ...]) -> None:
+        self.descriptors = layers
+        self._show_progress()
 
     def _fail(self, exc: BaseException) -> None:
         self.indexing = False
@@ -249,16 +216,7 @@ class FilesScreen(Screen[None]):
         self.error = failure_message(exc)
         self.remove_class("-loading")
         self.add_class("-failed")
-        t = self.target
-        what = (
-            f"layer {(t.layer_index or 0) + 1} ({short_digest(t.layer.digest)})"
-            if t.layer is not None
-            else "the layers of this image"
-        )
-        message = Text(f"Could not read {what}\n\n", style="bold")
-        message.append_text(error_text(self.error))
-        message.append("\n\nEsc goes back", style="dim")
-        self.query_one("#files-error", Static).update(message)
+        self.query_one("#files-error", Static).update(failure_text(self.target, self.error))
         self.query_one("#files-summary", Static).update(Text("not readable", style="red"))
 
     def _on_progress(self, p: IndexProgress) -> None:
@@ -285,15 +243,9 @@ class FilesScreen(Screen[None]):
     # --- what is shown ----------------------------------------------------------------
 
     def _update_summary(self) -> None:
-        t = self.target
         how = "largest files first" if self.flat == "largest" else f"by {self.file_view.sort}"
-        if self.toc is not None:
-            summary = layer_summary(self.toc, t.layer_index or 0, t.layer_count)
-        elif self.merged is not None:
-            summary = merged_summary(self.merged, len(self._deletions), self.layer_filter)
-        else:
-            summary = Text(end="")
-        summary.append(f" · {how}", style="dim")
+        deleted = len(self._deletions)
+        summary = summary_text(self.target, self.toc, self.merged, deleted, self.layer_filter, how)
         self.query_one("#files-summary", Static).update(summary)
 
     @property
@@ -344,8 +296,7 @@ class FilesScreen(Screen[None]):
         """Every path in the flat list, in the tree's order (by name, or biggest first)."""
         nodes, paths = self.all_nodes, self.all_paths
         if self.file_view.sort == "size":
-            order = sorted(range(len(nodes)), key=lambda i: -nodes[i].total_size)
-            self.flat_list.set_nodes([nodes[i] for i in order], [paths[i] for i in order])
+            self.flat_list.set_nodes(*biggest_first(nodes, paths))
         else:
             self.flat_list.set_nodes(nodes, paths)
 
@@ -379,11 +330,7 @@ class FilesScreen(Screen[None]):
     def _filter_count(self, event: VirtualList.FilterChanged) -> None:
         if self.flat != "filter":
             return
-        more = "" if event.done else "…"
-        title = f"{event.matched:,}{more} of {len(self.all_nodes):,} paths match"
-        if not event.query:
-            title = f"{len(self.all_nodes):,} paths"
-        self.header.show(title)
+        self.header.show(match_title(event.matched, len(self.all_nodes), event.query, event.done))
 
     def _close_flat(self) -> None:
         self.filter_input.value = ""
@@ -401,11 +348,7 @@ class FilesScreen(Screen[None]):
         self._show_every_layer()
         self.filter_input.value = ""
         self.remove_class("-filtering")
-        if self.merged is not None:
-            found = (self.file_tree.node(m.path) for m in self.merged.largest_files(LARGEST))
-            nodes = [n for n in found if n is not None]
-        else:
-            nodes = self.file_tree.largest_files(LARGEST)
+        nodes = largest_nodes(self.file_tree, self.merged)
         self.flat_list.set_filter("")
         self.flat_list.set_nodes(nodes)
         self._show_flat("largest")
@@ -448,24 +391,13 @@ class FilesScreen(Screen[None]):
         self.wasted_table.show(result)
         self._show_flat("wasted")
         self.set_focus(self.wasted_table)
-        text = Text(f"efficiency {result.score * 100:.2f} %", style="bold")
-        text.append(
-            f" · wasted {human_size(result.wasted_bytes)} in "
-            f"{len(result.inefficient):,} files · user wasted "
-            f"{result.user_wasted_ratio * 100:.2f} %"
-        )
-        text.append("\nw or Esc: the tree · copies: layer:size, * the copy kept", style="dim")
-        self.query_one("#files-info", Static).update(text)
+        self.query_one("#files-info", Static).update(wasted_text(result))
 
     @on(LayerChangesTable.RowHighlighted)
     def _layer_highlighted(self, event: LayerChangesTable.RowHighlighted) -> None:
         if self.flat == "layers" and self.merged is not None:
-            n = event.cursor_row + 1
-            text = Text(f"layer {n} of {len(self.merged.layers)}", style="bold")
-            text.append(
-                f"\nEnter: the tree of only what layer {n} wrote · c or Esc: the tree", style="dim"
-            )
-            self.query_one("#files-info", Static).update(text)
+            hint = layer_hint(event.cursor_row + 1, len(self.merged.layers))
+            self.query_one("#files-info", Static).update(hint)
 
     @on(LayerChangesTable.LayerChosen)
     def _layer_chosen(self, event: LayerChangesTable.LayerChosen) -> None:
@@ -522,15 +454,7 @@ class FilesScreen(Screen[None]):
         layers = (t.layer,) if t.layer is not None else self.descriptors
         if not layers:
             return
-        source, repository, path = self.indexer.source, t.repository, node.path
-        indexer = self.indexer
-        entry = node.entry
-        size = node.size if entry is not None and entry.is_file else None
-
-        async def produce(write: Callable[[bytes], None]) -> None:
-            await read_file(source, repository, layers, path, write, indexer=indexer)
-
-        content = SpooledContent("/" + display_path(path), size, produce)
+        content = file_content(self.indexer, t.repository, layers, node)
         self.app.push_screen(ContentScreen(content, name_hint=display_path(node.name)))
 
     # --- actions ----------------------------------------------------------------------
