@@ -9,12 +9,8 @@ computed in chunks by a worker so typing never blocks the event loop.
 from __future__ import annotations
 
 import asyncio
-import bisect
-import heapq
 import time
-from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -29,50 +25,14 @@ from textual.strip import Strip
 from textual.worker import Worker
 
 from regview.tui.bindings import LIST_BINDINGS
-from regview.tui.filtering import fuzzy_pattern, match_chunk
 from regview.tui.text import literal
 from regview.tui.typeahead import TypeAhead
+from regview.tui.widgets.list_filter import FilterResult, FilterRun, extend_result, lowered
 from regview.tui.workers import report_failure
 
 __all__ = ["VirtualList"]
 
-_CHUNK = 50_000
 _UPDATE_EVERY = 0.05  # seconds between refreshes while a filter is still running
-
-
-@dataclass(frozen=True)
-class _Result:
-    """A filter's outcome: substring hits then fuzzy hits, both in item order.
-
-    Item indices are kept in arrays of machine integers: a filter that matches a million
-    items (the first letter typed) holds 8 MB, not the 40 MB of a list of ints.
-    """
-
-    query: str
-    exact: array[int]
-    fuzzy: array[int]
-    done: bool
-
-
-def _without(hits: list[int], exact: array[int]) -> list[int]:
-    """``hits`` that are not in ``exact`` (both in ascending order): a walk of the two,
-    not a set of every exact hit (a million of them when the query is one common letter)."""
-    out: list[int] = []
-    j = bisect.bisect_left(exact, hits[0]) if hits else 0
-    n = len(exact)
-    for i in hits:
-        while j < n and exact[j] < i:
-            j += 1
-        if j < n and exact[j] == i:
-            continue
-        out.append(i)
-    return out
-
-
-def _lowered(items: Iterable[str]) -> list[str]:
-    """The items in lower case, for matching; an item already in lower case is itself
-    (not a copy: most tags are, and a million copies would cost ~60 MB)."""
-    return [item if (low := item.lower()) == item else low for item in items]
 
 
 class VirtualList(ScrollView, can_focus=True):
@@ -178,7 +138,7 @@ class VirtualList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._items: list[str] = []
         self._lower: list[str] = []
-        self._result: _Result | None = None
+        self._result: FilterResult | None = None
         self._cursor = 0
         self._moved_by_user = False
         self._typeahead = TypeAhead()
@@ -233,7 +193,7 @@ class VirtualList(ScrollView, can_focus=True):
         """Replace every item; the cursor goes to ``keep`` if it is there, else the top."""
         current = keep if keep is not None else self.highlighted_value
         self._items = list(items)
-        self._lower = _lowered(self._items)
+        self._lower = lowered(self._items)
         query = self.filter_query
         self._result = None
         self._cursor = 0
@@ -250,19 +210,10 @@ class VirtualList(ScrollView, can_focus=True):
         """Add a page of items at the end (they join the current filter's results)."""
         start = len(self._items)
         self._items.extend(items)
-        self._lower.extend(_lowered(items))
+        self._lower.extend(lowered(items))
         result = self._result
         if result is not None and result.query:
-            q = result.query.lower()
-            exact = match_chunk(self._lower, None, start, len(self._items), q, None)
-            fuzzy = (
-                match_chunk(self._lower, None, start, len(self._items), q, fuzzy_pattern(q))
-                if self.fuzzy
-                else []
-            )
-            exact_set = set(exact)
-            result.exact.extend(exact)
-            result.fuzzy.extend(i for i in fuzzy if i not in exact_set)
+            extend_result(result, self._lower, start, self.fuzzy)
         self._changed()
 
     def clear(self, empty_text: str | Text = "") -> None:
@@ -299,49 +250,30 @@ class VirtualList(ScrollView, can_focus=True):
     async def _filter(self, query: str) -> None:
         started = time.perf_counter()
         self.exact_seconds = None
-        q = query.lower()
-        previous = self._result
-        candidates: array[int] | None = None
-        if previous is not None and previous.done and previous.query.lower() in q:
-            # Narrowing: whatever matches the longer query matched the shorter one. (Both
-            # runs are in item order: merged, not sorted, so no list of ints is built.)
-            candidates = array("q", heapq.merge(previous.exact, previous.fuzzy))
-        total = len(candidates) if candidates is not None else len(self._items)
-        lower = self._lower
-        result = _Result(query, array("q"), array("q"), False)
-        self._result = result
+        run = FilterRun(self._lower, self._result, query, fuzzy=self.fuzzy)
+        self._result = run.result
         self._cursor = 0
         self._last_highlight = None
         shown_first = False
         last_update = started
-        for phase in (0, 1):
-            pattern = fuzzy_pattern(q) if phase else None
-            if phase and (len(q) == 1 or not self.fuzzy):
-                break  # a one-letter fuzzy match is a substring match
-            if phase:
+        for step in run.steps():
+            if step == "fuzzy":
                 self.exact_seconds = time.perf_counter() - started
-            for start in range(0, total, _CHUNK):
-                stop = min(start + _CHUNK, total)
-                hits = match_chunk(lower, candidates, start, stop, q, pattern)
-                if phase:
-                    result.fuzzy.extend(_without(hits, result.exact))
-                else:
-                    result.exact.extend(hits)
-                now = time.perf_counter()
-                if not shown_first and (self.row_count >= self.size.height or now - started > 0.03):
-                    shown_first = True
-                    self.first_result_seconds = now - started
-                    self._changed()
-                    last_update = now
-                elif now - last_update > _UPDATE_EVERY:
-                    self._changed()
-                    last_update = now
-                    self.post_message(self.FilterChanged(self, query, self.row_count, False))
-                await asyncio.sleep(0)
-        done = _Result(query, result.exact, result.fuzzy, True)
-        self._result = done
+                continue
+            now = time.perf_counter()
+            if not shown_first and (self.row_count >= self.size.height or now - started > 0.03):
+                shown_first = True
+                self.first_result_seconds = now - started
+                self._changed()
+                last_update = now
+            elif now - last_update > _UPDATE_EVERY:
+                self._changed()
+                last_update = now
+                self.post_message(self.FilterChanged(self, query, self.row_count, False))
+            await asyncio.sleep(0)
+        self._result = run.finished()
         self.filter_seconds = time.perf_counter() - started
-        if self.exact_seconds is None or len(q) == 1:
+        if self.exact_seconds is None or len(run.lowered_query) == 1:
             self.exact_seconds = self.filter_seconds
         if not shown_first:
             self.first_result_seconds = self.filter_seconds
