@@ -95,6 +95,19 @@ class FileRecord:
     mod_time: str = ""
 
 
+def files_tar(files: dict[str, bytes], *, tar_format: int = tarfile.PAX_FORMAT) -> bytes:
+    """A tar of regular files written by Python's tarfile (an independent writer), in the
+    given order, every mtime 1,700,000,000."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tar_format) as tf:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 1_700_000_000
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
 def gzip_with_points(tar: bytes, every: int) -> tuple[bytes, list[tuple[int, int]]]:
     """``tar`` gzipped with a full flush every ``every`` bytes; (compressed, uncompressed)
     offsets where a block starts on a byte after each flush."""

@@ -32,18 +32,7 @@ DATA = {
 }
 
 
-def _tar() -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
-        for name, data in DATA.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mtime = 1_700_000_000
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-TAR = _tar()
+TAR = sb.files_tar(DATA)
 with tarfile.open(fileobj=io.BytesIO(TAR)) as _tf:
     MEMBERS = {m.name: m for m in _tf.getmembers()}
 RECORDS, ZTOC = sb.plain_layer_ztoc(TAR, 64 * KiB)

@@ -33,18 +33,7 @@ DATA = {
 }
 
 
-def _tar() -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
-        for name, data in DATA.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mtime = 1_700_000_000
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-TAR = _tar()
+TAR = sb.files_tar(DATA, tar_format=tarfile.GNU_FORMAT)
 BLOB, _INFO, _RECORDS, ZTOC = sb.layer_ztoc(TAR, 64 * KiB)
 BASE = sb.image_with_layer(BLOB, TAR)
 INDEX = sb.soci_index_v2(BASE, ZTOC)
